@@ -1,0 +1,36 @@
+# The two commands a reviewer needs: `make repro` (sample pipeline) and `make test`.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+
+.PHONY: install data repro test lint format clean-outputs
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+data: install  ## fetch the sample world from the DVC remote inside the repo
+	dvc pull data.dvc
+
+repro: data  ## run the pipeline of the active profile (sample by default) and print the results
+	dvc repro
+	xstilts show
+
+test: data  ## the test suite (CI runs exactly this)
+	pytest
+
+lint: install
+	ruff check .
+	ruff format --check .
+
+format: install
+	ruff check --fix .
+	ruff format .
+
+clean-outputs:  ## remove pipeline outputs (not data/, not the DVC cache)
+	rm -rf prepared models predictions metrics reports state

@@ -1,0 +1,166 @@
+"""The command line: one subcommand per DVC stage, plus `profile` and `show`.
+
+Each subcommand is a thin wrapper: it loads and validates params.yaml, resolves paths from
+`xstilts.paths`, and calls the stage function. A user-fixable problem prints one line
+(`xstilts: error: ...`) and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from xstilts import paths
+from xstilts.config import PROFILES, Params, load_params
+from xstilts.errors import XstiltsError
+
+PROFILE_DIR = Path("profiles")
+
+
+def _prepare(params: Params, args: argparse.Namespace) -> None:
+    from xstilts.data.prepared import prepare
+
+    summary = prepare(params, paths.PREPARED)
+    print(f"prepared {len(summary)} splits into {paths.PREPARED}/")
+
+
+def _base(params: Params, args: argparse.Namespace) -> None:
+    from xstilts.stages.base import run_base
+
+    meta = run_base(
+        params.base, Path(params.data.root) / "corpus", paths.BASE, paths.STATE / "base"
+    )
+    print(f"base model ({meta['source']}) written to {paths.BASE}/")
+
+
+def _intermediate(params: Params, args: argparse.Namespace) -> None:
+    from xstilts.stages.intermediate import run_intermediate
+
+    _check_choice(args.condition, params.condition_names, "condition")
+    _check_choice(args.seed, params.seeds, "seed")
+    out = paths.intermediate_dir(args.condition, args.seed)
+    run_intermediate(
+        params, args.condition, args.seed, paths.BASE, paths.PREPARED, out, paths.STATE / out
+    )
+    print(f"intermediate checkpoint written to {out}/")
+
+
+def _target(params: Params, args: argparse.Namespace) -> None:
+    from xstilts.stages.target import run_target
+
+    _check_choice(args.condition, params.condition_names, "condition")
+    _check_choice(args.task, params.targets, "task")
+    _check_choice(args.seed, params.seeds, "seed")
+    out = paths.target_dir(args.condition, args.task, args.seed)
+    run_target(
+        params,
+        args.condition,
+        args.task,
+        args.seed,
+        paths.BASE,
+        paths.intermediate_dir(args.condition, args.seed),
+        paths.PREPARED,
+        out,
+        paths.STATE / out,
+    )
+    print(f"target checkpoint written to {out}/")
+
+
+def _evaluate(params: Params, args: argparse.Namespace) -> None:
+    from xstilts.stages.evaluate import run_evaluate
+
+    _check_choice(args.condition, params.condition_names, "condition")
+    _check_choice(args.task, params.targets, "task")
+    _check_choice(args.seed, params.seeds, "seed")
+    metrics = run_evaluate(
+        params,
+        args.condition,
+        args.task,
+        args.seed,
+        paths.target_dir(args.condition, args.task, args.seed),
+        paths.PREPARED,
+        paths.eval_metrics(args.condition, args.task, args.seed),
+        paths.eval_predictions(args.condition, args.task, args.seed),
+    )
+    shown = ", ".join(f"{lang} {100 * acc:.1f}" for lang, acc in metrics["accuracy"].items())
+    print(f"{args.condition}/{args.task}/seed{args.seed}: {shown}")
+
+
+def _report(params: Params, args: argparse.Namespace) -> None:
+    from xstilts.stages.report import write_report
+
+    write_report(params, Path("."), paths.REPORT, paths.SUMMARY)
+    print(f"report written to {paths.REPORT}")
+
+
+def _show(params: Params, args: argparse.Namespace) -> None:
+    if not paths.REPORT.exists():
+        raise XstiltsError(f"{paths.REPORT} does not exist yet; run `make repro` first")
+    print(paths.REPORT.read_text(encoding="utf-8"))
+
+
+def _profile(args: argparse.Namespace) -> None:
+    source = PROFILE_DIR / f"{args.name}.yaml"
+    load_params(source)  # validate before switching
+    shutil.copyfile(source, "params.yaml")
+    print(f"params.yaml now holds the '{args.name}' profile (from {source})")
+
+
+def _check_choice(value: object, allowed: tuple, what: str) -> None:
+    if value not in allowed:
+        shown = ", ".join(map(str, allowed))
+        raise XstiltsError(f"{what} {value!r} is not in params.yaml (allowed: {shown})")
+
+
+STAGES = {
+    "prepare": _prepare,
+    "base": _base,
+    "intermediate": _intermediate,
+    "target": _target,
+    "evaluate": _evaluate,
+    "report": _report,
+    "show": _show,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="xstilts", description=__doc__.splitlines()[0])
+    parser.add_argument("--params", default="params.yaml", help="parameter file")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in STAGES:
+        stage = sub.add_parser(
+            name, help=f"run the {name} stage" if name != "show" else "print the report"
+        )
+        if name in ("intermediate", "target", "evaluate"):
+            stage.add_argument("--condition", required=True)
+            stage.add_argument("--seed", type=int, required=True)
+        if name in ("target", "evaluate"):
+            stage.add_argument("--task", required=True)
+    profile = sub.add_parser("profile", help="switch params.yaml to a profile")
+    profile.add_argument("name", choices=PROFILES)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from xstilts import logs
+
+    logs.configure()
+    try:
+        if args.command == "profile":
+            _profile(args)
+        else:
+            STAGES[args.command](load_params(args.params), args)
+    except XstiltsError as err:
+        print(f"xstilts: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("xstilts: interrupted; rerun the same command to resume", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Loading task data: source rows (hub or sample world) -> validated typed examples."""

@@ -1,0 +1,106 @@
+"""The `prepare` stage's library side: load every split a run needs once, validate it, and
+write it as typed-example JSONL that all later stages read (so no stage talks to the hub twice).
+
+Layout: `<prepared>/<task>/<split>.<lang>.jsonl` plus `<prepared>/summary.json`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from xstilts.config import Params
+from xstilts.data.sources import load_examples, source_name
+from xstilts.errors import XstiltsError
+from xstilts.examples import Example, example_from_dict, example_texts, example_to_dict
+from xstilts.io import atomic_dir, dumps, read_jsonl, write_jsonl
+from xstilts.tasks import get_task
+
+
+@dataclass(frozen=True)
+class SplitKey:
+    task: str
+    split: str
+    lang: str
+
+    @property
+    def filename(self) -> str:
+        return f"{self.task}/{self.split}.{self.lang}.jsonl"
+
+
+def target_languages(params: Params, task: str) -> tuple[str, ...]:
+    """Evaluation languages of a target task in the active profile (restricted by params)."""
+    spec = get_task(task)
+    pool = params.sample_world.languages if params.profile == "sample" else spec.languages
+    chosen = params.data.languages
+    return tuple(lang for lang in pool if chosen is None or lang in chosen)
+
+
+def needed_tasks(params: Params) -> tuple[str, ...]:
+    intermediate = sorted({t for tasks in params.conditions.values() for t in tasks})
+    return (*intermediate, *params.targets)
+
+
+def planned_splits(params: Params) -> list[SplitKey]:
+    keys = []
+    for task in needed_tasks(params):
+        keys += [SplitKey(task, "train", "en"), SplitKey(task, "dev", "en")]
+        if get_task(task).role == "target":
+            keys += [SplitKey(task, "test", lang) for lang in target_languages(params, task)]
+    return keys
+
+
+def subsample(examples: list[Example], key: SplitKey, params: Params) -> list[Example]:
+    """Training splits: a seeded random subset; eval splits: the first N (keeps test sets
+    parallel across languages)."""
+    limit = params.data.max_train_examples if key.split == "train" else params.data.max_eval_examples
+    if limit is None or len(examples) <= limit:
+        return examples
+    if key.split != "train":
+        return examples[:limit]
+    keep = sorted(random.Random(f"subsample:{key.task}").sample(range(len(examples)), limit))
+    return [examples[i] for i in keep]
+
+
+def validate(examples: list[Example], key: SplitKey, where: str) -> None:
+    seen: Counter[str] = Counter(e.id for e in examples)
+    duplicated = [i for i, n in seen.items() if n > 1]
+    if duplicated:
+        raise XstiltsError(f"{where}: duplicate example id {duplicated[0]!r}")
+    for index, example in enumerate(examples):
+        if any(not text.strip() for text in example_texts(example)):
+            raise XstiltsError(f"{where}, row {index}: empty text")
+    if key.split == "train" and len({e.label for e in examples}) < 2:
+        raise XstiltsError(f"{where}: every training example has the same label")
+
+
+def prepare(params: Params, out_dir: str | Path, data_root: str | Path | None = None) -> dict:
+    """Load, validate and write every split the run needs; return the summary."""
+    data_root = Path(data_root or params.data.root)
+    summary: dict[str, dict] = {}
+    with atomic_dir(out_dir) as tmp:
+        for key in planned_splits(params):
+            spec = get_task(key.task)
+            where = source_name(spec, key.split, key.lang, params.profile, data_root)
+            examples = load_examples(spec, key.split, key.lang, params.profile, data_root)
+            examples = subsample(examples, key, params)
+            validate(examples, key, where)
+            (tmp / key.task).mkdir(exist_ok=True)
+            write_jsonl(tmp / key.filename, (example_to_dict(e) for e in examples))
+            summary[key.filename] = {
+                "source": where,
+                "examples": len(examples),
+                "labels": dict(sorted(Counter(str(e.label) for e in examples).items())),
+            }
+        (tmp / "summary.json").write_text(dumps(summary), encoding="utf-8")
+    return summary
+
+
+def read_split(prepared: str | Path, task: str, split: str, lang: str = "en") -> list[Example]:
+    path = Path(prepared) / SplitKey(task, split, lang).filename
+    if not path.exists():
+        raise XstiltsError(f"{path} is missing; run the prepare stage (`dvc repro prepare`)")
+    kind = get_task(task).kind
+    return [example_from_dict(kind, record) for record in read_jsonl(path)]

@@ -1,0 +1,1 @@
+"""Models: the tokenizer, the shared encoder with one head per task, and input encoding."""

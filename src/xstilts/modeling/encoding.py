@@ -1,0 +1,93 @@
+"""Turning typed examples into model inputs, and batches with dynamic padding.
+
+Pairs are encoded as `<s> a </s></s> b </s>` (longest-first truncation). Multiple choice encodes
+one sequence per choice, (context, question + " " + choice), truncating only the context from its
+end; batches pad to their own longest sequence, and choices to their own largest count.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from transformers import PreTrainedTokenizerBase
+
+from xstilts.examples import ChoiceExample, Example, PairExample, TextExample
+
+Features = dict[str, Any]
+
+
+def encode(
+    examples: list[Example], tokenizer: PreTrainedTokenizerBase, max_length: int
+) -> list[Features]:
+    """Tokenize a list of examples of one kind; each feature keeps its label."""
+    if not examples:
+        return []
+    first = examples[0]
+    if isinstance(first, PairExample):
+        enc = tokenizer(
+            [e.text_a for e in examples],
+            [e.text_b for e in examples],
+            truncation="longest_first",
+            max_length=max_length,
+        )
+        ids = enc["input_ids"]
+    elif isinstance(first, TextExample):
+        ids = tokenizer([e.text for e in examples], truncation=True, max_length=max_length)[
+            "input_ids"
+        ]
+    else:
+        ids = _encode_choices(examples, tokenizer, max_length)
+    return [{"input_ids": i, "label": e.label} for i, e in zip(ids, examples, strict=True)]
+
+
+def _encode_choices(
+    examples: list[ChoiceExample], tokenizer: PreTrainedTokenizerBase, max_length: int
+) -> list[list[list[int]]]:
+    firsts, seconds, sizes = [], [], []
+    for e in examples:
+        firsts += [e.context] * len(e.choices)
+        seconds += [f"{e.question} {choice}" for choice in e.choices]
+        sizes.append(len(e.choices))
+    flat = tokenizer(firsts, seconds, truncation="only_first", max_length=max_length)["input_ids"]
+    grouped, start = [], 0
+    for size in sizes:
+        grouped.append(flat[start : start + size])
+        start += size
+    return grouped
+
+
+def sequence_length(feature: Features) -> int:
+    ids = feature["input_ids"]
+    return max(len(s) for s in ids) if ids and isinstance(ids[0], list) else len(ids)
+
+
+def collate(features: list[Features], pad_id: int) -> dict[str, torch.Tensor]:
+    """Pad a batch to its longest sequence (and, for choices, to its largest choice count)."""
+    labels = torch.tensor([f["label"] for f in features], dtype=torch.long)
+    if isinstance(features[0]["input_ids"][0], list):
+        return _collate_choices(features, pad_id) | {"labels": labels}
+    width = max(len(f["input_ids"]) for f in features)
+    input_ids = torch.full((len(features), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(features), width), dtype=torch.long)
+    for row, f in enumerate(features):
+        input_ids[row, : len(f["input_ids"])] = torch.tensor(f["input_ids"])
+        mask[row, : len(f["input_ids"])] = 1
+    return {"input_ids": input_ids, "attention_mask": mask, "labels": labels}
+
+
+def _collate_choices(features: list[Features], pad_id: int) -> dict[str, torch.Tensor]:
+    n_choices = max(len(f["input_ids"]) for f in features)
+    width = max(sequence_length(f) for f in features)
+    shape = (len(features), n_choices, width)
+    input_ids = torch.full(shape, pad_id, dtype=torch.long)
+    mask = torch.zeros(shape, dtype=torch.long)
+    choice_mask = torch.zeros((len(features), n_choices), dtype=torch.bool)
+    for row, f in enumerate(features):
+        for col in range(n_choices):
+            # a missing choice is a 2-token dummy sequence, masked out of the logits
+            seq = f["input_ids"][col] if col < len(f["input_ids"]) else f["input_ids"][0][:1] * 2
+            input_ids[row, col, : len(seq)] = torch.tensor(seq)
+            mask[row, col, : len(seq)] = 1
+            choice_mask[row, col] = col < len(f["input_ids"])
+    return {"input_ids": input_ids, "attention_mask": mask, "choice_mask": choice_mask}

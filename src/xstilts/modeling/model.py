@@ -1,0 +1,152 @@
+"""The shared encoder with one head per task, and its on-disk checkpoint format.
+
+A checkpoint directory holds `encoder/` (the XLM-R encoder, `save_pretrained`, safetensors),
+`heads.safetensors`, the tokenizer files and `meta.json` (heads, provenance, metrics). Nothing
+is loaded with pickle.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from torch import nn
+from transformers import AutoTokenizer, PreTrainedTokenizerBase, XLMRobertaModel
+
+from xstilts.errors import XstiltsError
+from xstilts.modeling.heads import ClassificationHead
+from xstilts.tasks import get_task
+
+META_FILE = "meta.json"
+HEADS_FILE = "heads.safetensors"
+
+
+@dataclass(frozen=True)
+class HeadInfo:
+    name: str
+    kind: str  # pair | single | choice
+    labels: tuple[str, ...] = ()
+
+    @property
+    def num_outputs(self) -> int:
+        return 1 if self.kind == "choice" else len(self.labels)
+
+    @classmethod
+    def for_task(cls, task: str) -> HeadInfo:
+        spec = get_task(task)
+        return cls(spec.head_name, spec.kind, spec.labels)
+
+
+class MultiTaskModel(nn.Module):
+    """An XLM-R encoder shared by several task heads; `forward` runs one head."""
+
+    def __init__(self, encoder: XLMRobertaModel, heads: list[HeadInfo]) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.head_info = {head.name: head for head in heads}
+        hidden, dropout = encoder.config.hidden_size, encoder.config.hidden_dropout_prob
+        self.heads = nn.ModuleDict(
+            {h.name: ClassificationHead(hidden, h.num_outputs, dropout) for h in heads}
+        )
+
+    def forward(
+        self,
+        head: str,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        choice_mask: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Logits [batch, labels], or [batch, choices] when inputs are [batch, choices, len]."""
+        shape = input_ids.shape
+        if input_ids.dim() == 3:
+            input_ids, attention_mask = input_ids.flatten(0, 1), attention_mask.flatten(0, 1)
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        logits = self.heads[head](hidden)
+        if len(shape) == 3:
+            logits = logits.view(shape[0], shape[1])
+            if choice_mask is not None:
+                logits = logits.masked_fill(~choice_mask, torch.finfo(logits.dtype).min)
+        return logits
+
+    def save(
+        self, out_dir: str | Path, tokenizer: PreTrainedTokenizerBase, meta: dict[str, Any]
+    ) -> None:
+        out_dir = Path(out_dir)
+        self.encoder.save_pretrained(out_dir / "encoder", safe_serialization=True)
+        state = {k: v.contiguous() for k, v in self.heads.state_dict().items()}
+        save_file(state, str(out_dir / HEADS_FILE))
+        tokenizer.save_pretrained(out_dir)
+        meta = {**meta, "heads": [asdict(h) for h in self.head_info.values()]}
+        (out_dir / META_FILE).write_text(
+            json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
+        )
+
+
+def load_encoder(path: str | Path, dropout: float | None = None) -> XLMRobertaModel:
+    """The encoder of a base MLM directory or of a checkpoint's `encoder/` directory."""
+    require_dir(path)
+    overrides = {}
+    if dropout is not None:
+        overrides = {"hidden_dropout_prob": dropout, "attention_probs_dropout_prob": dropout}
+    try:
+        return XLMRobertaModel.from_pretrained(
+            str(path),
+            add_pooling_layer=False,
+            use_safetensors=True,
+            local_files_only=True,
+            **overrides,
+        )
+    except (OSError, ValueError, SafetensorError) as err:
+        raise corrupt(path, err) from None
+
+
+def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
+    require_dir(path)
+    try:
+        return AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+    except (OSError, ValueError) as err:
+        raise corrupt(path, err) from None
+
+
+def read_meta(path: str | Path) -> dict[str, Any]:
+    require_dir(path)
+    try:
+        return json.loads((Path(path) / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise corrupt(path, err) from None
+
+
+def load_checkpoint(path: str | Path) -> tuple[MultiTaskModel, PreTrainedTokenizerBase, dict]:
+    """Load a checkpoint written by `MultiTaskModel.save` (safetensors only)."""
+    path = Path(path)
+    meta = read_meta(path)
+    heads = [HeadInfo(h["name"], h["kind"], tuple(h["labels"])) for h in meta["heads"]]
+    model = MultiTaskModel(load_encoder(path / "encoder"), heads)
+    try:
+        model.heads.load_state_dict(load_file(str(path / HEADS_FILE)))
+    except (OSError, RuntimeError, SafetensorError) as err:
+        raise corrupt(path, err) from None
+    model.eval()
+    return model, load_tokenizer(path), meta
+
+
+def require_dir(path: str | Path) -> None:
+    """Local checkpoints only: a missing directory must not be mistaken for a hub repo id."""
+    if not Path(path).is_dir():
+        raise XstiltsError(
+            f"checkpoint directory {path} does not exist; run the stage that writes it "
+            f"(`dvc repro`)"
+        )
+
+
+def corrupt(path: str | Path, err: Exception) -> XstiltsError:
+    reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+    return XstiltsError(
+        f"checkpoint {path} is missing or corrupt ({reason}); rerun the stage that writes it "
+        f"(`dvc repro`)"
+    )

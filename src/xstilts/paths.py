@@ -1,0 +1,30 @@
+"""Where every stage reads and writes: one place, used by the stages, dvc.yaml's templates
+(kept in sync by a test), the report and the app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PREPARED = Path("prepared")
+BASE = Path("models/base")
+STATE = Path("state")  # resume state of interrupted runs (not a DVC output)
+
+
+def intermediate_dir(condition: str, seed: int) -> Path:
+    return Path("models/intermediate") / condition / f"seed{seed}"
+
+
+def target_dir(condition: str, task: str, seed: int) -> Path:
+    return Path("models/target") / condition / task / f"seed{seed}"
+
+
+def eval_metrics(condition: str, task: str, seed: int) -> Path:
+    return Path("metrics/evaluate") / condition / task / f"seed{seed}.json"
+
+
+def eval_predictions(condition: str, task: str, seed: int) -> Path:
+    return Path("predictions") / condition / task / f"seed{seed}.jsonl"
+
+
+REPORT = Path("reports/REPORT.md")
+SUMMARY = Path("metrics/summary.json")

@@ -1,0 +1,57 @@
+"""The one prediction path shared by evaluation, training-time dev scoring, the attack and
+the app: examples in, class (or choice) probabilities out.
+
+Inputs are sorted by length and batched with dynamic padding; the output keeps input order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from transformers import PreTrainedTokenizerBase
+
+from xstilts.examples import Example
+from xstilts.modeling.encoding import Features, collate, encode, sequence_length
+from xstilts.modeling.model import MultiTaskModel
+
+
+@torch.inference_mode()
+def predict_features(
+    model: MultiTaskModel, head: str, features: list[Features], pad_id: int, batch_size: int = 128
+) -> np.ndarray:
+    """Probabilities [n, labels or choices] for encoded features."""
+    if not features:
+        return np.zeros((0, 0), dtype=np.float32)
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    order = sorted(range(len(features)), key=lambda i: sequence_length(features[i]))
+    outputs: list[np.ndarray] = [np.empty(0)] * len(features)
+    for start in range(0, len(order), batch_size):
+        chunk = order[start : start + batch_size]
+        batch = collate([features[i] for i in chunk], pad_id)
+        batch.pop("labels")
+        logits = model(head, **{k: v.to(device) for k, v in batch.items()})
+        probs = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+        for row, index in enumerate(chunk):
+            outputs[index] = probs[row]
+    model.train(was_training)
+    width = max(len(p) for p in outputs)
+    return np.stack([np.pad(p, (0, width - len(p))) for p in outputs])
+
+
+def predict(
+    model: MultiTaskModel,
+    tokenizer: PreTrainedTokenizerBase,
+    head: str,
+    examples: list[Example],
+    max_length: int = 256,
+    batch_size: int = 128,
+) -> np.ndarray:
+    """Probabilities [n, labels or choices] for typed examples (labels are ignored)."""
+    features = encode(examples, tokenizer, max_length)
+    return predict_features(model, head, features, tokenizer.pad_token_id, batch_size)
+
+
+def accuracy(probs: np.ndarray, labels: list[int]) -> float:
+    return float((probs.argmax(axis=-1) == np.asarray(labels)).mean()) if labels else 0.0

@@ -1,0 +1,87 @@
+"""What the intermediate and target stages share: building objectives from prepared data,
+turning a `TrainingConfig` into loop settings, and running the loop."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from transformers import PreTrainedTokenizerBase
+
+from xstilts.config import TrainingConfig
+from xstilts.data.prepared import read_split
+from xstilts.modeling.encoding import encode
+from xstilts.modeling.model import MultiTaskModel
+from xstilts.tasks import get_task
+from xstilts.training.loop import LoopSettings, Trainer, TrainResult, steps_for_epochs
+from xstilts.training.objectives import TaskObjective
+
+log = logging.getLogger(__name__)
+
+
+def task_objective(
+    task: str, prepared: Path, tokenizer: PreTrainedTokenizerBase, config: TrainingConfig
+) -> TaskObjective:
+    max_length = config.max_length_for(task)
+    return TaskObjective(
+        name=task,
+        head=get_task(task).head_name,
+        train=encode(read_split(prepared, task, "train"), tokenizer, max_length),
+        dev=encode(read_split(prepared, task, "dev"), tokenizer, max_length),
+        pad_id=tokenizer.pad_token_id,
+        eval_batch_size=config.eval_batch_size,
+    )
+
+
+def loop_settings(config: TrainingConfig, train_examples: int) -> LoopSettings:
+    """Steps come from `max_steps`, or from `epochs` over all training examples of the run."""
+    steps = config.max_steps or steps_for_epochs(config.epochs, train_examples, config.batch_size)
+    sampler = config.sampler
+    return LoopSettings(
+        max_steps=steps,
+        lr=config.lr,
+        batch_size=config.batch_size,
+        weight_decay=config.weight_decay,
+        adam_eps=config.adam_eps,
+        warmup_ratio=config.warmup_ratio,
+        max_grad_norm=config.max_grad_norm,
+        eval_every=min(config.eval_every, steps),
+        patience=config.patience,
+        checkpoint_every=config.checkpoint_every,
+        sampler_strategy=sampler.strategy,
+        sampler_temperature=sampler.temperature,
+        sampler_cap=sampler.cap,
+    )
+
+
+def fine_tune(
+    model: MultiTaskModel,
+    tasks: tuple[str, ...],
+    config: TrainingConfig,
+    prepared: Path,
+    tokenizer: PreTrainedTokenizerBase,
+    seed: int,
+    state_dir: Path,
+    run_name: str,
+) -> tuple[TrainResult, dict[str, Any]]:
+    """Train `model` on `tasks`; returns the result (best weights loaded) and its summary.
+    The caller clears `state_dir` once its outputs are safely written."""
+    objectives = [task_objective(t, prepared, tokenizer, config) for t in tasks]
+    sizes = {o.name: o.size for o in objectives}
+    settings = loop_settings(config, sum(sizes.values()))
+    log.info("%s: tasks %s, %d steps", run_name, sizes, settings.max_steps)
+    trainer = Trainer(model, objectives, settings, seed, state_dir, run_name=run_name)
+    result = trainer.fit()
+    summary = {
+        "train_examples": sizes,
+        "sampling_probabilities": trainer.sampler.probabilities,
+        "steps": result.steps,
+        "best_step": result.best_step,
+        "dev": result.best_scores,
+        "dev_mean": result.best_score,
+        "task_steps": result.task_counts,
+        "history": result.history,
+        "resumed_from": result.resumed_from,
+    }
+    return result, summary

@@ -1,0 +1,28 @@
+"""PAWS-X (XTREME extra target): adversarial paraphrase identification in 7 languages."""
+
+from xstilts.tasks import register, revisions
+from xstilts.tasks.spec import HubSource, SplitSource, TaskSpec, label_by_name, pair_converter
+
+LABELS = ("not_paraphrase", "paraphrase")  # 0 / 1 in google-research-datasets/paws-x
+
+
+def _hub(config: str, split: str) -> HubSource:
+    return HubSource("google-research-datasets/paws-x", config, split, revisions.PAWSX)
+
+
+register(
+    TaskSpec(
+        name="pawsx",
+        kind="pair",
+        role="target",
+        labels=LABELS,
+        convert=pair_converter("sentence1", "sentence2", label_by_name(LABELS, LABELS)),
+        languages=("de", "en", "es", "fr", "ja", "ko", "zh"),
+        id_field="id",
+        splits={
+            "train": SplitSource("tasks/pawsx/en/train.jsonl", _hub("en", "train")),
+            "dev": SplitSource("tasks/pawsx/en/validation.jsonl", _hub("en", "validation")),
+            "test": SplitSource("tasks/pawsx/{lang}/test.jsonl", _hub("{lang}", "test")),
+        },
+    )
+)

@@ -1,0 +1,26 @@
+"""QQP (English intermediate task): are two questions duplicates?"""
+
+from xstilts.tasks import register, revisions
+from xstilts.tasks.spec import HubSource, SplitSource, TaskSpec, label_by_name, pair_converter
+
+LABELS = ("not_duplicate", "duplicate")  # nyu-mll/glue qqp: 0 not_duplicate, 1 duplicate
+
+register(
+    TaskSpec(
+        name="qqp",
+        kind="pair",
+        role="intermediate",
+        labels=LABELS,
+        convert=pair_converter("question1", "question2", label_by_name(LABELS, LABELS)),
+        splits={
+            "train": SplitSource(
+                "tasks/qqp/train.jsonl", HubSource("nyu-mll/glue", "qqp", "train", revisions.GLUE)
+            ),
+            "dev": SplitSource(
+                "tasks/qqp/validation.jsonl",
+                HubSource("nyu-mll/glue", "qqp", "validation", revisions.GLUE),
+            ),
+        },
+        notes="The test split is unlabeled; validation is the dev set.",
+    )
+)

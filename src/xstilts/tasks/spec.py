@@ -1,0 +1,152 @@
+"""Task specifications: everything the pipeline knows about a task, declared once.
+
+A spec says where each split comes from in each profile (a pinned hub dataset for `full`, a file
+of the sample world for `sample`), how a source row becomes a typed example, the canonical label
+names in a fixed order, the languages and the metric. Source rows in both profiles have the hub's
+schema, so one row converter serves both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from xstilts.examples import ChoiceExample, Example, PairExample, TextExample
+
+Kind = Literal["pair", "single", "choice"]
+Role = Literal["intermediate", "target"]
+Row = Mapping[str, Any]
+
+NLI_LABELS = ("entailment", "neutral", "contradiction")  # one NLI label space, shared
+
+
+class RowError(ValueError):
+    """A source row that does not fit the task's schema; the loader adds where it came from."""
+
+
+@dataclass(frozen=True)
+class HubSource:
+    """One split of a dataset on the Hugging Face hub, at a pinned revision.
+
+    `config` may contain `{lang}`, filled per language (e.g. facebook/xnli's per-language configs).
+    """
+
+    path: str
+    config: str | None
+    split: str
+    revision: str
+
+    def for_lang(self, lang: str) -> HubSource:
+        config = self.config.format(lang=lang) if self.config else None
+        return HubSource(self.path, config, self.split.format(lang=lang), self.revision)
+
+    def describe(self) -> str:
+        config = f" ({self.config})" if self.config else ""
+        return f"{self.path}{config} split '{self.split}' at revision {self.revision}"
+
+
+@dataclass(frozen=True)
+class SplitSource:
+    """Where one canonical split (train, dev or test) comes from in each profile."""
+
+    sample: str  # path relative to the sample world root, may contain {lang}
+    hub: HubSource | None = None
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A task: its sources, its row converter and its label space."""
+
+    name: str
+    kind: Kind
+    role: Role
+    splits: Mapping[str, SplitSource]  # canonical split name -> sources
+    convert: Callable[[Row], dict[str, Any]]  # row -> example fields (no id/lang)
+    labels: tuple[str, ...] = ()  # canonical label names; empty for multiple choice
+    head: str | None = None  # tasks sharing a head share its name (one NLI head, ...)
+    metric: str = "accuracy"
+    languages: tuple[str, ...] = ("en",)  # full-profile evaluation languages
+    id_field: str | None = None  # row field used as example id (else the row index)
+    notes: str = ""  # documented choices (input format, truncation, splits)
+
+    @property
+    def head_name(self) -> str:
+        return self.head or self.name
+
+    @property
+    def num_labels(self) -> int:
+        return len(self.labels)
+
+    def make_example(self, row: Row, index: int, lang: str) -> Example:
+        """Convert one source row; raises RowError naming the field at fault."""
+        fields = self.convert(row)
+        example_id = str(row[self.id_field]) if self.id_field else str(index)
+        cls = {"pair": PairExample, "single": TextExample, "choice": ChoiceExample}[self.kind]
+        example = cls(id=example_id, lang=lang, **fields)
+        self._check(example)
+        return example
+
+    def _check(self, example: Example) -> None:
+        if isinstance(example, ChoiceExample):
+            if len(example.choices) < 2:
+                raise RowError("choices: fewer than two choices")
+            if not 0 <= example.label < len(example.choices):
+                raise RowError(f"label: {example.label} is not a choice index")
+        elif not 0 <= example.label < self.num_labels:
+            raise RowError(f"label: {example.label} outside {self.labels}")
+
+
+# --- helpers shared by the task files -------------------------------------------------------
+
+
+def field_value(row: Row, name: str) -> Any:
+    if name not in row:
+        raise RowError(f"{name}: missing field (row has {', '.join(sorted(row))})")
+    return row[name]
+
+
+def text_field(row: Row, name: str) -> str:
+    value = field_value(row, name)
+    if not isinstance(value, str):
+        raise RowError(f"{name}: expected text, got {type(value).__name__}")
+    if not value.strip():
+        raise RowError(f"{name}: empty text")
+    return value
+
+
+def label_by_name(
+    source_names: tuple[str, ...], canonical: tuple[str, ...]
+) -> Callable[[Any], int]:
+    """Map a source label (its integer position in `source_names`, or the name itself) to the
+    canonical index, going through the label *name* so different orders cannot be confused."""
+    missing = set(source_names) - set(canonical)
+    assert not missing, f"source labels {missing} have no canonical name in {canonical}"
+
+    def decode(value: Any) -> int:
+        if isinstance(value, bool):
+            raise RowError(f"label: expected an integer or a name, got {value!r}")
+        if isinstance(value, int):
+            if not 0 <= value < len(source_names):
+                raise RowError(f"label: {value} is not one of 0..{len(source_names) - 1}")
+            name = source_names[value]
+        elif isinstance(value, str) and value in canonical:
+            name = value
+        else:
+            raise RowError(f"label: {value!r} is not one of {source_names}")
+        return canonical.index(name)
+
+    return decode
+
+
+def pair_converter(
+    text_a: str, text_b: str, decode: Callable[[Any], int], label: str = "label"
+) -> Callable[[Row], dict[str, Any]]:
+    def convert(row: Row) -> dict[str, Any]:
+        return {
+            "text_a": text_field(row, text_a),
+            "text_b": text_field(row, text_b),
+            "label": decode(field_value(row, label)),
+        }
+
+    return convert

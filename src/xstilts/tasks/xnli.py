@@ -1,0 +1,59 @@
+"""XNLI (XTREME-R target): NLI in 15 languages; English training data is MNLI itself."""
+
+from xstilts.tasks import register, revisions
+from xstilts.tasks.spec import (
+    NLI_LABELS,
+    HubSource,
+    SplitSource,
+    TaskSpec,
+    label_by_name,
+    pair_converter,
+)
+
+# facebook/xnli and nyu-mll/glue mnli both encode 0 entailment, 1 neutral, 2 contradiction.
+_decode = label_by_name(("entailment", "neutral", "contradiction"), NLI_LABELS)
+
+register(
+    TaskSpec(
+        name="xnli",
+        kind="pair",
+        role="target",
+        labels=NLI_LABELS,
+        head="nli",
+        convert=pair_converter("premise", "hypothesis", _decode),
+        languages=tuple(
+            [
+                "ar",
+                "bg",
+                "de",
+                "el",
+                "en",
+                "es",
+                "fr",
+                "hi",
+                "ru",
+                "sw",
+                "th",
+                "tr",
+                "ur",
+                "vi",
+                "zh",
+            ]
+        ),
+        splits={
+            "train": SplitSource(
+                "tasks/xnli/en/train.jsonl",
+                HubSource("nyu-mll/glue", "mnli", "train", revisions.GLUE),
+            ),
+            "dev": SplitSource(
+                "tasks/xnli/en/validation.jsonl",
+                HubSource("facebook/xnli", "en", "validation", revisions.XNLI),
+            ),
+            "test": SplitSource(
+                "tasks/xnli/{lang}/test.jsonl",
+                HubSource("facebook/xnli", "{lang}", "test", revisions.XNLI),
+            ),
+        },
+        notes="Train on English MNLI, select on English XNLI validation, test on XNLI test.",
+    )
+)

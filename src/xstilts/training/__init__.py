@@ -1,0 +1,1 @@
+"""Training: the multi-task sampler, resumable pickle-free state and the one training loop."""

@@ -1,0 +1,109 @@
+"""What one task contributes to a training run: its batches, its loss and its dev score.
+
+`TaskObjective` trains a classification or multiple-choice head of a `MultiTaskModel`;
+`MaskedLMObjective` pretrains an `XLMRobertaForMaskedLM`. The loop treats both alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from transformers import XLMRobertaForMaskedLM
+
+from xstilts.modeling.encoding import Features, collate
+from xstilts.modeling.model import MultiTaskModel
+from xstilts.predict import accuracy, predict_features
+
+
+@dataclass
+class TaskObjective:
+    name: str
+    head: str
+    train: list[Features]
+    dev: list[Features]
+    pad_id: int
+    eval_batch_size: int = 128
+
+    @property
+    def size(self) -> int:
+        return len(self.train)
+
+    def batch(self, indices: list[int]) -> dict[str, torch.Tensor]:
+        return collate([self.train[i] for i in indices], self.pad_id)
+
+    def loss(self, model: MultiTaskModel, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        labels = batch.pop("labels")
+        return F.cross_entropy(model(self.head, **batch), labels)
+
+    def evaluate(self, model: MultiTaskModel) -> float:
+        probs = predict_features(model, self.head, self.dev, self.pad_id, self.eval_batch_size)
+        return accuracy(probs, [f["label"] for f in self.dev])
+
+
+@dataclass
+class MaskedLMObjective:
+    """BERT-style masking (80% <mask>, 10% random, 10% kept) on a random `mask_prob` of the
+    non-special tokens. The vocabulary projection runs on masked positions only, which is most
+    of the saving on a small model. Masks come from the global torch RNG, which the loop saves
+    and restores, so resumed runs mask identically."""
+
+    train: list[Features]
+    dev: list[Features]
+    pad_id: int
+    mask_id: int
+    vocab_size: int
+    special_ids: tuple[int, ...]
+    mask_prob: float = 0.15
+    name: str = "mlm"
+
+    @property
+    def size(self) -> int:
+        return len(self.train)
+
+    def batch(self, indices: list[int]) -> dict[str, torch.Tensor]:
+        return self._mask(collate([self.train[i] for i in indices], self.pad_id))
+
+    def _mask(self, batch: dict[str, torch.Tensor], generator=None) -> dict[str, torch.Tensor]:
+        ids = batch["input_ids"]
+        candidates = batch["attention_mask"].bool()
+        for special in self.special_ids:
+            candidates &= ids != special
+        draw = torch.rand(ids.shape, generator=generator)
+        chosen = candidates & (draw < self.mask_prob)
+        labels = torch.where(chosen, ids, torch.full_like(ids, -100))
+        action = torch.rand(ids.shape, generator=generator)
+        random_ids = torch.randint(
+            len(self.special_ids), self.vocab_size, ids.shape, generator=generator
+        )
+        ids = torch.where(chosen & (action < 0.8), torch.full_like(ids, self.mask_id), ids)
+        ids = torch.where(chosen & (action >= 0.8) & (action < 0.9), random_ids, ids)
+        return {"input_ids": ids, "attention_mask": batch["attention_mask"], "labels": labels}
+
+    def _masked_logits(self, model: XLMRobertaForMaskedLM, batch: dict[str, torch.Tensor]):
+        hidden = model.roberta(
+            input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
+        ).last_hidden_state
+        chosen = batch["labels"] != -100
+        return model.lm_head(hidden[chosen]), batch["labels"][chosen]
+
+    def loss(self, model: XLMRobertaForMaskedLM, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        logits, labels = self._masked_logits(model, batch)
+        return F.cross_entropy(logits, labels)
+
+    @torch.inference_mode()
+    def evaluate(self, model: XLMRobertaForMaskedLM) -> float:
+        """Masked-token accuracy on the dev lines, with a fixed mask (comparable across evals)."""
+        was_training = model.training
+        model.eval()
+        generator = torch.Generator().manual_seed(1234)
+        correct = total = 0
+        device = next(model.parameters()).device
+        for start in range(0, len(self.dev), 128):
+            batch = self._mask(collate(self.dev[start : start + 128], self.pad_id), generator)
+            logits, labels = self._masked_logits(model, {k: v.to(device) for k, v in batch.items()})
+            correct += int((logits.argmax(-1) == labels).sum())
+            total += int(labels.numel())
+        model.train(was_training)
+        return correct / max(total, 1)

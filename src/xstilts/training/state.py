@@ -1,0 +1,82 @@
+"""Resumable training state without pickle.
+
+accelerate's `save_state` pickles optimizer and RNG states and unpickles them on load; this
+project never loads pickles from disk, so the state is split into `tensors.safetensors` (model,
+optimizer moments, best weights, torch RNG) and `state.json` (optimizer hyperparameters,
+scheduler, sampler, batch streams, counters, python RNG), written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from xstilts.io import atomic_dir
+
+TENSORS, STATE = "tensors.safetensors", "state.json"
+
+
+def optimizer_to_flat(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict]:
+    state = optimizer.state_dict()
+    tensors = {
+        f"optim.{index}.{key}": value.detach().clone().contiguous()
+        for index, entries in state["state"].items()
+        for key, value in entries.items()
+    }
+    return tensors, {"param_groups": state["param_groups"]}
+
+
+def optimizer_from_flat(
+    optimizer: torch.optim.Optimizer, tensors: dict[str, torch.Tensor], meta: dict
+) -> None:
+    per_param: dict[int, dict[str, torch.Tensor]] = {}
+    for name, value in tensors.items():
+        if name.startswith("optim."):
+            _, index, key = name.split(".", 2)
+            per_param.setdefault(int(index), {})[key] = value
+    groups = [
+        {**g, "betas": tuple(g["betas"])} if "betas" in g else g for g in meta["param_groups"]
+    ]
+    optimizer.load_state_dict({"state": per_param, "param_groups": groups})
+
+
+def save_state(
+    path: str | Path,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    best_weights: dict[str, torch.Tensor] | None,
+    meta: dict[str, Any],
+) -> None:
+    tensors = {f"model.{k}": v.detach().clone().contiguous() for k, v in model.state_dict().items()}
+    optim_tensors, optim_meta = optimizer_to_flat(optimizer)
+    tensors.update(optim_tensors)
+    if best_weights is not None:
+        tensors.update({f"best.{k}": v.contiguous() for k, v in best_weights.items()})
+    tensors["rng.torch"] = torch.get_rng_state()
+    with atomic_dir(path) as tmp:
+        save_file(tensors, str(tmp / TENSORS))
+        payload = {**meta, "optimizer": optim_meta}
+        (tmp / STATE).write_text(json.dumps(payload), encoding="utf-8")
+
+
+def load_state(
+    path: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer
+) -> tuple[dict[str, torch.Tensor] | None, dict[str, Any]]:
+    """Restore model, optimizer and torch RNG; return (best weights or None, meta)."""
+    path = Path(path)
+    tensors = load_file(str(path / TENSORS))
+    meta = json.loads((path / STATE).read_text(encoding="utf-8"))
+    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    optimizer_from_flat(optimizer, tensors, meta["optimizer"])
+    torch.set_rng_state(tensors["rng.torch"])
+    best = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")} or None
+    return best, meta
+
+
+def has_state(path: str | Path) -> bool:
+    path = Path(path)
+    return (path / TENSORS).exists() and (path / STATE).exists()

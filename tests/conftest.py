@@ -1,0 +1,80 @@
+"""Shared fixtures: a small sample world, params shrunk to seconds, a tiny tokenizer."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from xstilts.config import Params, parse_params
+from xstilts.sample import SampleWorldConfig, generate_world
+
+REPO = Path(__file__).resolve().parents[1]
+SMALL_WORLD = {
+    "corpus_sentences": 400,
+    "parallel_pairs": 150,
+    "qqp_train": 300,
+    "mnli_train": 300,
+    "race_train": 120,
+    "xnli_train": 300,
+    "pawsx_train": 300,
+    "xcopa_train": 200,
+    "dev_size": 60,
+    "test_size": 40,
+}
+
+
+def sample_profile() -> dict[str, Any]:
+    return yaml.safe_load((REPO / "profiles" / "sample.yaml").read_text(encoding="utf-8"))
+
+
+def deep_update(raw: dict[str, Any], updates: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(raw)
+    for key, value in updates.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_update(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+TINY_RUN = {
+    "sample_world": SMALL_WORLD,
+    "base": {
+        "tokenizer": {"vocab_size": 600},
+        "architecture": {
+            "hidden_size": 32,
+            "num_hidden_layers": 1,
+            "num_attention_heads": 2,
+            "intermediate_size": 64,
+        },
+        "pretrain": {"max_steps": 12, "batch_size": 16, "eval_every": 6, "checkpoint_every": 6},
+    },
+    "intermediate": {"max_steps": 8, "batch_size": 16, "eval_every": 4, "checkpoint_every": 4},
+    "target": {
+        "training": {
+            "epochs": None,
+            "max_steps": 6,
+            "batch_size": 16,
+            "eval_every": 3,
+            "checkpoint_every": 3,
+        },
+        "overrides": {},
+    },
+}
+
+
+@pytest.fixture(scope="session")
+def small_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("world")
+    generate_world(root, SampleWorldConfig(**SMALL_WORLD))
+    return root
+
+
+@pytest.fixture
+def tiny_params() -> Params:
+    """The sample profile shrunk to a pipeline that runs in seconds."""
+    return parse_params(deep_update(sample_profile(), TINY_RUN))

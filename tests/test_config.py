@@ -1,0 +1,71 @@
+"""params.yaml validation: bad values stop the run with one line naming the key."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from xstilts.config import load_params, parse_params
+from xstilts.errors import XstiltsError
+
+from .conftest import REPO, deep_update, sample_profile
+
+
+def test_shipped_profiles_are_valid_and_params_yaml_is_the_sample_profile() -> None:
+    assert load_params(REPO / "profiles" / "full.yaml").profile == "full"
+    assert load_params(REPO / "profiles" / "sample.yaml").profile == "sample"
+    shipped = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
+    assert shipped == sample_profile(), "a fresh clone must run the sample profile"
+
+
+@pytest.mark.parametrize(
+    ("update", "message"),
+    [
+        ({"intermediate": {"lr": -1}}, "intermediate.lr = -1: Input should be greater than 0"),
+        ({"intermediate": {"lerning_rate": 1e-5}}, "unknown key 'intermediate.lerning_rate'"),
+        ({"base": {"pretrain": {"stepz": 3}}}, "allowed: max_steps, batch_size"),
+        (
+            {"conditions": {"none": [], "multi": ["qqp", "mnlii"]}},
+            "conditions.multi: unknown intermediate task 'mnlii'; known: mnli, qqp, race",
+        ),
+        ({"targets": ["xnli", "tydiqa"]}, "unknown target task 'tydiqa'"),
+        ({"profile": "huge"}, "profile = 'huge'"),
+        ({"seeds": [1, 1]}, "distinct"),
+        ({"intermediate": {"epochs": 2}}, "set exactly one of 'epochs' or 'max_steps'"),
+        ({"target": {"overrides": {"xcopa": {"lr": 0}}}}, "greater than 0"),
+        ({"base": {"architecture": {"hidden_size": 130}}}, "divisible"),
+    ],
+)
+def test_bad_values_give_one_clear_error(update: dict, message: str) -> None:
+    with pytest.raises(XstiltsError) as caught:
+        parse_params(deep_update(sample_profile(), update))
+    assert message in str(caught.value)
+    assert "Traceback" not in str(caught.value)
+
+
+def test_baseline_condition_is_required() -> None:
+    raw = sample_profile()
+    raw["conditions"] = {"qqp": ["qqp"]}
+    with pytest.raises(XstiltsError, match=r"must include the baseline 'none: \[\]'"):
+        parse_params(raw)
+
+
+def test_missing_section_is_named() -> None:
+    raw = sample_profile()
+    del raw["intermediate"]
+    with pytest.raises(XstiltsError, match="missing key 'intermediate'"):
+        parse_params(raw)
+
+
+def test_missing_or_broken_file(tmp_path) -> None:
+    with pytest.raises(XstiltsError, match="not found"):
+        load_params(tmp_path / "params.yaml")
+    (tmp_path / "params.yaml").write_text("seeds: [0\n", encoding="utf-8")
+    with pytest.raises(XstiltsError, match="not valid YAML"):
+        load_params(tmp_path / "params.yaml")
+
+
+def test_target_overrides_merge_over_defaults() -> None:
+    params = parse_params(sample_profile())
+    assert params.target.training_for("xcopa").epochs == 4
+    assert params.target.training_for("xnli").epochs == params.target.training.epochs

@@ -1,0 +1,122 @@
+"""The stages, run in order on a small world with tiny settings: outputs, metrics, report,
+atomic outputs and resume after a kill."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from xstilts import paths
+from xstilts.cli import main
+from xstilts.config import Params
+from xstilts.io import atomic_dir, read_json
+from xstilts.modeling.model import load_checkpoint
+
+from .conftest import REPO, TINY_RUN, deep_update, sample_profile
+
+CONDITIONS = {"none": [], "multi": ["qqp", "race"]}
+
+
+def setup_run(tmp_path: Path, world: Path, updates: dict | None = None) -> Path:
+    raw = deep_update(sample_profile(), TINY_RUN)
+    raw = deep_update(raw, updates or {})
+    raw["conditions"] = CONDITIONS
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
+    (tmp_path / "data").symlink_to(world)
+    return tmp_path
+
+
+def cli(*args: str) -> None:
+    assert main(list(args)) == 0, args
+
+
+def test_pipeline_stages_in_order(tmp_path, small_world, monkeypatch) -> None:
+    monkeypatch.chdir(setup_run(tmp_path, small_world))
+    params = Params.model_validate(yaml.safe_load(Path("params.yaml").read_text()))
+    cli("prepare")
+    cli("base")
+    assert (paths.BASE / "model.safetensors").exists() and not (paths.STATE / "base").exists()
+    for condition in ("none", "multi"):
+        cli("intermediate", "--condition", condition, "--seed", "0")
+        for task in params.targets:
+            cli("target", "--condition", condition, "--task", task, "--seed", "0")
+            cli("evaluate", "--condition", condition, "--task", task, "--seed", "0")
+    none_meta = read_json(paths.intermediate_dir("none", 0) / "meta.json")
+    assert none_meta["encoder"] is None
+    multi_meta = read_json(paths.intermediate_dir("multi", 0) / "meta.json")
+    assert set(multi_meta["dev"]) == {"qqp", "race"}
+    assert sum(multi_meta["task_steps"].values()) == multi_meta["steps"]
+
+    metrics = read_json(paths.eval_metrics("multi", "xnli", 0))
+    assert set(metrics["accuracy"]) == set(params.sample_world.languages)
+    assert metrics["chance"] == pytest.approx(1 / 3)
+    predictions = [
+        json.loads(line)
+        for line in paths.eval_predictions("multi", "xcopa", 0).read_text().splitlines()
+    ]
+    assert len(predictions) == sum(metrics["examples"].values())
+    assert set(predictions[0]) == {"id", "lang", "gold", "pred", "probs"}
+    model, _, meta = load_checkpoint(paths.target_dir("multi", "xnli", 0))
+    assert meta["intermediate_tasks"] == ["qqp", "race"]
+
+    cli("report")
+    report = paths.REPORT.read_text(encoding="utf-8")
+    assert "| multi |" in report and "| none |" in report and "### xcopa" in report
+    summary = read_json(paths.SUMMARY)
+    assert set(summary["xnli"]) == {"none", "multi"}
+
+    # the report reads its runs from params: a run missing on disk is an error, not a gap
+    raw = yaml.safe_load(Path("params.yaml").read_text())
+    raw["conditions"]["mnli"] = ["mnli"]
+    Path("params.yaml").write_text(yaml.safe_dump(raw))
+    assert main(["report"]) == 2
+
+
+def test_bad_inputs_print_one_line_and_exit_2(tmp_path, small_world, monkeypatch, capsys):
+    monkeypatch.chdir(setup_run(tmp_path, small_world))
+    assert main(["intermediate", "--condition", "nope", "--seed", "0"]) == 2
+    assert "condition 'nope' is not in params.yaml" in capsys.readouterr().err
+    assert main(["target", "--condition", "none", "--task", "xnli", "--seed", "0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "xstilts: error:" in err
+    (tmp_path / "data").unlink()
+    assert main(["prepare"]) == 2
+    assert "dvc pull data.dvc" in capsys.readouterr().err
+
+
+def test_atomic_dir_leaves_nothing_on_failure(tmp_path) -> None:
+    with pytest.raises(RuntimeError), atomic_dir(tmp_path / "out") as tmp:
+        (tmp / "half-written").write_text("x")
+        raise RuntimeError
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_killed_stage_leaves_no_output_and_resumes(tmp_path, small_world) -> None:
+    run_dir = setup_run(
+        tmp_path,
+        small_world,
+        {"base": {"pretrain": {"max_steps": 600, "checkpoint_every": 25, "eval_every": 300}}},
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    command = [sys.executable, "-m", "xstilts.cli", "base"]
+    process = subprocess.Popen(command, cwd=run_dir, env=env, stderr=subprocess.DEVNULL)
+    state = run_dir / paths.STATE / "base" / "state.json"
+    deadline = time.monotonic() + 120
+    while not state.exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert state.exists(), "no resume state was written before the kill"
+    assert not (run_dir / paths.BASE).exists(), "a killed stage left an output behind"
+    subprocess.run(command, cwd=run_dir, env=env, check=True, stderr=subprocess.DEVNULL)
+    meta = read_json(run_dir / paths.BASE / "meta.json")
+    assert meta["resumed_from"] is not None and meta["steps"] == 600
+    assert not (run_dir / paths.STATE / "base").exists()

@@ -1,0 +1,147 @@
+"""Training: a tiny model learns a sample task; a resumed run equals an uninterrupted one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from transformers import XLMRobertaConfig, XLMRobertaModel
+
+from xstilts.data.sources import load_examples
+from xstilts.modeling.encoding import encode
+from xstilts.modeling.model import HeadInfo, MultiTaskModel, load_checkpoint
+from xstilts.modeling.tokenizer import train_tokenizer
+from xstilts.predict import accuracy, predict
+from xstilts.tasks import get_task
+from xstilts.training.loop import LoopSettings, Trainer
+from xstilts.training.objectives import TaskObjective
+
+
+@pytest.fixture(scope="module")
+def tokenizer(small_world: Path):
+    lines = []
+    for path in sorted((small_world / "corpus").glob("*.txt")):
+        lines += path.read_text(encoding="utf-8").splitlines()
+    lines += [
+        r
+        for p in ("qqp/train", "race/train")
+        for r in (small_world / "tasks" / f"{p}.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    return train_tokenizer(lines, vocab_size=800)
+
+
+def tiny_model(tokenizer, tasks: tuple[str, ...], seed: int = 0) -> MultiTaskModel:
+    torch.manual_seed(seed)
+    config = XLMRobertaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=128,
+        max_position_embeddings=260,
+        type_vocab_size=1,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    encoder = XLMRobertaModel(config, add_pooling_layer=False)
+    return MultiTaskModel(encoder, [HeadInfo.for_task(t) for t in tasks])
+
+
+def objective(task: str, world: Path, tokenizer) -> TaskObjective:
+    spec = get_task(task)
+    load = lambda split: load_examples(spec, split, "en", "sample", world)  # noqa: E731
+    return TaskObjective(
+        name=task,
+        head=spec.head_name,
+        train=encode(load("train"), tokenizer, 128),
+        dev=encode(load("dev"), tokenizer, 128),
+        pad_id=tokenizer.pad_token_id,
+    )
+
+
+def test_tiny_model_learns_a_sample_task_above_chance(small_world, tokenizer, tmp_path) -> None:
+    task = "xcopa"
+    model = tiny_model(tokenizer, (task,))
+    settings = LoopSettings(
+        max_steps=300, lr=2e-3, batch_size=32, eval_every=50, checkpoint_every=1000
+    )
+    result = Trainer(
+        model, [objective(task, small_world, tokenizer)], settings, 0, tmp_path / "state"
+    ).fit()
+    dev = load_examples(get_task(task), "dev", "en", "sample", small_world)
+    probs = predict(model, tokenizer, get_task(task).head_name, dev)
+    assert accuracy(probs, [e.label for e in dev]) == pytest.approx(result.best_score)
+    assert result.best_score >= 0.65, f"dev accuracy {result.best_score:.2f} (chance 0.5)"
+
+
+class Interrupt(Exception):
+    pass
+
+
+def run(world, tokenizer, state_dir: Path, stop_at: int | None = None):
+    tasks = ("qqp", "race")
+    model = tiny_model(tokenizer, tasks)
+    settings = LoopSettings(max_steps=12, lr=1e-3, batch_size=8, eval_every=4, checkpoint_every=4)
+
+    def on_step(step: int) -> None:
+        if step == stop_at:
+            raise Interrupt
+
+    trainer = Trainer(
+        model,
+        [objective(t, world, tokenizer) for t in tasks],
+        settings,
+        0,
+        state_dir,
+        on_step=on_step,
+    )
+    return model, trainer.fit(), trainer
+
+
+def test_resumed_run_equals_uninterrupted_run_bit_for_bit(small_world, tokenizer, tmp_path):
+    model, result, _ = run(small_world, tokenizer, tmp_path / "a")
+    with pytest.raises(Interrupt):
+        run(small_world, tokenizer, tmp_path / "b", stop_at=10)
+    resumed_model, resumed, trainer = run(small_world, tokenizer, tmp_path / "b")
+    assert resumed.resumed_from == 8
+    assert resumed.history == result.history
+    assert resumed.task_counts == result.task_counts
+    for (name, a), (_, b) in zip(
+        model.state_dict().items(), resumed_model.state_dict().items(), strict=True
+    ):
+        assert torch.equal(a, b), name
+    trainer.clear_state()
+    assert not (tmp_path / "b").exists()
+
+
+def test_resume_state_of_another_run_is_ignored(small_world, tokenizer, tmp_path) -> None:
+    with pytest.raises(Interrupt):
+        run(small_world, tokenizer, tmp_path / "s", stop_at=6)
+    tasks = ("qqp",)
+    settings = LoopSettings(max_steps=4, lr=1e-3, batch_size=8, eval_every=2, checkpoint_every=2)
+    result = Trainer(
+        tiny_model(tokenizer, tasks),
+        [objective("qqp", small_world, tokenizer)],
+        settings,
+        0,
+        tmp_path / "s",
+    ).fit()
+    assert result.resumed_from is None and result.steps == 4
+
+
+def test_checkpoint_round_trip_and_corruption(small_world, tokenizer, tmp_path) -> None:
+    model = tiny_model(tokenizer, ("pawsx",))
+    model.save(tmp_path / "ckpt", tokenizer, {"stage": "test"})
+    assert not list((tmp_path / "ckpt").rglob("*.bin")), "weights must be safetensors"
+    loaded, loaded_tokenizer, meta = load_checkpoint(tmp_path / "ckpt")
+    dev = load_examples(get_task("pawsx"), "dev", "en", "sample", small_world)[:16]
+    model.eval()
+    assert predict(model, tokenizer, "pawsx", dev) == pytest.approx(
+        predict(loaded, loaded_tokenizer, "pawsx", dev)
+    )
+    assert meta["stage"] == "test" and meta["heads"][0]["labels"] == list(get_task("pawsx").labels)
+    (tmp_path / "ckpt" / "heads.safetensors").write_bytes(b"not a safetensors file")
+    from xstilts.errors import XstiltsError
+
+    with pytest.raises(XstiltsError, match=r"checkpoint .*ckpt is missing or corrupt"):
+        load_checkpoint(tmp_path / "ckpt")
