@@ -64,7 +64,7 @@ def test_pipeline_stages_in_order(tmp_path, small_world, monkeypatch) -> None:
     ]
     assert len(predictions) == sum(metrics["examples"].values())
     assert set(predictions[0]) == {"id", "lang", "gold", "pred", "probs"}
-    model, _, meta = load_checkpoint(paths.target_dir("multi", "xnli", 0))
+    _, _, meta = load_checkpoint(paths.target_dir("multi", "xnli", 0))
     assert meta["intermediate_tasks"] == ["qqp", "race"]
 
     cli("report")

@@ -130,6 +130,11 @@ class SampleWorldParams(Section):
     dev_size: PositiveInt = 300
     test_size: PositiveInt = 300
 
+    def to_config(self):  # -> xstilts.sample.SampleWorldConfig
+        from xstilts.sample import SampleWorldConfig
+
+        return SampleWorldConfig(**self.model_dump())
+
 
 class DataConfig(Section):
     root: str = "data"  # the sample world (tracked by data.dvc)

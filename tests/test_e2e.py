@@ -1,0 +1,111 @@
+"""The sample profile end to end, as a reviewer runs it: a fresh copy of the repository,
+`dvc pull data.dvc`, `dvc repro`, then the checks a reviewer would make."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from xstilts.config import load_params
+from xstilts.io import read_json
+
+from .conftest import REPO
+
+pytestmark = pytest.mark.e2e
+
+
+def fresh_copy(destination: Path) -> Path:
+    """Tracked and untracked-but-not-ignored files, as a clone of this working tree would have."""
+    listing = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
+    for name in filter(None, listing):
+        source = REPO / name
+        if source.is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
+    git = ["git", "-c", "user.name=xstilts", "-c", "user.email=xstilts@localhost"]
+    subprocess.run([*git, "init", "-q"], cwd=destination, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=destination, check=True)
+    subprocess.run([*git, "commit", "-qm", "snapshot"], cwd=destination, check=True)
+    return destination
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory):
+    repo = fresh_copy(tmp_path_factory.mktemp("clone"))
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "HF_HUB_OFFLINE": "1",
+    }
+
+    def run(*command: str) -> str:
+        done = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, (
+            f"{command} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        )
+        return done.stdout + done.stderr
+
+    run("dvc", "pull", "data.dvc")
+    run("dvc", "repro")
+    return repo, run
+
+
+def test_every_run_of_params_has_metrics_and_the_report_lists_them(pipeline) -> None:
+    repo, _ = pipeline
+    params = load_params(repo / "params.yaml")
+    summary = read_json(repo / "metrics/summary.json")
+    assert set(summary) == set(params.targets)
+    for task in params.targets:
+        assert set(summary[task]) == set(params.condition_names)
+    report = (repo / "reports/REPORT.md").read_text(encoding="utf-8")
+    for condition in params.condition_names:
+        assert f"| {condition} |" in report
+
+
+def test_models_learn_in_english_and_transfer_zero_shot(pipeline) -> None:
+    repo, _ = pipeline
+    params = load_params(repo / "params.yaml")
+    for task in params.targets:
+        for condition in params.condition_names:
+            metrics = read_json(repo / f"metrics/evaluate/{condition}/{task}/seed0.json")
+            chance = metrics["chance"]
+            assert metrics["accuracy"]["en"] > chance + 0.15, (task, condition, metrics)
+            above = [
+                lang
+                for lang, acc in metrics["accuracy"].items()
+                if lang != "en" and acc > chance + 0.05
+            ]
+            assert above, f"{task}/{condition}: no language transfers above chance: {metrics}"
+
+
+def test_dvc_is_clean_after_the_run_and_nothing_reruns(pipeline) -> None:
+    _, run = pipeline
+    assert "Data and pipelines are up to date" in run("dvc", "status")
+    assert "Running stage" not in run("dvc", "repro")
+    assert "base" in run("dvc", "dag")
+    shown = run("dvc", "metrics", "show")
+    assert "metrics/summary.json" in shown
+
+
+def test_rerunning_a_chain_gives_identical_files(pipeline) -> None:
+    repo, run = pipeline
+    metrics = repo / "metrics/evaluate/multi/xnli/seed0.json"
+    predictions = repo / "predictions/multi/xnli/seed0.jsonl"
+    before = metrics.read_bytes(), predictions.read_bytes()
+    run("dvc", "repro", "-f", "-s", "target@multi-xnli-0")
+    run("dvc", "repro", "-f", "-s", "evaluate@multi-xnli-0")
+    assert (metrics.read_bytes(), predictions.read_bytes()) == before
