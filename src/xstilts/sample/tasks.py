@@ -127,24 +127,31 @@ def make_xnli(s: FrameSampler, label: object) -> Row | None:
 
 
 def make_race(s: FrameSampler, label: object) -> Row | None:
+    """A 3-4 sentence article and a question about one sentence. One distractor comes from
+    another sentence of the article (answering it needs the question) and two from outside the
+    article (ruled out by reading it), so items range from easy to hard as in RACE."""
     rng = s.rng
-    n = rng.choice((4, 5))
-    things = rng.sample([t for kind in THING_KINDS for t in nouns_of(kind)], n)
+    n = rng.choice((3, 4))
+    things = rng.sample([t for kind in THING_KINDS for t in nouns_of(kind)], n + 2)
     frames = []
-    for name, obj, place in zip(rng.sample(NAMES, n), things, rng.sample(PLACES, n), strict=True):
+    for name, obj, place in zip(
+        rng.sample(NAMES, n + 2), things, rng.sample(PLACES, n + 2), strict=True
+    ):
         verb = s.verb_for(CONCEPTS[obj].kinds[0])
         adj = rng.choice((None, None, *("red", "big", "small", "old", "new", "blue")))
         num = rng.choice((None, None, 2, 3, 4, 5))
         alt = rng.randrange(len(CONCEPTS[verb].forms))
         frames.append(Frame(name, verb, obj, adj, num, place, verb_alt=alt))
+    article, outside = frames[:n], frames[n:]
     target = rng.randrange(n)
     kind = rng.choice(("what", "who", "where"))
     answer_kind = {"what": "np", "who": "name", "where": "locp"}[kind]
-    others = rng.sample([f for i, f in enumerate(frames) if i != target], 3)
-    options = [*others[:label], frames[target], *others[label:]]
+    others = [rng.choice([f for i, f in enumerate(article) if i != target]), *outside]
+    rng.shuffle(others)
+    options = [*others[:label], article[target], *others[label:]]
     return {
-        "article": tuple(Utterance("stmt", f) for f in frames),
-        "question": Utterance(kind, frames[target]),
+        "article": tuple(Utterance("stmt", f) for f in article),
+        "question": Utterance(kind, article[target]),
         "options": [Utterance(answer_kind, f) for f in options],
         "answer": "ABCD"[label],
     }

@@ -4,6 +4,7 @@ turning a `TrainingConfig` into loop settings, and running the loop."""
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,19 @@ def loop_settings(config: TrainingConfig, train_examples: int) -> LoopSettings:
     )
 
 
+def at_chance(score: float, chance: float, examples: int) -> bool:
+    """True when a dev score is within two binomial standard errors of chance: the run did not
+    learn the task (RACE is known to get stuck there)."""
+    return score < chance + 2 * math.sqrt(chance * (1 - chance) / max(examples, 1))
+
+
+def chance_level(objective: TaskObjective) -> float:
+    first = objective.dev[0]["input_ids"]
+    if first and isinstance(first[0], list):  # multiple choice
+        return 1 / len(first)
+    return 1 / len(get_task(objective.name).labels)
+
+
 def fine_tune(
     model: MultiTaskModel,
     tasks: tuple[str, ...],
@@ -73,6 +87,18 @@ def fine_tune(
     log.info("%s: tasks %s, %d steps", run_name, sizes, settings.max_steps)
     trainer = Trainer(model, objectives, settings, seed, state_dir, run_name=run_name)
     result = trainer.fit()
+    stuck = [
+        o.name
+        for o in objectives
+        if at_chance(result.best_scores[o.name], chance_level(o), len(o.dev))
+    ]
+    for task in stuck:
+        log.warning(
+            "%s: %s dev accuracy %.3f is at chance: the task was not learned",
+            run_name,
+            task,
+            result.best_scores[task],
+        )
     summary = {
         "train_examples": sizes,
         "sampling_probabilities": trainer.sampler.probabilities,
@@ -80,6 +106,7 @@ def fine_tune(
         "best_step": result.best_step,
         "dev": result.best_scores,
         "dev_mean": result.best_score,
+        "at_chance": stuck,
         "task_steps": result.task_counts,
         "history": result.history,
         "resumed_from": result.resumed_from,

@@ -99,7 +99,9 @@ def intermediate_table(params: Params, root: Path) -> list[str]:
             continue
         metas = [read_meta(root / paths.intermediate_dir(condition, s)) for s in params.seeds]
         for task in tasks:
-            rows.append([condition, task, _cell([m["dev"][task] for m in metas])])
+            stuck = sum(task in m.get("at_chance", []) for m in metas)
+            flag = f" (at chance in {stuck}/{len(metas)} seeds)" if stuck else ""
+            rows.append([condition, task, _cell([m["dev"][task] for m in metas]) + flag])
     return _table(["condition", "task", "English dev accuracy %"], rows)
 
 
