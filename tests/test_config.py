@@ -66,6 +66,9 @@ def test_missing_or_broken_file(tmp_path) -> None:
 
 
 def test_target_overrides_merge_over_defaults() -> None:
-    params = parse_params(sample_profile())
-    assert params.target.training_for("xcopa").epochs == 4
+    raw = sample_profile()
+    params = parse_params(raw)
+    assert (
+        params.target.training_for("xcopa").epochs == raw["target"]["overrides"]["xcopa"]["epochs"]
+    )
     assert params.target.training_for("xnli").epochs == params.target.training.epochs
