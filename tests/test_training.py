@@ -145,3 +145,28 @@ def test_checkpoint_round_trip_and_corruption(small_world, tokenizer, tmp_path) 
 
     with pytest.raises(XstiltsError, match=r"checkpoint .*ckpt is missing or corrupt"):
         load_checkpoint(tmp_path / "ckpt")
+
+
+def test_tokenizer_training_is_identical_across_processes(small_world, tmp_path) -> None:
+    """Every later stage depends on the tokenizer: two processes must train the same one."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from pathlib import Path; "
+        "from xstilts.modeling.tokenizer import train_tokenizer; "
+        "lines = Path(sys.argv[1]).read_text(encoding='utf-8').splitlines(); "
+        "train_tokenizer(lines, 700).save_pretrained(sys.argv[2])"
+    )
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(
+        (small_world / "corpus" / "zh.txt").read_text(encoding="utf-8")
+        + (small_world / "corpus" / "hi.txt").read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    outputs = [tmp_path / "a", tmp_path / "b"]
+    for out in outputs:
+        subprocess.run([sys.executable, "-c", script, str(corpus), str(out)], check=True)
+    assert (outputs[0] / "tokenizer.json").read_bytes() == (
+        outputs[1] / "tokenizer.json"
+    ).read_bytes()

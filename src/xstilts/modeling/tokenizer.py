@@ -1,46 +1,52 @@
-"""Training the sample profile's SentencePiece-style Unigram tokenizer.
+"""Training the sample profile's SentencePiece Unigram tokenizer.
 
-It mirrors XLM-R's pipeline (NMT + NFKC normalisation, metaspace pre-tokenisation, <s> A </s>
-</s> B </s> templates, the same special tokens) and is saved as an `XLMRobertaTokenizer`, so every
-later stage loads it exactly as it would load xlm-roberta-large's.
+The pieces and their scores come from SentencePiece's own trainer (as XLM-R's did), run on one
+thread with a fixed seed: it is deterministic, while `tokenizers`' UnigramTrainer returns the
+same pieces with scores and order that vary from process to process, which would make every
+later stage irreproducible. The vocabulary is handed to `XLMRobertaTokenizer` itself (metaspace
+pre-tokenisation, `<s> A </s></s> B </s>` templates, XLM-R's special tokens), so every later
+stage loads it exactly as it would load xlm-roberta-large's. Unlike XLM-R's, it applies no NFKC
+normalisation (the sample world is NFC text), so checks of what a model "sees" must always use
+that model's own tokenizer.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 
-from tokenizers import (
-    Regex,
-    Tokenizer,
-    decoders,
-    models,
-    normalizers,
-    pre_tokenizers,
-    processors,
-    trainers,
-)
+import sentencepiece as spm
 from transformers import XLMRobertaTokenizer
 
 SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]  # ids 0..4, XLM-R's first four
 
 
-def train_tokenizer(lines: Iterable[str], vocab_size: int) -> XLMRobertaTokenizer:
-    tokenizer = Tokenizer(models.Unigram())
-    tokenizer.normalizer = normalizers.Sequence(
-        [normalizers.Nmt(), normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")]
-    )
-    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
-    tokenizer.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
-    trainer = trainers.UnigramTrainer(
+def unigram_vocab(lines: Iterable[str], vocab_size: int) -> list[tuple[str, float]]:
+    """(piece, log-probability) pairs from SentencePiece's Unigram trainer, specials first."""
+    model = io.BytesIO()
+    spm.set_random_generator_seed(0)
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(lines),
+        model_writer=model,
         vocab_size=vocab_size,
-        special_tokens=SPECIAL_TOKENS,
-        unk_token="<unk>",
-        show_progress=False,
+        model_type="unigram",
+        num_threads=1,
+        character_coverage=1.0,
+        hard_vocab_limit=False,
+        normalization_rule_name="identity",
+        bos_id=0,
+        pad_id=1,
+        eos_id=2,
+        unk_id=3,
+        user_defined_symbols=["<mask>"],
+        minloglevel=2,
     )
-    tokenizer.train_from_iterator(lines, trainer)
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>",
-        pair="<s> $A </s> </s> $B </s>",
-        special_tokens=[("<s>", 0), ("</s>", 2)],
-    )
-    return XLMRobertaTokenizer(tokenizer_object=tokenizer)
+    processor = spm.SentencePieceProcessor(model_proto=model.getvalue())
+    vocab = [(processor.id_to_piece(i), processor.get_score(i)) for i in range(len(processor))]
+    assert [piece for piece, _ in vocab[:5]] == SPECIAL_TOKENS, vocab[:5]
+    return [(piece, 0.0) for piece in SPECIAL_TOKENS] + vocab[5:]
+
+
+def train_tokenizer(lines: Iterable[str], vocab_size: int) -> XLMRobertaTokenizer:
+    """An `XLMRobertaTokenizer` over a SentencePiece Unigram vocabulary trained on `lines`."""
+    return XLMRobertaTokenizer(vocab=unigram_vocab(lines, vocab_size))

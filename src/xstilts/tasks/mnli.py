@@ -6,12 +6,9 @@ from xstilts.tasks.spec import (
     HubSource,
     SplitSource,
     TaskSpec,
-    label_by_name,
+    decode_nli,
     pair_converter,
 )
-
-# nyu-mll/glue mnli: label 0 entailment, 1 neutral, 2 contradiction (dataset card).
-_decode = label_by_name(("entailment", "neutral", "contradiction"), NLI_LABELS)
 
 register(
     TaskSpec(
@@ -20,7 +17,7 @@ register(
         role="intermediate",
         labels=NLI_LABELS,
         head="nli",
-        convert=pair_converter("premise", "hypothesis", _decode),
+        convert=pair_converter("premise", "hypothesis", decode_nli),
         splits={
             "train": SplitSource(
                 "tasks/mnli/train.jsonl", HubSource("nyu-mll/glue", "mnli", "train", revisions.GLUE)

@@ -150,3 +150,8 @@ def pair_converter(
         }
 
     return convert
+
+
+# nyu-mll/glue mnli and facebook/xnli both encode 0 entailment, 1 neutral, 2 contradiction
+# (dataset cards); names (jiant/XTREME files) are accepted too.
+decode_nli = label_by_name(("entailment", "neutral", "contradiction"), NLI_LABELS)

@@ -6,12 +6,9 @@ from xstilts.tasks.spec import (
     HubSource,
     SplitSource,
     TaskSpec,
-    label_by_name,
+    decode_nli,
     pair_converter,
 )
-
-# facebook/xnli and nyu-mll/glue mnli both encode 0 entailment, 1 neutral, 2 contradiction.
-_decode = label_by_name(("entailment", "neutral", "contradiction"), NLI_LABELS)
 
 register(
     TaskSpec(
@@ -20,7 +17,7 @@ register(
         role="target",
         labels=NLI_LABELS,
         head="nli",
-        convert=pair_converter("premise", "hypothesis", _decode),
+        convert=pair_converter("premise", "hypothesis", decode_nli),
         languages=tuple(
             [
                 "ar",
