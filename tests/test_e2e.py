@@ -96,7 +96,7 @@ def test_models_learn_in_english_and_transfer_zero_shot(pipeline) -> None:
         for condition in params.condition_names
     }
     for (task, condition), metrics in runs.items():
-        assert metrics["accuracy"]["en"] > metrics["chance"] + 0.12, (task, condition, metrics)
+        assert metrics["accuracy"]["en"] > metrics["chance"] + 0.10, (task, condition, metrics)
     for condition in params.condition_names:
         assert zero_shot_above_chance(runs["xnli", condition]), runs["xnli", condition]
     assert any(zero_shot_above_chance(runs["pawsx", c]) for c in params.condition_names)
