@@ -7,12 +7,15 @@ Every default lives here, once. `load_params` turns any validation problem into 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from xstilts.errors import XstiltsError
+
+if TYPE_CHECKING:
+    from xstilts.sample import SampleWorldConfig
 
 PROFILES = ("sample", "full")
 PositiveInt = Annotated[int, Field(gt=0)]
@@ -130,7 +133,7 @@ class SampleWorldParams(Section):
     dev_size: PositiveInt = 300
     test_size: PositiveInt = 300
 
-    def to_config(self):  # -> xstilts.sample.SampleWorldConfig
+    def to_config(self) -> SampleWorldConfig:
         from xstilts.sample import SampleWorldConfig
 
         return SampleWorldConfig(**self.model_dump())
