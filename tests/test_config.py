@@ -24,6 +24,8 @@ def test_shipped_profiles_are_valid_and_params_yaml_is_the_sample_profile() -> N
         ({"intermediate": {"lr": -1}}, "intermediate.lr = -1: Input should be greater than 0"),
         ({"intermediate": {"lerning_rate": 1e-5}}, "unknown key 'intermediate.lerning_rate'"),
         ({"base": {"pretrain": {"stepz": 3}}}, "allowed: max_steps, batch_size"),
+        ({"sample_world": {"seedz": 1}}, "unknown key 'sample_world.seedz'; allowed: seed,"),
+        ({"sample_world": {"qqp_train": 0}}, "qqp_train must be a positive int"),
         (
             {"conditions": {"none": [], "multi": ["qqp", "mnlii"]}},
             "conditions.multi: unknown intermediate task 'mnlii'; known: mnli, qqp, race",

@@ -19,7 +19,7 @@ def tree(root: Path) -> list[str]:
 def test_generator_reproduces_the_tracked_data_bit_for_bit(tmp_path) -> None:
     data = REPO / "data"
     assert (data / "world.json").exists(), "sample data missing: run `dvc pull data.dvc`"
-    generate_world(tmp_path, load_params(REPO / "params.yaml").sample_world.to_config())
+    generate_world(tmp_path, load_params(REPO / "params.yaml").sample_world)
     assert tree(tmp_path) == tree(data)
     _, mismatch, errors = filecmp.cmpfiles(data, tmp_path, tree(data), shallow=False)
     assert not mismatch and not errors, f"differs from the generator: {mismatch + errors}"

@@ -7,15 +7,13 @@ Every default lives here, once. `load_params` turns any validation problem into 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from xstilts.errors import XstiltsError
-
-if TYPE_CHECKING:
-    from xstilts.sample import SampleWorldConfig
+from xstilts.sample.config import SampleWorldConfig
 
 PROFILES = ("sample", "full")
 PositiveInt = Annotated[int, Field(gt=0)]
@@ -116,29 +114,6 @@ class BaseConfig(Section):
     pretrain: PretrainConfig = PretrainConfig()
 
 
-class SampleWorldParams(Section):
-    """Parameters of the offline sample world (see xstilts.sample)."""
-
-    seed: int = 0
-    languages: tuple[str, ...] = ("en", "vi", "ru", "ar", "hi", "zh")
-    corpus_sentences: PositiveInt = 6000
-    parallel_pairs: PositiveInt = 2000
-    cognate_fraction: Fraction = 0.25
-    qqp_train: PositiveInt = 4000
-    mnli_train: PositiveInt = 4000
-    race_train: PositiveInt = 1500
-    xnli_train: PositiveInt = 3000
-    pawsx_train: PositiveInt = 3000
-    xcopa_train: PositiveInt = 1000
-    dev_size: PositiveInt = 300
-    test_size: PositiveInt = 300
-
-    def to_config(self) -> SampleWorldConfig:
-        from xstilts.sample import SampleWorldConfig
-
-        return SampleWorldConfig(**self.model_dump())
-
-
 class DataConfig(Section):
     root: str = "data"  # the sample world (tracked by data.dvc)
     max_train_examples: PositiveInt | None = None  # subsample every training split
@@ -173,7 +148,7 @@ class Params(Section):
     conditions: dict[str, tuple[str, ...]]  # condition -> intermediate tasks; 'none' = baseline
     targets: tuple[str, ...]
     data: DataConfig
-    sample_world: SampleWorldParams
+    sample_world: SampleWorldConfig  # the generator's own config, validated here
     base: BaseConfig
     intermediate: TrainingConfig
     target: TargetConfig
@@ -219,7 +194,7 @@ def _format_error(err: ValidationError, source: str) -> str:
     lines = []
     for problem in err.errors():
         key = ".".join(str(part) for part in problem["loc"])
-        if problem["type"] == "extra_forbidden":
+        if problem["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
             lines.append(f"{source}: unknown key '{key}'{_allowed_keys(problem['loc'])}")
         elif problem["type"] == "missing":
             lines.append(f"{source}: missing key '{key}'")
@@ -240,7 +215,7 @@ def _allowed_keys(loc: tuple[Any, ...]) -> str:
         if field is None:
             return ""
         model = field.annotation
-    fields = getattr(model, "model_fields", None)
+    fields = getattr(model, "model_fields", None) or getattr(model, "__dataclass_fields__", None)
     return f"; allowed: {', '.join(fields)}" if fields else ""
 
 

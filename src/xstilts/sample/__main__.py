@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
         from xstilts.errors import XstiltsError
 
         try:
-            config = load_params(args.params).sample_world.to_config()
+            config = load_params(args.params).sample_world
         except XstiltsError as err:
             print(f"xstilts.sample: error: {err}", file=sys.stderr)
             return 2

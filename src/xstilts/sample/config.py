@@ -16,6 +16,9 @@ KNOWN_LANGUAGES = ("en", "vi", "ru", "ar", "hi", "zh")
 class SampleWorldConfig:
     """Sizes and seed of the synthetic world; validated on construction."""
 
+    # read by pydantic when params.yaml's sample_world section is validated: no unknown keys
+    __pydantic_config__ = {"extra": "forbid"}  # noqa: RUF012
+
     seed: int = 0
     languages: tuple[str, ...] = KNOWN_LANGUAGES
     corpus_sentences: int = 6000
