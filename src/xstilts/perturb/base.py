@@ -1,0 +1,245 @@
+"""The one interface every perturbation family implements, and the edits it records.
+
+A family proposes an edit for one unit (a grapheme or a word) at a time; `Perturbation.apply`
+draws units in a seeded random order, keeps proposals that fit the edit budget, do not touch an
+earlier edit and (unless the family declares `breaks_clusters`) leave every grapheme cluster
+around them intact, and returns the perturbed text with its edits as code-point offsets into the
+original text, so labels on spans can be re-aligned later.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import regex
+
+from xstilts.perturb.errors import BadInputError
+from xstilts.perturb.segment import Span, grapheme_spans, graphemes, is_letter, words
+
+if TYPE_CHECKING:
+    from xstilts.perturb.resources import Resources
+
+_SURROGATE = regex.compile(r"[\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace `original[start:end]` by `replacement` (code-point offsets; start == end inserts)."""
+
+    start: int
+    end: int
+    replacement: str
+
+
+@dataclass(frozen=True)
+class Perturbed:
+    """A perturbed text, the edits that made it from the original, and how much was edited.
+
+    `n_units` counts the units (graphemes or words, per the family's `unit`) of the original and
+    `n_edited` those the edits changed, for the perturbed-unit ratio.
+    """
+
+    text: str
+    edits: tuple[Edit, ...]
+    family: str
+    n_units: int = 0
+    n_edited: int = 0
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One edit a family proposes and how many units it changes (a swap changes two)."""
+
+    edit: Edit
+    cost: int = 1
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """Apply non-overlapping edits (offsets into `text`) in one pass."""
+    pieces, cursor = [], 0
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+        if edit.start < cursor or edit.end < edit.start or edit.end > len(text):
+            raise ValueError(f"edits overlap or fall outside the text: {edit}")
+        pieces.append(text[cursor : edit.start])
+        pieces.append(edit.replacement)
+        cursor = edit.end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def check_text(text: object) -> str:
+    if not isinstance(text, str):
+        raise BadInputError(f"perturbations take text as str, got {type(text).__name__}")
+    surrogate = _SURROGATE.search(text)
+    if surrogate:
+        raise BadInputError(
+            f"text has a lone surrogate at offset {surrogate.start()}; decode the input as "
+            "strict UTF-8 before perturbing it"
+        )
+    return text
+
+
+def check_strength(strength: object) -> float:
+    if not isinstance(strength, int | float) or not 0.0 <= strength <= 1.0:
+        raise BadInputError(f"strength must be a number in [0, 1], got {strength!r}")
+    return float(strength)
+
+
+class Perturbation(ABC):
+    """A perturbation family: one way of changing text, applied to a fraction of its units."""
+
+    name: ClassVar[str]
+    unit: ClassVar[str]  # "grapheme" or "word": what strength counts
+    breaks_clusters: ClassVar[bool] = False
+
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
+
+    def supports(self, language: str) -> bool:
+        """Whether the family has what it needs for `language` (a layout, a lexicon...)."""
+        return True
+
+    def units(self, text: str, language: str) -> list[Span]:
+        """The units strength counts: the words, or the letter graphemes inside words."""
+        spans = words(text, language)
+        if self.unit == "word":
+            return spans
+        return [g for w in spans for g in _grapheme_spans_in(w) if is_letter(g.text)]
+
+    @abstractmethod
+    def propose(
+        self, text: str, language: str, units: Sequence[Span], index: int, rng: random.Random
+    ) -> Proposal | None:
+        """An edit of `units[index]` (and maybe its neighbours), or None if none applies."""
+
+    def apply(self, text: str, language: str, strength: float, rng: random.Random) -> Perturbed:
+        """Edit at most ceil(strength * n_units) units of `text`; strength 0 changes nothing."""
+        check_text(text)
+        strength = check_strength(strength)
+        if strength == 0.0 or not text:
+            return Perturbed(text, (), self.name)
+        units = self.units(text, language)
+        return self._perturb(text, language, units, math.ceil(strength * len(units)), rng)
+
+    def word_variants(self, word: str, language: str, rng: random.Random, k: int) -> list[str]:
+        """Up to k distinct single-edit perturbations of one word ([] when none applies)."""
+        check_text(word)
+        units = self.units(word, language) if word else []
+        variants: dict[str, None] = {}
+        for _ in range(4 * k if units else 0):
+            text = self._perturb(word, language, units, len(units), rng, max_edits=1).text
+            if text != word:
+                variants.setdefault(text, None)
+            if len(variants) >= k:
+                break
+        return list(variants)
+
+    def _perturb(
+        self,
+        text: str,
+        language: str,
+        units: list[Span],
+        budget: int,
+        rng: random.Random,
+        max_edits: int | None = None,
+    ) -> Perturbed:
+        taken = _Taken(None if self.breaks_clusters else ClusterGuard(text))
+        used = 0
+        order = list(range(len(units)))
+        rng.shuffle(order)
+        for index in order:
+            if used >= budget or len(taken) == max_edits:
+                break
+            proposal = self.propose(text, language, units, index, rng)
+            if proposal is None or used + proposal.cost > budget:
+                continue
+            if taken.add(proposal.edit):
+                used += proposal.cost
+        edits = taken.edits()
+        return Perturbed(apply_edits(text, edits), edits, self.name, len(units), used)
+
+
+class _Taken:
+    """The edits accepted so far: no two overlap, an insertion touches no other edit, and a run
+    of adjacent replacements is checked as one edit, so neighbours cannot merge clusters."""
+
+    def __init__(self, guard: ClusterGuard | None) -> None:
+        self._guard = guard
+        self._by_start: dict[int, Edit] = {}
+        self._by_end: dict[int, Edit] = {}
+        self._covered: set[int] = set()
+        self._inserts: set[int] = set()
+        self._accepted: list[Edit] = []
+
+    def add(self, edit: Edit) -> bool:
+        if self._conflicts(edit) or not self._keeps_clusters(edit):
+            return False
+        if edit.start == edit.end:
+            self._inserts.add(edit.start)
+        else:
+            self._covered.update(range(edit.start, edit.end))
+            self._by_start[edit.start] = edit
+            self._by_end[edit.end] = edit
+        self._accepted.append(edit)
+        return True
+
+    def __len__(self) -> int:
+        return len(self._accepted)
+
+    def edits(self) -> tuple[Edit, ...]:
+        return tuple(sorted(self._accepted, key=lambda e: (e.start, e.end)))
+
+    def _conflicts(self, edit: Edit) -> bool:
+        if edit.start == edit.end:
+            p = edit.start
+            return p in self._covered or p - 1 in self._covered or p in self._inserts
+        if any(p in self._covered for p in range(edit.start, edit.end)):
+            return True
+        return any(q in self._inserts for q in range(edit.start, edit.end + 1))
+
+    def _keeps_clusters(self, edit: Edit) -> bool:
+        if self._guard is None:
+            return True
+        run = [edit]
+        while run[0].start != run[0].end and run[0].start in self._by_end:
+            run.insert(0, self._by_end[run[0].start])
+        while run[-1].start != run[-1].end and run[-1].end in self._by_start:
+            run.append(self._by_start[run[-1].end])
+        joined = "".join(e.replacement for e in run)
+        pieces = [g for e in run for g in graphemes(e.replacement)]
+        merged = Edit(run[0].start, run[-1].end, joined)
+        return graphemes(joined) == pieces and self._guard.keeps(merged)
+
+
+def _grapheme_spans_in(word: Span) -> list[Span]:
+    return [
+        Span(word.start + g.start, word.start + g.end, g.text) for g in grapheme_spans(word.text)
+    ]
+
+
+class ClusterGuard:
+    """Checks that an edit leaves the grapheme clusters on either side of it as they were.
+
+    Inserting a consonant after a Devanagari virama, a combining mark after a letter or a
+    regional indicator next to another would merge clusters; such edits are refused.
+    """
+
+    def __init__(self, text: str) -> None:
+        spans = grapheme_spans(text)
+        self._by_start = {s.start: s.text for s in spans}
+        self._by_end = {s.end: s.text for s in spans}
+        self._boundaries = {0, len(text), *self._by_start}
+
+    def keeps(self, edit: Edit) -> bool:
+        if edit.start not in self._boundaries or edit.end not in self._boundaries:
+            return False
+        before, after = self._by_end.get(edit.start), self._by_start.get(edit.end)
+        pieces = [p for p in (before, edit.replacement, after) if p]
+        expected = [*([before] if before else []), *graphemes(edit.replacement)]
+        expected += [after] if after else []
+        return graphemes("".join(pieces)) == expected

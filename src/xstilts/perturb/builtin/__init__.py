@@ -1,0 +1,1 @@
+"""The built-in perturbation families, one module each; `xstilts.perturb` imports them all."""

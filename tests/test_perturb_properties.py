@@ -1,0 +1,117 @@
+"""Invariants every perturbation family keeps, on random text and on real text in 20 scripts.
+
+A new family in `xstilts.perturb.builtin` is checked here without any change to this file.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.perturb_support import LEXICONS, real_world_strings
+from xstilts.perturb import Perturbation, Resources, apply_edits, build_family, families, rng_for
+from xstilts.perturb.segment import graphemes
+
+RESOURCES = Resources(lexicon_dir=LEXICONS)
+BUILT = {name: build_family(name, RESOURCES) for name in families()}
+
+
+def _chars(*ranges: tuple[int, int]) -> list[str]:
+    return [chr(c) for lo, hi in ranges for c in range(lo, hi + 1)]
+
+
+# Random code points per sample script, including lone combining marks, viramas and nuktas: the
+# text need not be well formed for the invariants to hold.
+SCRIPT_CHARS = {
+    "en": _chars((0x61, 0x7A), (0x41, 0x5A), (0xC0, 0xFF), (0x300, 0x308)),
+    "vi": _chars((0x61, 0x7A)) + list("ăâđêôơưáàảãạấầẩẫậếềểễệốồổỗộớờởỡợứừửữựíìỉĩịýỳỷỹỵ"),
+    "ru": [*_chars((1072, 1103), (1040, 1071)), "ё", "Ё", "й", "̆"],
+    "ar": [*_chars((1569, 1610), (1611, 1618), (1632, 1641)), "ٰ"],
+    "hi": _chars((0x900, 0x97F)),
+    "zh": [*_chars((19968, 20096), (12288, 12290)), "，", "。"],
+}
+SEPARATORS = [" ", " ", " ", ",", ".", "\n", "\u200d", "\u00a0", "1", "\t"]
+
+
+def text_in(language: str) -> st.SearchStrategy[str]:
+    return st.text(st.sampled_from(SCRIPT_CHARS[language] + SEPARATORS), max_size=60)
+
+
+def check_invariants(family: Perturbation, text: str, language: str, strength: float) -> None:
+    rng_seed = f"{language}|{text}"
+    result = family.apply(text, language, strength, rng_for(7, rng_seed, family.name))
+    result.text.encode("utf-8")  # no lone surrogates
+    assert result.family == family.name
+    assert apply_edits(text, result.edits) == result.text
+    for before, after in zip(result.edits, result.edits[1:], strict=False):
+        inserting = before.start == before.end or after.start == after.end
+        assert before.end < after.start or (before.end == after.start and not inserting)
+    units = family.units(text, language)
+    budget = math.ceil(strength * len(units))
+    assert len(result.edits) <= result.n_edited <= budget
+    assert _units_touched(units, result.edits) <= budget
+    if not family.breaks_clusters:
+        assert graphemes(result.text) == _expected_graphemes(text, result.edits)
+    again = family.apply(text, language, strength, rng_for(7, rng_seed, family.name))
+    assert again == result
+    unchanged = family.apply(text, language, 0.0, rng_for(7, rng_seed, family.name))
+    assert unchanged.text == text and unchanged.edits == ()
+
+
+def _units_touched(units, edits) -> int:
+    touched = 0
+    for edit in edits:
+        inside = sum(1 for u in units if u.start < edit.end and edit.start < u.end)
+        touched += max(inside, 1)
+    return touched
+
+
+def _expected_graphemes(text: str, edits) -> list[str]:
+    """The original's graphemes outside the edits, and each edit's own, in order."""
+    expected, cursor = [], 0
+    for edit in edits:
+        expected += graphemes(text[cursor : edit.start]) + graphemes(edit.replacement)
+        cursor = edit.end
+    return expected + graphemes(text[cursor:])
+
+
+@pytest.mark.parametrize("name", families())
+@pytest.mark.parametrize("language", sorted(SCRIPT_CHARS))
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), strength=st.sampled_from([0.0, 0.1, 0.5, 1.0]))
+def test_invariants_on_random_text(name: str, language: str, data, strength: float) -> None:
+    check_invariants(BUILT[name], data.draw(text_in(language)), language, strength)
+
+
+@pytest.mark.parametrize("name", families())
+def test_invariants_on_real_text_in_many_scripts(name: str) -> None:
+    rows = real_world_strings()
+    assert len({script for _, script, _ in rows}) >= 16
+    for language, _, text in rows:
+        for strength in (0.15, 1.0):
+            check_invariants(BUILT[name], text, language, strength)
+
+
+@pytest.mark.parametrize("name", families())
+def test_real_text_is_perturbed_somewhere(name: str) -> None:
+    changed = sum(
+        BUILT[name].apply(text, lang, 0.5, rng_for(1, text, name)).text != text
+        for lang, _, text in real_world_strings()
+    )
+    # The sample lexicons hold the sample world's words, which real sentences rarely contain.
+    assert changed >= (1 if name == "codeswitch" else 3)
+
+
+@pytest.mark.parametrize("name", families())
+def test_word_variants_are_deterministic_distinct_and_bounded(name: str) -> None:
+    family = BUILT[name]
+    for language, word in [("en", "book"), ("ru", "ёжик"), ("hi", "किताब"), ("zh", "苹果")]:
+        first = family.word_variants(word, language, random.Random(3), k=4)
+        assert first == family.word_variants(word, language, random.Random(3), k=4)
+        assert len(first) <= 4 and len(set(first)) == len(first) and word not in first
+    assert family.word_variants("", "en", random.Random(0), k=4) == []
+    assert family.word_variants("book", "en", random.Random(0), k=0) == []

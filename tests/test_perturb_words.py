@@ -1,0 +1,48 @@
+"""Word deletion, swap, repetition, spacing noise and romanisation."""
+
+from __future__ import annotations
+
+import random
+
+from xstilts.perturb import Resources, build_family
+
+RESOURCES = Resources()
+
+
+def test_word_delete_removes_whole_words_with_their_space() -> None:
+    result = build_family("word_delete", RESOURCES).apply(
+        "one two three", "en", 0.3, random.Random(0)
+    )
+    assert result.text in {"two three", "one three", "one two "}
+    assert build_family("word_delete", RESOURCES).word_variants(
+        "two", "en", random.Random(0), 3
+    ) == [""]
+
+
+def test_word_swap_keeps_the_words_and_punctuation() -> None:
+    result = build_family("word_swap", RESOURCES).apply(
+        "one two, three", "en", 0.6, random.Random(1)
+    )
+    assert sorted(result.text.replace(",", "").split()) == ["one", "three", "two"]
+    assert result.text.count(",") == 1 and result.n_edited == 2
+
+
+def test_word_repeat_in_spaced_and_unspaced_scripts() -> None:
+    repeat = build_family("word_repeat", RESOURCES)
+    assert repeat.word_variants("book", "en", random.Random(0), 2) == ["book book"]
+    assert repeat.word_variants("苹果", "zh", random.Random(0), 2) == ["苹果苹果"]
+
+
+def test_spacing_merges_or_splits_and_inserts_spaces_in_chinese() -> None:
+    spacing = build_family("spacing", RESOURCES)
+    result = spacing.apply("one two three four", "en", 0.5, random.Random(3))
+    assert result.text.replace(" ", "") == "onetwothreefour" and result.text != "one two three four"
+    zh = spacing.apply("人人生而自由", "zh", 1.0, random.Random(0))
+    assert zh.text.replace(" ", "") == "人人生而自由" and " " in zh.text
+
+
+def test_romanize_writes_non_latin_words_in_ascii() -> None:
+    romanize = build_family("romanize", RESOURCES)
+    assert romanize.apply("мир", "ru", 1.0, random.Random(0)).text == "mir"
+    assert romanize.apply("中文", "zh", 1.0, random.Random(0)).text == "zhongwen"
+    assert romanize.apply("plain ascii", "en", 1.0, random.Random(0)).edits == ()
