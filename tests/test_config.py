@@ -28,7 +28,7 @@ def test_shipped_profiles_are_valid_and_params_yaml_is_the_sample_profile() -> N
         ({"sample_world": {"qqp_train": 0}}, "qqp_train must be a positive int"),
         (
             {"conditions": {"none": [], "multi": ["qqp", "mnlii"]}},
-            "conditions.multi: unknown intermediate task 'mnlii'; known: mnli, qqp, race",
+            "conditions.multi: unknown intermediate task 'mnlii'; known: anli_plus,",
         ),
         ({"targets": ["xnli", "tydiqa"]}, "unknown target task 'tydiqa'"),
         ({"profile": "huge"}, "profile = 'huge'"),
@@ -74,3 +74,38 @@ def test_target_overrides_merge_over_defaults() -> None:
         params.target.training_for("xcopa").epochs == raw["target"]["overrides"]["xcopa"]["epochs"]
     )
     assert params.target.training_for("xnli").epochs == params.target.training.epochs
+
+
+@pytest.mark.parametrize(
+    ("update", "message"),
+    [
+        (
+            {"target": {"train_sequence": {"xcopa": ["siqaa"]}}},
+            "target.train_sequence.xcopa: unknown training task 'siqaa'",
+        ),
+        (
+            {"target": {"train_sequence": {"xnli": ["race"]}}},
+            "'race' (choice, labels ()) cannot train the head of 'xnli'",
+        ),
+        ({"target": {"train_sequence": {"tydiqa": ["copa"]}}}, "not one of targets"),
+        ({"target": {"overrides": {"siqa": {"epochs": 1}}}}, "nor a train_sequence step"),
+        ({"data": {"languages": ["en", "xx"]}}, "data.languages: 'xx' is not a language"),
+        ({"plan": {"tokens_per_second": 0}}, "plan.tokens_per_second = 0"),
+    ],
+)
+def test_bad_target_sequences_languages_and_plan_values(update: dict, message: str) -> None:
+    with pytest.raises(XstiltsError) as caught:
+        parse_params(deep_update(sample_profile(), update))
+    assert message in str(caught.value)
+
+
+def test_full_profile_trains_xcopa_in_two_steps_and_the_sample_in_one() -> None:
+    full = load_params(REPO / "profiles" / "full.yaml")
+    steps = full.target.steps_for("xcopa")
+    assert [task for task, _ in steps] == ["siqa", "copa"]
+    assert steps[0][1].epochs == 2 and steps[1][1].epochs == 10 and steps[1][1].eval_every == 13
+    assert [t for t, _ in full.target.steps_for("xnli")] == ["xnli"]
+    sample = load_params(REPO / "profiles" / "sample.yaml")
+    assert [t for t, _ in sample.target.steps_for("xcopa")] == ["xcopa"]
+    assert full.intermediate.max_length_for("race") == 512
+    assert len(full.seeds) >= 3 and {"none", "multi", "all"} <= set(full.conditions)

@@ -120,3 +120,29 @@ def test_killed_stage_leaves_no_output_and_resumes(tmp_path, small_world) -> Non
     meta = read_json(run_dir / paths.BASE / "meta.json")
     assert meta["resumed_from"] is not None and meta["steps"] == 600
     assert not (run_dir / paths.STATE / "base").exists()
+
+
+def test_target_trains_a_sequence_of_tasks_on_one_head(tmp_path, small_world, monkeypatch):
+    """XCOPA's two-step English training (SIQA then COPA in the full profile), here RACE
+    (4 choices) then COPA (2 choices) on the sample world: each step is selected on its own
+    English dev set, and the target checkpoint records both."""
+    updates = {"target": {"train_sequence": {"xcopa": ["race", "copa"]}}}
+    monkeypatch.chdir(setup_run(tmp_path, small_world, updates))
+    raw = yaml.safe_load(Path("params.yaml").read_text())
+    raw["conditions"], raw["targets"] = {"none": []}, ["xcopa"]
+    Path("params.yaml").write_text(yaml.safe_dump(raw))
+    cli("prepare")
+    assert Path("prepared/copa/train.en.jsonl").exists()
+    assert not Path("prepared/xcopa/train.en.jsonl").exists()
+    cli("base")
+    cli("intermediate", "--condition", "none", "--seed", "0")
+    cli("target", "--condition", "none", "--task", "xcopa", "--seed", "0")
+    _, _, meta = load_checkpoint(paths.target_dir("none", "xcopa", 0))
+    assert meta["train_sequence"] == ["race", "copa"]
+    assert [s["task"] for s in meta["steps_summary"]] == ["race", "copa"]
+    assert set(meta["dev"]) == {"copa"} and [h["name"] for h in meta["heads"]] == ["xcopa"]
+    assert not (paths.STATE / paths.target_dir("none", "xcopa", 0)).exists()
+    cli("evaluate", "--condition", "none", "--task", "xcopa", "--seed", "0")
+    metrics = read_json(paths.eval_metrics("none", "xcopa", 0))
+    assert metrics["chance"] == pytest.approx(0.5)
+    assert metrics["eval_splits"]["vi"].endswith("tasks/xcopa/vi/test.jsonl")

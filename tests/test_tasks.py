@@ -46,13 +46,26 @@ def write_rows(path: Path, rows: list[dict]) -> Path:
 
 
 def test_registry_holds_every_task_once_with_its_role() -> None:
-    assert set(intermediate_task_names()) == {"qqp", "mnli", "race"}
+    assert set(intermediate_task_names()) == {
+        "qqp",
+        "mnli",
+        "race",
+        "anli_plus",
+        "sst2",
+        "hellaswag",
+        "cosmosqa",
+        "commonsenseqa",
+    }
     assert set(target_task_names()) == {"xnli", "pawsx", "xcopa"}
-    assert get_task("mnli").head_name == get_task("xnli").head_name == "nli"
+    nli = {get_task(t).head_name for t in ("mnli", "xnli", "anli_plus")}
+    assert nli == {"nli"}
     assert get_task("xnli").labels == get_task("mnli").labels == NLI_LABELS
+    assert get_task("anli_plus").labels == NLI_LABELS
     for spec in all_tasks().values():
         assert {"train", "dev"} <= set(spec.splits)
-        assert all(s.hub is not None and len(s.hub.revision) == 40 for s in spec.splits.values())
+        assert spec.size is not None and {"train", "dev"} <= set(spec.size.rows)
+        for split in spec.splits.values():
+            assert split.hub_parts and all(len(h.revision) == 40 for h in split.hub_parts)
 
 
 def test_hub_rows_become_typed_examples() -> None:

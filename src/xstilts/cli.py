@@ -1,4 +1,4 @@
-"""The command line: one subcommand per DVC stage, plus `profile` and `show`.
+"""The command line: one subcommand per DVC stage, plus `profile`, `plan` and `show`.
 
 Each subcommand is a thin wrapper: it loads and validates params.yaml, resolves paths from
 `xstilts.paths`, and calls the stage function. A user-fixable problem prints one line
@@ -95,6 +95,12 @@ def _report(params: Params, args: argparse.Namespace) -> None:
     print(f"report written to {paths.REPORT}")
 
 
+def _plan(params: Params, args: argparse.Namespace) -> None:
+    from xstilts.plan import format_plan, plan_runs
+
+    print(format_plan(params, plan_runs(params)))
+
+
 def _show(params: Params, args: argparse.Namespace) -> None:
     if not paths.REPORT.exists():
         raise XstiltsError(f"{paths.REPORT} does not exist yet; run `make repro` first")
@@ -122,7 +128,9 @@ STAGES = {
     "evaluate": _evaluate,
     "report": _report,
     "show": _show,
+    "plan": _plan,
 }
+HELP = {"show": "print the report", "plan": "list every run with its steps and GPU-hours"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -130,9 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--params", default="params.yaml", help="parameter file")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in STAGES:
-        stage = sub.add_parser(
-            name, help=f"run the {name} stage" if name != "show" else "print the report"
-        )
+        stage = sub.add_parser(name, help=HELP.get(name, f"run the {name} stage"))
         if name in ("intermediate", "target", "evaluate"):
             stage.add_argument("--condition", required=True)
             stage.add_argument("--seed", type=int, required=True)

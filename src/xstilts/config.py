@@ -6,6 +6,7 @@ Every default lives here, once. `load_params` turns any validation problem into 
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -60,6 +61,12 @@ class TrainingConfig(Section):
         if (self.epochs is None) == (self.max_steps is None):
             raise ValueError("set exactly one of 'epochs' or 'max_steps'")
         return self
+
+    def total_steps(self, train_examples: int) -> int:
+        """Optimizer steps of a run: `max_steps`, or `epochs` over all its training examples."""
+        if self.max_steps is not None:
+            return self.max_steps
+        return max(1, math.ceil(self.epochs * train_examples / self.batch_size))
 
     def max_length_for(self, task: str) -> int:
         return self.max_length_overrides.get(task, self.max_length)
@@ -123,20 +130,43 @@ class DataConfig(Section):
 
 class TargetConfig(Section):
     training: TrainingConfig = TrainingConfig(epochs=2)
-    overrides: dict[str, dict[str, Any]] = {}  # per target task, keys of TrainingConfig
+    # per target task or train_sequence step task, keys of TrainingConfig
+    overrides: dict[str, dict[str, Any]] = {}
+    # target -> English training tasks run one after the other on the target's head, e.g.
+    # xcopa: [siqa, copa]; a target not listed trains on its own train split in one step
+    train_sequence: dict[str, tuple[str, ...]] = {}
 
-    def training_for(self, task: str) -> TrainingConfig:
-        """The shared recipe with the task's overrides; an override of `epochs` replaces a
-        shared `max_steps` and vice versa."""
-        override = self.overrides.get(task, {})
+    def training_for(self, task: str, step: str | None = None) -> TrainingConfig:
+        """The shared recipe with the target's overrides, then the step task's (when training
+        a step of a sequence); an override of `epochs` replaces `max_steps` and vice versa."""
         merged = self.training.model_dump()
-        if "epochs" in override or "max_steps" in override:
-            merged.update(epochs=None, max_steps=None)
-        return TrainingConfig(**{**merged, **override})
+        for key in (task, step):
+            override = self.overrides.get(key, {}) if key else {}
+            if "epochs" in override or "max_steps" in override:
+                merged.update(epochs=None, max_steps=None)
+            merged.update(override)
+        return TrainingConfig(**merged)
+
+    def steps_for(self, task: str) -> tuple[tuple[str, TrainingConfig], ...]:
+        """(training task, recipe) of each English training step of a target task."""
+        sequence = self.train_sequence.get(task)
+        if not sequence:
+            return ((task, self.training_for(task)),)
+        return tuple((step, self.training_for(task, step)) for step in sequence)
 
 
 class EvaluateConfig(Section):
     batch_size: PositiveInt = 128
+
+
+class PlanConfig(Section):
+    """What `xstilts plan` assumes to turn tokens into GPU-hours on one GPU: an optimizer step
+    takes max(step_seconds, tokens / tokens_per_second); a forward-only token (dev and test
+    evaluation) costs `forward_cost` of a training token."""
+
+    tokens_per_second: PositiveFloat = 130_000.0  # training tokens/s once compute-bound
+    step_seconds: Annotated[float, Field(ge=0)] = 0.09  # floor per optimizer step
+    forward_cost: Fraction = 1 / 3  # forward is about a third of forward + backward
 
 
 class Params(Section):
@@ -153,6 +183,7 @@ class Params(Section):
     intermediate: TrainingConfig
     target: TargetConfig
     evaluate: EvaluateConfig
+    plan: PlanConfig
 
     @model_validator(mode="after")
     def _known_tasks(self) -> Params:
@@ -177,12 +208,57 @@ class Params(Section):
                 raise ValueError(
                     f"targets: unknown target task '{task}'; known: {', '.join(known_target)}"
                 )
+        self._check_train_sequences()
+        steps = {s for seq in self.target.train_sequence.values() for s in seq}
         for task in self.target.overrides:
-            if task not in self.targets:
-                raise ValueError(f"target.overrides.{task}: not one of targets {self.targets}")
-        for task in self.target.overrides:
+            if task not in self.targets and task not in steps:
+                raise ValueError(
+                    f"target.overrides.{task}: not one of targets {self.targets} "
+                    "nor a train_sequence step"
+                )
             self.target.training_for(task)  # surface bad override keys now
+        self._check_languages()
         return self
+
+    def _check_train_sequences(self) -> None:
+        from xstilts.tasks import all_tasks
+
+        known = all_tasks()
+        for target, sequence in self.target.train_sequence.items():
+            where = f"target.train_sequence.{target}"
+            if target not in self.targets:
+                raise ValueError(f"{where}: not one of targets {self.targets}")
+            if not sequence:
+                raise ValueError(f"{where}: lists no training task")
+            spec = known[target]
+            for step in sequence:
+                if step not in known or not {"train", "dev"} <= set(known[step].splits):
+                    trainable = [n for n, s in known.items() if s.kind == spec.kind]
+                    raise ValueError(
+                        f"{where}: unknown training task '{step}'; known: {', '.join(trainable)}"
+                    )
+                step_spec = known[step]
+                if step_spec.kind != spec.kind or step_spec.labels != spec.labels:
+                    raise ValueError(
+                        f"{where}: '{step}' ({step_spec.kind}, labels {step_spec.labels}) cannot "
+                        f"train the head of '{target}' ({spec.kind}, labels {spec.labels})"
+                    )
+
+    def _check_languages(self) -> None:
+        from xstilts.tasks import get_task
+
+        if self.data.languages is None:
+            return
+        if self.profile == "sample":
+            pool = set(self.sample_world.languages)
+        else:
+            pool = {lang for t in self.targets for lang in get_task(t).languages}
+        for lang in self.data.languages:
+            if lang not in pool:
+                raise ValueError(
+                    f"data.languages: '{lang}' is not a language of any target "
+                    f"(known: {', '.join(sorted(pool))})"
+                )
 
     @property
     def condition_names(self) -> tuple[str, ...]:

@@ -73,3 +73,11 @@ def example_texts(example: Example) -> list[str]:
     if isinstance(example, TextExample):
         return [example.text]
     return [example.context, example.question, *example.choices]
+
+
+def required_texts(example: Example) -> list[str]:
+    """The texts that must not be empty: all but a multiple-choice question, which some
+    datasets leave empty (HellaSwag's ctx_b) or fold into the context (CommonsenseQA)."""
+    if isinstance(example, ChoiceExample):
+        return [example.context, *example.choices]
+    return example_texts(example)

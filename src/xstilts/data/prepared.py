@@ -14,7 +14,7 @@ from pathlib import Path
 from xstilts.config import Params
 from xstilts.data.sources import load_examples, source_name
 from xstilts.errors import XstiltsError
-from xstilts.examples import Example, example_from_dict, example_texts, example_to_dict
+from xstilts.examples import Example, example_from_dict, example_to_dict, required_texts
 from xstilts.io import atomic_dir, dumps, read_jsonl, write_jsonl
 from xstilts.tasks import get_task
 
@@ -38,17 +38,20 @@ def target_languages(params: Params, task: str) -> tuple[str, ...]:
     return tuple(lang for lang in pool if chosen is None or lang in chosen)
 
 
-def needed_tasks(params: Params) -> tuple[str, ...]:
-    intermediate = sorted({t for tasks in params.conditions.values() for t in tasks})
-    return (*intermediate, *params.targets)
+def training_tasks(params: Params) -> tuple[str, ...]:
+    """Every task whose English train and dev splits the run needs, each once: the
+    intermediate tasks, then each target's training steps (the target itself, or its
+    `train_sequence`, e.g. SIQA then COPA for XCOPA)."""
+    names = sorted({t for tasks in params.conditions.values() for t in tasks})
+    for target in params.targets:
+        names += [s for s, _ in params.target.steps_for(target) if s not in names]
+    return tuple(names)
 
 
 def planned_splits(params: Params) -> list[SplitKey]:
-    keys = []
-    for task in needed_tasks(params):
-        keys += [SplitKey(task, "train", "en"), SplitKey(task, "dev", "en")]
-        if get_task(task).role == "target":
-            keys += [SplitKey(task, "test", lang) for lang in target_languages(params, task)]
+    keys = [SplitKey(t, split, "en") for t in training_tasks(params) for split in ("train", "dev")]
+    for target in params.targets:
+        keys += [SplitKey(target, "test", lang) for lang in target_languages(params, target)]
     return keys
 
 
@@ -70,7 +73,9 @@ def validate(examples: list[Example], key: SplitKey, where: str) -> None:
     if duplicated:
         raise XstiltsError(f"{where}: duplicate example id {duplicated[0]!r}")
     for index, example in enumerate(examples):
-        if any(not text.strip() for text in example_texts(example)):
+        if example.lang != key.lang:
+            raise XstiltsError(f"{where}, row {index}: language {example.lang!r}, not {key.lang!r}")
+        if any(not text.strip() for text in required_texts(example)):
             raise XstiltsError(f"{where}, row {index}: empty text")
     if key.split == "train" and len({e.label for e in examples}) < 2:
         raise XstiltsError(f"{where}: every training example has the same label")

@@ -3,7 +3,9 @@ examples. Both sources have the hub's row schema, so the task's one converter se
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,8 +13,9 @@ from typing import Any
 from xstilts.data.hub import hub_rows
 from xstilts.errors import XstiltsError
 from xstilts.examples import Example
-from xstilts.tasks.spec import RowError, TaskSpec
+from xstilts.tasks.spec import HubSource, RowError, SkipRow, SplitSource, TaskSpec
 
+log = logging.getLogger(__name__)
 PULL_HINT = "run `dvc pull data.dvc` (or regenerate it: `python -m xstilts.sample --out data`)"
 
 
@@ -27,33 +30,67 @@ def sample_rows(path: Path) -> Iterator[dict[str, Any]]:
                 raise XstiltsError(f"{path}, line {number}: not valid JSON ({err.msg})") from None
 
 
-def source_name(spec: TaskSpec, split: str, lang: str, profile: str, data_root: Path) -> str:
+def _split_source(spec: TaskSpec, split: str, profile: str) -> SplitSource:
+    if split not in spec.splits:
+        raise XstiltsError(f"task {spec.name} has no '{split}' split")
     source = spec.splits[split]
+    if profile == "sample" and source.sample is None:
+        raise XstiltsError(
+            f"task {spec.name} has no sample-world data; use it in the full profile only"
+        )
+    if profile != "sample" and not source.hub_parts:
+        raise XstiltsError(f"task {spec.name} has no hub source for split '{split}'")
+    return source
+
+
+def source_name(spec: TaskSpec, split: str, lang: str, profile: str, data_root: Path) -> str:
+    source = _split_source(spec, split, profile)
     if profile == "sample":
         return str(data_root / source.sample.format(lang=lang))
-    if source.hub is None:
-        raise XstiltsError(f"task {spec.name} has no hub source for split '{split}'")
-    return source.hub.for_lang(lang).describe()
+    return " + ".join(part.for_lang(lang).describe() for part in source.hub_parts)
+
+
+def _parts(
+    source: SplitSource, lang: str, profile: str, data_root: Path
+) -> Iterator[tuple[str, str, Iterator[dict[str, Any]]]]:
+    """(where, id prefix, rows) for each part of a split; ids get a prefix only when a split
+    is several hub splits, so that they stay unique."""
+    if profile == "sample":
+        path = data_root / source.sample.format(lang=lang)
+        yield str(path), "", sample_rows(path)
+        return
+    parts: tuple[HubSource, ...] = tuple(p.for_lang(lang) for p in source.hub_parts)
+    for part in parts:
+        prefix = f"{part.config or part.path}-{part.split}:" if len(parts) > 1 else ""
+        yield part.describe(), prefix, hub_rows(part)
 
 
 def load_examples(
     spec: TaskSpec, split: str, lang: str, profile: str, data_root: Path
 ) -> list[Example]:
-    """Every example of one split in one language, validated row by row."""
-    if split not in spec.splits:
-        raise XstiltsError(f"task {spec.name} has no '{split}' split")
-    source = spec.splits[split]
-    if profile == "sample":
-        rows = sample_rows(data_root / source.sample.format(lang=lang))
-    else:
-        rows = hub_rows(source.hub.for_lang(lang)) if source.hub else iter(())
-    examples = []
-    for index, row in enumerate(rows):
-        try:
-            examples.append(spec.make_example(row, index, lang))
-        except RowError as err:
-            where = source_name(spec, split, lang, profile, data_root)
-            raise XstiltsError(f"task {spec.name}, {where}, row {index}: field {err}") from None
+    """Every example of one split in one language, validated row by row. Rows the dataset
+    marks as unusable (SkipRow) are dropped and counted in the log."""
+    source = _split_source(spec, split, profile)
+    examples: list[Example] = []
+    for where, prefix, rows in _parts(source, lang, profile, data_root):
+        skipped = 0
+        for index, row in enumerate(rows):
+            try:
+                example = spec.make_example(row, index, lang)
+            except SkipRow:
+                skipped += 1
+                continue
+            except RowError as err:
+                raise XstiltsError(f"task {spec.name}, {where}, row {index}: field {err}") from None
+            examples.append(example if not prefix else _with_prefix(example, prefix))
+        if skipped:
+            log.info("task %s, %s: dropped %d rows without a gold label", spec.name, where, skipped)
     if not examples:
-        raise XstiltsError(f"task {spec.name}: {source_name(spec, split, lang, profile, data_root)} is empty")
+        raise XstiltsError(
+            f"task {spec.name}: {source_name(spec, split, lang, profile, data_root)} is empty"
+        )
     return examples
+
+
+def _with_prefix(example: Example, prefix: str) -> Example:
+    return dataclasses.replace(example, id=prefix + example.id)

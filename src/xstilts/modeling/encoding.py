@@ -2,7 +2,8 @@
 
 Pairs are encoded as `<s> a </s></s> b </s>` (longest-first truncation). Multiple choice encodes
 one sequence per choice, (context, question + " " + choice), truncating only the context from its
-end; batches pad to their own longest sequence, and choices to their own largest count.
+end (an empty question leaves (context, choice)); batches pad to their own longest sequence, and
+choices to their own largest count.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def _encode_choices(
     firsts, seconds, sizes = [], [], []
     for e in examples:
         firsts += [e.context] * len(e.choices)
-        seconds += [f"{e.question} {choice}" for choice in e.choices]
+        seconds += [f"{e.question} {choice}" if e.question else choice for choice in e.choices]
         sizes.append(len(e.choices))
     flat = tokenizer(firsts, seconds, truncation="only_first", max_length=max_length)["input_ids"]
     grouped, start = [], 0

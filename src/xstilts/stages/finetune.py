@@ -15,19 +15,25 @@ from xstilts.data.prepared import read_split
 from xstilts.modeling.encoding import encode
 from xstilts.modeling.model import MultiTaskModel
 from xstilts.tasks import get_task
-from xstilts.training.loop import LoopSettings, Trainer, TrainResult, steps_for_epochs
+from xstilts.training.loop import LoopSettings, Trainer, TrainResult
 from xstilts.training.objectives import TaskObjective
 
 log = logging.getLogger(__name__)
 
 
 def task_objective(
-    task: str, prepared: Path, tokenizer: PreTrainedTokenizerBase, config: TrainingConfig
+    task: str,
+    prepared: Path,
+    tokenizer: PreTrainedTokenizerBase,
+    config: TrainingConfig,
+    head: str | None = None,
 ) -> TaskObjective:
+    """The task's objective on its own head, or on `head` (a target's, trained by a step of
+    its train_sequence)."""
     max_length = config.max_length_for(task)
     return TaskObjective(
         name=task,
-        head=get_task(task).head_name,
+        head=head or get_task(task).head_name,
         train=encode(read_split(prepared, task, "train"), tokenizer, max_length),
         dev=encode(read_split(prepared, task, "dev"), tokenizer, max_length),
         pad_id=tokenizer.pad_token_id,
@@ -37,7 +43,7 @@ def task_objective(
 
 def loop_settings(config: TrainingConfig, train_examples: int) -> LoopSettings:
     """Steps come from `max_steps`, or from `epochs` over all training examples of the run."""
-    steps = config.max_steps or steps_for_epochs(config.epochs, train_examples, config.batch_size)
+    steps = config.total_steps(train_examples)
     sampler = config.sampler
     return LoopSettings(
         max_steps=steps,
@@ -78,10 +84,12 @@ def fine_tune(
     seed: int,
     state_dir: Path,
     run_name: str,
+    head: str | None = None,
 ) -> tuple[TrainResult, dict[str, Any]]:
-    """Train `model` on `tasks`; returns the result (best weights loaded) and its summary.
-    The caller clears `state_dir` once its outputs are safely written."""
-    objectives = [task_objective(t, prepared, tokenizer, config) for t in tasks]
+    """Train `model` on `tasks` (on their own heads, or all on `head`); returns the result
+    (best weights loaded) and its summary. The caller clears `state_dir` once its outputs are
+    safely written."""
+    objectives = [task_objective(t, prepared, tokenizer, config, head) for t in tasks]
     sizes = {o.name: o.size for o in objectives}
     settings = loop_settings(config, sum(sizes.values()))
     log.info("%s: tasks %s, %d steps", run_name, sizes, settings.max_steps)

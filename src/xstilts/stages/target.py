@@ -2,19 +2,27 @@
 
 A fresh head on the intermediate encoder (or on the base model for `none`), trained on the
 task's English data and selected on English dev only (no target-language data is ever seen).
+A target with a `train_sequence` (XCOPA: SIQA, then COPA) trains its one head on each task in
+turn, each step selected on that task's English dev set and starting from the previous step's
+selected weights. A finished step is kept in the run's resume state, so an interrupted sequence
+resumes at the step it was in.
 """
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
-from xstilts.config import Params
+from transformers import PreTrainedTokenizerBase
+
+from xstilts.config import Params, TrainingConfig
 from xstilts.io import atomic_dir
 from xstilts.logs import log_to
 from xstilts.modeling.model import (
     HeadInfo,
     MultiTaskModel,
+    load_checkpoint,
     load_encoder,
     load_tokenizer,
     read_meta,
@@ -29,6 +37,43 @@ def encoder_source(intermediate: Path, base: Path) -> Path:
     return base if encoder is None else intermediate / encoder
 
 
+def train_steps(
+    model: MultiTaskModel,
+    steps: tuple[tuple[str, TrainingConfig], ...],
+    head: str,
+    prepared: Path,
+    tokenizer: PreTrainedTokenizerBase,
+    seed: int,
+    state_dir: Path,
+    run_name: str,
+) -> tuple[MultiTaskModel, list[dict[str, Any]]]:
+    """Run each training step on `head`; returns the final model and one summary per step."""
+    if len(steps) == 1:
+        task, config = steps[0]
+        _, summary = fine_tune(
+            model, (task,), config, prepared, tokenizer, seed, state_dir, run_name, head
+        )
+        return model, [{"task": task, **summary}]
+    summaries = []
+    for index, (task, config) in enumerate(steps):
+        done = state_dir / f"step{index}-{task}.done"
+        if (done / "meta.json").exists():  # finished before an interruption
+            model, _, summary = load_checkpoint(done)
+            model.train()
+        else:
+            step_name = f"{run_name}/step{index}-{task}"
+            step_state = state_dir / f"step{index}-{task}"
+            _, summary = fine_tune(
+                model, (task,), config, prepared, tokenizer, seed, step_state, step_name, head
+            )
+            summary = {"task": task, **summary}
+            if index < len(steps) - 1:
+                with atomic_dir(done) as tmp:
+                    model.save(tmp, tokenizer, summary)
+        summaries.append({k: v for k, v in summary.items() if k != "heads"})
+    return model, summaries
+
+
 def run_target(
     params: Params,
     condition: str,
@@ -40,24 +85,32 @@ def run_target(
     out_dir: Path,
     state_dir: Path,
 ) -> dict:
-    config = params.target.training_for(task)
+    steps = params.target.steps_for(task)
     meta = {"stage": "target", "condition": condition, "task": task, "seed": seed}
     with atomic_dir(out_dir) as tmp, log_to(tmp / "train.log"):
         seed_everything(seed)
         tokenizer = load_tokenizer(base)
-        encoder = load_encoder(encoder_source(intermediate, base), config.dropout)
-        model = MultiTaskModel(encoder, [HeadInfo.for_task(task)])
-        _, summary = fine_tune(
-            model,
-            (task,),
-            config,
+        encoder = load_encoder(encoder_source(intermediate, base), steps[0][1].dropout)
+        head = HeadInfo.for_task(task)
+        model, summaries = train_steps(
+            MultiTaskModel(encoder, [head]),
+            steps,
+            head.name,
             prepared,
             tokenizer,
             seed,
             state_dir,
             run_name=f"target/{condition}/{task}/seed{seed}",
         )
-        meta = {**meta, "intermediate_tasks": list(params.conditions[condition]), **summary}
+        final = {k: v for k, v in summaries[-1].items() if k != "task"}
+        meta = {
+            **meta,
+            "intermediate_tasks": list(params.conditions[condition]),
+            "train_sequence": [s["task"] for s in summaries],
+            **final,
+        }
+        if len(summaries) > 1:
+            meta["steps_summary"] = summaries
         model.save(tmp, tokenizer, meta)
     shutil.rmtree(state_dir, ignore_errors=True)
     return meta

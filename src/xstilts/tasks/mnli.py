@@ -4,6 +4,7 @@ from xstilts.tasks import register, revisions
 from xstilts.tasks.spec import (
     NLI_LABELS,
     HubSource,
+    SizeFacts,
     SplitSource,
     TaskSpec,
     decode_nli,
@@ -27,6 +28,7 @@ register(
                 HubSource("nyu-mll/glue", "mnli", "validation_matched", revisions.GLUE),
             ),
         },
+        size=SizeFacts(rows={"train": 392_702, "dev": 9_815}, tokens=96),
         notes="Model selection on validation_matched.",
     )
 )

@@ -1,7 +1,14 @@
 """PAWS-X (XTREME extra target): adversarial paraphrase identification in 7 languages."""
 
 from xstilts.tasks import register, revisions
-from xstilts.tasks.spec import HubSource, SplitSource, TaskSpec, label_by_name, pair_converter
+from xstilts.tasks.spec import (
+    HubSource,
+    SizeFacts,
+    SplitSource,
+    TaskSpec,
+    label_by_name,
+    pair_converter,
+)
 
 LABELS = ("not_paraphrase", "paraphrase")  # 0 / 1 in google-research-datasets/paws-x
 
@@ -24,5 +31,7 @@ register(
             "dev": SplitSource("tasks/pawsx/en/validation.jsonl", _hub("en", "validation")),
             "test": SplitSource("tasks/pawsx/{lang}/test.jsonl", _hub("{lang}", "test")),
         },
+        # 49,401 English train rows; 2,000 validation and 2,000 test rows per language
+        size=SizeFacts(rows={"train": 49_401, "dev": 2_000, "test": 2_000}, tokens=112),
     )
 )

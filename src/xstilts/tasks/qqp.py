@@ -1,7 +1,14 @@
 """QQP (English intermediate task): are two questions duplicates?"""
 
 from xstilts.tasks import register, revisions
-from xstilts.tasks.spec import HubSource, SplitSource, TaskSpec, label_by_name, pair_converter
+from xstilts.tasks.spec import (
+    HubSource,
+    SizeFacts,
+    SplitSource,
+    TaskSpec,
+    label_by_name,
+    pair_converter,
+)
 
 LABELS = ("not_duplicate", "duplicate")  # nyu-mll/glue qqp: 0 not_duplicate, 1 duplicate
 
@@ -21,6 +28,7 @@ register(
                 HubSource("nyu-mll/glue", "qqp", "validation", revisions.GLUE),
             ),
         },
+        size=SizeFacts(rows={"train": 363_846, "dev": 40_430}, tokens=80),
         notes="The test split is unlabeled; validation is the dev set.",
     )
 )

@@ -9,3 +9,16 @@ PAWSX = "4cd8187c404bda33cb1f62b49b001115862acf37"  # google-research-datasets/p
 XCOPA = "042f78955ba48e6404616762fa6e05e839c3907a"  # cambridgeltl/xcopa
 COPA = "3de24cf8022e94f4ee4b9d55a6f539891524d646"  # aps/super_glue
 XLM_R_LARGE = "c23d21b0620b635a76227c604d44e43a9f0ee389"  # FacebookAI/xlm-roberta-large
+
+# The SHAs below could not be checked against the hub from where this was written (no access);
+# each was taken from another public project that pins it, as noted. Verify before a full run:
+# `huggingface-cli download --repo-type dataset REPO --revision SHA` must list Parquet files.
+SNLI = "cdb5c3d5eed6ead6e5a341c8e56e669bb666725b"  # stanfordnlp/snli (unverified)
+ANLI = "8e4813d81f46d313dac7892e1c28076917cfcdf9"  # facebook/anli (unverified)
+HELLASWAG = "218ec52e09a7e7462a5400043bb9a69a41d06b76"  # Rowan/hellaswag (unverified)
+COMMONSENSE_QA = "94630fe30dad47192a8546eb75f094926d47e155"  # tau/commonsense_qa (unverified)
+# allenai/cosmos_qa and allenai/social_i_qa hold only loading scripts on main, which datasets
+# no longer runs; these SHAs are of the hub's auto-converted Parquet branch
+# (refs/convert/parquet, config "default"), the only Parquet form of their data (unverified).
+COSMOS_QA = "ed50fe83db62b355759053b1cd5eef344ee371e0"  # allenai/cosmos_qa (unverified)
+SIQA = "537a2ec8ec565adc0b70b70752893e59e024df26"  # allenai/social_i_qa (unverified)

@@ -15,7 +15,9 @@ from typing import Any, Literal
 from xstilts.examples import ChoiceExample, Example, PairExample, TextExample
 
 Kind = Literal["pair", "single", "choice"]
-Role = Literal["intermediate", "target"]
+# intermediate: usable in conditions; target: trained in English, evaluated in every language;
+# training: English training data that only a target's `train_sequence` uses (SIQA, COPA).
+Role = Literal["intermediate", "target", "training"]
 Row = Mapping[str, Any]
 
 NLI_LABELS = ("entailment", "neutral", "contradiction")  # one NLI label space, shared
@@ -23,6 +25,11 @@ NLI_LABELS = ("entailment", "neutral", "contradiction")  # one NLI label space, 
 
 class RowError(ValueError):
     """A source row that does not fit the task's schema; the loader adds where it came from."""
+
+
+class SkipRow(Exception):
+    """A row the dataset itself marks as unusable (SNLI's -1 'no gold label'); the loader drops
+    it and counts it. Only converters that document such a marker raise this."""
 
 
 @dataclass(frozen=True)
@@ -48,10 +55,35 @@ class HubSource:
 
 @dataclass(frozen=True)
 class SplitSource:
-    """Where one canonical split (train, dev or test) comes from in each profile."""
+    """Where one canonical split (train, dev or test) comes from in each profile.
 
-    sample: str  # path relative to the sample world root, may contain {lang}
-    hub: HubSource | None = None
+    `hub` may be several splits read one after the other as one split (ANLI+ trains on SNLI,
+    MNLI and ANLI R1-R3 together). `sample` is None for tasks the sample world does not have.
+    """
+
+    sample: str | None  # path relative to the sample world root, may contain {lang}
+    hub: HubSource | tuple[HubSource, ...] | None = None
+
+    @property
+    def hub_parts(self) -> tuple[HubSource, ...]:
+        if self.hub is None:
+            return ()
+        return self.hub if isinstance(self.hub, tuple) else (self.hub,)
+
+
+@dataclass(frozen=True)
+class SizeFacts:
+    """Stated sizes, used by `xstilts plan` when the hub cannot be asked (full profile).
+
+    `rows`: examples per canonical split from the dataset card / tasks.md (a test split: per
+    language). `tokens`: an estimate of tokens per input sequence after dynamic padding (XLM-R
+    tokenizer, batch maximum, before the max_length cap). `sequences`: input sequences per
+    example (one per choice for multiple choice).
+    """
+
+    rows: Mapping[str, int]
+    tokens: int
+    sequences: int = 1
 
 
 @dataclass(frozen=True)
@@ -69,6 +101,7 @@ class TaskSpec:
     languages: tuple[str, ...] = ("en",)  # full-profile evaluation languages
     id_field: str | None = None  # row field used as example id (else the row index)
     notes: str = ""  # documented choices (input format, truncation, splits)
+    size: SizeFacts | None = None  # stated sizes for `plan` (full profile)
 
     @property
     def head_name(self) -> str:
@@ -113,6 +146,14 @@ def text_field(row: Row, name: str) -> str:
     if not value.strip():
         raise RowError(f"{name}: empty text")
     return value
+
+
+def optional_text(row: Row, name: str) -> str:
+    """A text field that the dataset may leave empty (HellaSwag's ctx_b)."""
+    value = field_value(row, name)
+    if not isinstance(value, str):
+        raise RowError(f"{name}: expected text, got {type(value).__name__}")
+    return value.strip()
 
 
 def label_by_name(

@@ -4,6 +4,7 @@ from xstilts.tasks import register, revisions
 from xstilts.tasks.spec import (
     NLI_LABELS,
     HubSource,
+    SizeFacts,
     SplitSource,
     TaskSpec,
     decode_nli,
@@ -51,6 +52,8 @@ register(
                 HubSource("facebook/xnli", "{lang}", "test", revisions.XNLI),
             ),
         },
+        # train is MNLI; XNLI has 2,490 validation and 5,010 test rows per language
+        size=SizeFacts(rows={"train": 392_702, "dev": 2_490, "test": 5_010}, tokens=96),
         notes="Train on English MNLI, select on English XNLI validation, test on XNLI test.",
     )
 )

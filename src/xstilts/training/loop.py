@@ -71,10 +71,6 @@ class TrainResult:
     resumed_from: int | None = None
 
 
-def steps_for_epochs(epochs: float, examples: int, batch_size: int) -> int:
-    return max(1, math.ceil(epochs * examples / batch_size))
-
-
 def _param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, Any]]:
     decay, no_decay = [], []
     for name, param in model.named_parameters():

@@ -1,0 +1,300 @@
+"""Every task of the full profile through the real hub loader and `prepare`: rows with exactly
+each hub dataset's schema (field names, types, label encodings of the dataset cards), served by
+`datasets.load_dataset` from local Parquet files; wrong labels and missing fields are named."""
+
+from __future__ import annotations
+
+import copy
+import time
+
+import pytest
+import yaml
+
+from xstilts.cli import main
+from xstilts.config import load_params
+from xstilts.data import hub
+from xstilts.data.prepared import prepare
+from xstilts.data.sources import load_examples
+from xstilts.errors import XstiltsError
+from xstilts.io import read_json, read_jsonl
+from xstilts.tasks import all_tasks, get_task
+from xstilts.tasks.spec import NLI_LABELS
+
+from .conftest import REPO, deep_update
+
+NLI = {"premise": "A man sleeps.", "hypothesis": "Nobody sleeps.", "label": 2}
+COPA = {
+    "premise": "It rained.",
+    "choice1": "The street was dry.",
+    "choice2": "The street was wet.",
+    "question": "effect",
+    "idx": 5,
+    "label": 1,
+}
+# dataset path -> two rows (different labels and ids) with that dataset's exact schema
+HUB_ROWS: dict[str, list[dict]] = {
+    "nyu-mll/glue:mnli": [{**NLI, "idx": 0}, {**NLI, "label": 0, "idx": 1}],
+    "nyu-mll/glue:qqp": [
+        {"question1": "How old?", "question2": "What age?", "label": 1, "idx": 0},
+        {"question1": "Why?", "question2": "When?", "label": 0, "idx": 1},
+    ],
+    "nyu-mll/glue:sst2": [
+        {"sentence": "a gripping film", "label": 1, "idx": 0},
+        {"sentence": "dull and long", "label": 0, "idx": 1},
+    ],
+    "stanfordnlp/snli": [NLI, {**NLI, "label": 1}, {**NLI, "label": -1}],
+    "facebook/anli": [
+        {"uid": "a1", **NLI, "reason": ""},
+        {"uid": "a2", **NLI, "label": 0, "reason": "because"},
+    ],
+    "ehovy/race": [
+        {
+            "example_id": "high1.txt",
+            "article": "Tom has a cat.",
+            "question": "What does Tom have?",
+            "options": ["a dog", "a cat", "a cow", "a fox"],
+            "answer": "B",
+        },
+        {
+            "example_id": "high1.txt",  # several questions share an article id
+            "article": "Tom has a cat.",
+            "question": "Tom has _ .",
+            "options": ["a dog", "a cat", "a cow", "a fox"],
+            "answer": "A",
+        },
+    ],
+    "Rowan/hellaswag": [
+        {
+            "ind": 4,
+            "activity_label": "Removing ice from car",
+            "ctx_a": "Then, the man writes over the snow covering the window of a car.",
+            "ctx_b": "then",
+            "ctx": "Then, the man writes over the snow covering the window of a car. then",
+            "endings": [", the man adds wax.", ", a woman drives.", "he stops.", "he waves."],
+            "source_id": "activitynet~v_-1IBHYS3L-Y",
+            "split": "train",
+            "split_type": "indomain",
+            "label": "3",
+        },
+        {
+            "ind": 5,
+            "activity_label": "Making a cake",
+            "ctx_a": "[header] How to make a cake [title] Preheat the oven.",
+            "ctx_b": "",
+            "ctx": "[header] How to make a cake [title] Preheat the oven.",
+            "endings": ["Mix flour.", "Sing.", "Dance.", "Sleep."],
+            "source_id": "wikihow~1",
+            "split": "train",
+            "split_type": "indomain",
+            "label": "0",
+        },
+    ],
+    "allenai/cosmos_qa": [
+        {
+            "id": f"c{i}",
+            "context": "I missed the bus this morning.",
+            "question": "What happened next?",
+            "answer0": "I walked.",
+            "answer1": "I flew.",
+            "answer2": "I swam.",
+            "answer3": "None of the above choices.",
+            "label": i,
+        }
+        for i in range(2)
+    ],
+    "tau/commonsense_qa": [
+        {
+            "id": f"q{i}",
+            "question": "Where do you keep milk?",
+            "question_concept": "milk",
+            "choices": {
+                "label": ["A", "B", "C", "D", "E"],
+                "text": ["fridge", "oven", "car", "shoe", "sky"],
+            },
+            "answerKey": "AB"[i],
+        }
+        for i in range(2)
+    ],
+    "allenai/social_i_qa": [
+        {
+            "context": "Kai gave Sam a gift.",
+            "question": "How would Sam feel?",
+            "answerA": "happy",
+            "answerB": "angry",
+            "answerC": "bored",
+            "label": label,
+        }
+        for label in ("1", "3")
+    ],
+    "aps/super_glue:copa": [COPA, {**COPA, "idx": 6, "label": 0, "question": "cause"}],
+    "facebook/xnli": [
+        {"premise": "Il dort.", "hypothesis": "Il dort bien.", "label": 1},
+        {"premise": "Il dort.", "hypothesis": "Il ne dort pas.", "label": 2},
+    ],
+    "google-research-datasets/paws-x": [
+        {"id": 1, "sentence1": "A B", "sentence2": "B A", "label": 0},
+        {"id": 2, "sentence1": "A B C", "sentence2": "A B C", "label": 1},
+    ],
+    "cambridgeltl/xcopa": [{**COPA, "changed": False}, {**COPA, "idx": 6, "changed": True}],
+}
+
+
+def source_key(path: str, name: str | None) -> str:
+    return f"{path}:{name}" if f"{path}:{name}" in HUB_ROWS else path
+
+
+@pytest.fixture
+def serve_hub(tmp_path, monkeypatch):
+    """`datasets.load_dataset` answered from local Parquet files with the given rows."""
+    import datasets
+
+    real_load = datasets.load_dataset
+    calls: list[tuple] = []
+
+    def serve(rows: dict[str, list[dict]]) -> list[tuple]:
+        def fake_load(path, name=None, split=None, revision=None):
+            calls.append((path, name, split, revision))
+            key = source_key(path, name)
+            if key not in rows:
+                raise datasets.exceptions.DatasetNotFoundError(f"no fixture for {key}")
+            target = tmp_path / "hub" / f"{key.replace('/', '_')}-{name}-{split}.parquet"
+            target.parent.mkdir(exist_ok=True)
+            datasets.Dataset.from_list(copy.deepcopy(rows[key])).to_parquet(str(target))
+            return real_load("parquet", data_files=str(target), split="train")
+
+        monkeypatch.setattr(hub, "require_hub", lambda what: None)
+        monkeypatch.setattr(datasets, "load_dataset", fake_load)
+        return calls
+
+    return serve
+
+
+def full_params(tmp_path, updates: dict | None = None):
+    raw = yaml.safe_load((REPO / "profiles" / "full.yaml").read_text(encoding="utf-8"))
+    raw = deep_update(raw, {"data": {"languages": ["en", "de", "sw", "et", "zh"]}})
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(deep_update(raw, updates or {})), encoding="utf-8")
+    return load_params(path)
+
+
+def test_full_profile_prepare_reads_every_task_through_the_hub_loader(tmp_path, serve_hub):
+    calls = serve_hub(HUB_ROWS)
+    params = full_params(tmp_path)
+    summary = prepare(params, tmp_path / "prepared")
+    every = {t for tasks in params.conditions.values() for t in tasks} | {"siqa", "copa"}
+    assert {key.split("/")[0] for key in summary} == every | set(params.targets)
+    # XCOPA trains on SIQA then COPA: its own train/dev splits are not prepared
+    assert "xcopa/train.en.jsonl" not in summary and "copa/train.en.jsonl" in summary
+    assert set(summary) >= {"xnli/test.de.jsonl", "pawsx/test.zh.jsonl", "xcopa/test.et.jsonl"}
+    assert "xcopa/test.de.jsonl" not in summary  # languages are each target's own
+    # every hub source was asked at its pinned revision
+    assert all(revision and len(revision) == 40 for *_, revision in calls)
+    # ANLI+: SNLI (its -1 row dropped) + MNLI + ANLI R1-R3, ids kept unique by source
+    anli = read_jsonl(tmp_path / "prepared/anli_plus/train.en.jsonl")
+    assert len(anli) == 2 + 2 + 3 * 2
+    assert len({r["id"] for r in anli}) == len(anli)
+    assert {r["label"] for r in anli} == {0, 1, 2}
+    assert summary["anli_plus/train.en.jsonl"]["source"].startswith("stanfordnlp/snli")
+    # RACE: a cloze question has its blank filled; two questions on one article stay distinct
+    race = read_jsonl(tmp_path / "prepared/race/train.en.jsonl")
+    assert race[1]["choices"][0] == "Tom has a dog ." and race[1]["question"] == ""
+    hellaswag = read_jsonl(tmp_path / "prepared/hellaswag/dev.en.jsonl")
+    assert [r["label"] for r in hellaswag] == [3, 0] and hellaswag[1]["question"] == ""
+    csqa = read_jsonl(tmp_path / "prepared/commonsenseqa/train.en.jsonl")
+    assert csqa[1]["label"] == 1 and csqa[1]["context"] == "Where do you keep milk?"
+    siqa = read_jsonl(tmp_path / "prepared/siqa/train.en.jsonl")
+    assert [r["label"] for r in siqa] == [0, 2] and len(siqa[0]["choices"]) == 3
+    xnli = read_jsonl(tmp_path / "prepared/xnli/test.zh.jsonl")
+    assert [NLI_LABELS[r["label"]] for r in xnli] == ["neutral", "contradiction"]
+    assert read_json(tmp_path / "prepared/summary.json") == summary
+
+
+# (task, split, field, a wrong label of the dataset's own type, message)
+BAD_LABELS = [
+    ("anli_plus", "dev", "label", 3, "field label: 3 is not one of 0..2"),
+    ("sst2", "train", "label", 2, "field label: 2 is not one of 0..1"),
+    ("hellaswag", "train", "label", "4", "field label: '4' is not one of"),
+    ("cosmosqa", "train", "label", 4, "field label: 4 is not one of 0..3"),
+    ("commonsenseqa", "train", "answerKey", "F", "field answerKey: 'F' is not one of"),
+    ("siqa", "train", "label", "A", "field label: 'A' is not one of"),
+    ("copa", "train", "label", 2, "field label: 2 is not 0 or 1"),
+    ("mnli", "train", "label", 3, "field label: 3 is not one of 0..2"),
+    ("qqp", "train", "label", 2, "field label: 2 is not one of 0..1"),
+    ("race", "train", "answer", "E", "field answer: 'E' is not a letter A..D"),
+    ("xnli", "test", "label", 3, "field label: 3 is not one of 0..2"),
+    ("pawsx", "test", "label", 2, "field label: 2 is not one of 0..1"),
+    ("xcopa", "test", "label", 2, "field label: 2 is not 0 or 1"),
+]
+MISSING = [
+    ("anli_plus", "train", "hypothesis"),
+    ("sst2", "dev", "sentence"),
+    ("hellaswag", "dev", "ctx_b"),
+    ("cosmosqa", "dev", "answer3"),
+    ("commonsenseqa", "dev", "choices"),
+    ("siqa", "dev", "answerC"),
+    ("copa", "dev", "premise"),
+    ("mnli", "dev", "premise"),
+    ("qqp", "dev", "question2"),
+    ("race", "dev", "options"),
+    ("xnli", "dev", "hypothesis"),
+    ("pawsx", "dev", "sentence1"),
+    ("xcopa", "test", "question"),
+]
+
+
+def hub_part(task: str, split: str):
+    spec = get_task(task)
+    lang = "en" if split != "test" else spec.languages[-1]
+    part = spec.splits[split].hub_parts[0].for_lang(lang)
+    return spec, lang, part, source_key(part.path, part.config)
+
+
+@pytest.mark.parametrize(("task", "split", "field", "value", "message"), BAD_LABELS)
+def test_wrong_label_names_dataset_split_row_and_field(
+    serve_hub, task, split, field, value, message
+):
+    spec, lang, part, key = hub_part(task, split)
+    good = HUB_ROWS[key][0]
+    serve_hub({**HUB_ROWS, key: [good, {**good, field: value}]})
+    with pytest.raises(XstiltsError) as caught:
+        load_examples(spec, split, lang, "full", REPO)
+    text = str(caught.value)
+    assert f"task {task}, {part.describe()}, row 1: {message}" in text, text
+    assert f"split '{part.split}'" in text and "\n" not in text
+
+
+@pytest.mark.parametrize(("task", "split", "field"), MISSING)
+def test_missing_field_names_dataset_split_row_and_field(serve_hub, task, split, field):
+    spec, lang, part, key = hub_part(task, split)
+    rows = [{k: v for k, v in row.items() if k != field} for row in HUB_ROWS[key]]
+    serve_hub({**HUB_ROWS, key: rows})
+    with pytest.raises(XstiltsError) as caught:
+        load_examples(spec, split, lang, "full", REPO)
+    text = str(caught.value)
+    assert f"task {task}, {part.describe()}, row 0: field {field}: missing field" in text, text
+
+
+def test_every_registered_task_has_a_hub_fixture() -> None:
+    for spec in all_tasks().values():
+        for split in spec.splits.values():
+            for part in split.hub_parts:
+                assert source_key(part.path, part.config) in HUB_ROWS, part.path
+
+
+def test_unreachable_hub_stops_the_full_profile_in_seconds(tmp_path, monkeypatch, capsys):
+    """The real preflight against a port where nothing listens: one line naming the first
+    dataset, exit status 2, and no prepared/ left behind."""
+    from huggingface_hub import constants
+
+    full_params(tmp_path)  # writes tmp_path/params.yaml
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setattr(constants, "ENDPOINT", "http://127.0.0.1:9")
+    started = time.monotonic()
+    assert main(["prepare"]) == 2
+    assert time.monotonic() - started < 15
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert "cannot reach the Hugging Face hub" in err and "dataset stanfordnlp/snli" in err
+    assert not (tmp_path / "prepared").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["params.yaml"]
