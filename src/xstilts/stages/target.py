@@ -19,6 +19,7 @@ from xstilts.modeling.model import (
     load_tokenizer,
     read_meta,
 )
+from xstilts.ranks import is_main_process, wait_for_everyone
 from xstilts.seeding import seed_everything
 from xstilts.stages.finetune import fine_tune
 
@@ -59,5 +60,7 @@ def run_target(
         )
         meta = {**meta, "intermediate_tasks": list(params.conditions[condition]), **summary}
         model.save(tmp, tokenizer, meta)
-    shutil.rmtree(state_dir, ignore_errors=True)
+    wait_for_everyone()
+    if is_main_process():
+        shutil.rmtree(state_dir, ignore_errors=True)
     return meta
