@@ -28,6 +28,22 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Precision = Literal["auto", "bf16", "fp32"]
+
+
+class ExecutionConfig(Section):
+    """How a training run uses the hardware. None of these keys changes the optimisation
+    problem: the global batch stays `batch_size`, split into per-device micro-batches with
+    gradient accumulation. On CPU the defaults reproduce the plain fp32 loop bit for bit."""
+
+    per_device_batch_size: PositiveInt | None = None  # None: the whole global batch at once
+    precision: Precision = "auto"  # auto: bf16 autocast on CUDA GPUs that support it, else fp32
+    group_by_length: bool = False  # seeded mega-batches sorted by length: less padding
+    compile: bool = False  # torch.compile the model (CUDA only; first steps are slow)
+    gradient_checkpointing: bool = False  # recompute activations: XLM-R Large at long lengths
+    log_every: PositiveInt = 50  # steps between progress-bar loss updates (a host-device sync)
+
+
 class SamplerConfig(Section):
     """How a multi-task run picks the task of each optimizer step."""
 
@@ -55,6 +71,7 @@ class TrainingConfig(Section):
     eval_batch_size: PositiveInt = 128
     dropout: Fraction | None = None  # None keeps the encoder's own setting
     sampler: SamplerConfig = SamplerConfig()  # multi-task runs only
+    execution: ExecutionConfig = ExecutionConfig()
 
     @model_validator(mode="after")
     def _one_length(self) -> TrainingConfig:
@@ -108,6 +125,7 @@ class PretrainConfig(Section):
     eval_every: PositiveInt = 500
     checkpoint_every: PositiveInt = 500
     seed: int = 0
+    execution: ExecutionConfig = ExecutionConfig()
 
 
 class BaseConfig(Section):
@@ -157,6 +175,7 @@ class TargetConfig(Section):
 
 class EvaluateConfig(Section):
     batch_size: PositiveInt = 128
+    precision: Precision = "auto"  # bf16 autocast on CUDA GPUs that support it, else fp32
 
 
 class PlanConfig(Section):

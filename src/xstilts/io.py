@@ -2,7 +2,8 @@
 
 Every stage writes its outputs through `atomic_dir` / `atomic_file`: the content goes to a
 temporary sibling first and is renamed into place only when complete, so an interrupted run never
-leaves a half-written checkpoint or metrics file for DVC to cache.
+leaves a half-written checkpoint or metrics file for DVC to cache. In a multi-process run only the
+main process publishes: the others write into a scratch copy that is thrown away.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from xstilts.ranks import is_main_process
+
 
 @contextmanager
 def atomic_dir(path: str | Path) -> Iterator[Path]:
@@ -25,6 +28,8 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
         yield tmp
+        if not is_main_process():
+            return
         if path.exists():
             shutil.rmtree(path) if path.is_dir() else path.unlink()
         os.replace(tmp, path)
@@ -43,7 +48,8 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
-        os.replace(tmp, path)
+        if is_main_process():
+            os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 

@@ -2,6 +2,8 @@
 the app: examples in, class (or choice) probabilities out.
 
 Inputs are sorted by length and batched with dynamic padding; the output keeps input order.
+Batches are queued on the device without waiting for each result (no per-batch host sync); on a
+CUDA GPU `precision="auto"` runs the encoder under bf16 autocast.
 """
 
 from __future__ import annotations
@@ -13,11 +15,17 @@ from transformers import PreTrainedTokenizerBase
 from xstilts.examples import Example
 from xstilts.modeling.encoding import Features, collate, encode, sequence_length
 from xstilts.modeling.model import MultiTaskModel
+from xstilts.training.hardware import autocast
 
 
 @torch.inference_mode()
 def predict_features(
-    model: MultiTaskModel, head: str, features: list[Features], pad_id: int, batch_size: int = 128
+    model: MultiTaskModel,
+    head: str,
+    features: list[Features],
+    pad_id: int,
+    batch_size: int = 128,
+    precision: str = "auto",
 ) -> np.ndarray:
     """Probabilities [n, labels or choices] for encoded features."""
     if not features:
@@ -26,16 +34,20 @@ def predict_features(
     model.eval()
     device = next(model.parameters()).device
     order = sorted(range(len(features)), key=lambda i: sequence_length(features[i]))
-    outputs: list[np.ndarray] = [np.empty(0)] * len(features)
+    pending: list[tuple[list[int], torch.Tensor]] = []
     for start in range(0, len(order), batch_size):
         chunk = order[start : start + batch_size]
         batch = collate([features[i] for i in chunk], pad_id)
         batch.pop("labels")
-        logits = model(head, **{k: v.to(device) for k, v in batch.items()})
-        probs = torch.softmax(logits.float(), dim=-1).cpu().numpy()
-        for row, index in enumerate(chunk):
-            outputs[index] = probs[row]
+        inputs = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+        with autocast(precision, device):
+            logits = model(head, **inputs)
+        pending.append((chunk, torch.softmax(logits.float(), dim=-1)))
     model.train(was_training)
+    outputs: list[np.ndarray] = [np.empty(0)] * len(features)
+    for chunk, probs in pending:
+        for index, row in zip(chunk, probs.cpu().numpy(), strict=True):
+            outputs[index] = row
     width = max(len(p) for p in outputs)
     return np.stack([np.pad(p, (0, width - len(p))) for p in outputs])
 
@@ -47,10 +59,11 @@ def predict(
     examples: list[Example],
     max_length: int = 256,
     batch_size: int = 128,
+    precision: str = "auto",
 ) -> np.ndarray:
     """Probabilities [n, labels or choices] for typed examples (labels are ignored)."""
     features = encode(examples, tokenizer, max_length)
-    return predict_features(model, head, features, tokenizer.pad_token_id, batch_size)
+    return predict_features(model, head, features, tokenizer.pad_token_id, batch_size, precision)
 
 
 def accuracy(probs: np.ndarray, labels: list[int]) -> float:

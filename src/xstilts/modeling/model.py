@@ -21,6 +21,7 @@ from transformers import AutoTokenizer, PreTrainedTokenizerBase, XLMRobertaModel
 from xstilts.errors import XstiltsError
 from xstilts.modeling.heads import ClassificationHead
 from xstilts.tasks import get_task
+from xstilts.training.hardware import ATTN_IMPLEMENTATION
 
 META_FILE = "meta.json"
 HEADS_FILE = "heads.safetensors"
@@ -97,6 +98,7 @@ def load_encoder(path: str | Path, dropout: float | None = None) -> XLMRobertaMo
         return XLMRobertaModel.from_pretrained(
             str(path),
             add_pooling_layer=False,
+            attn_implementation=ATTN_IMPLEMENTATION,
             use_safetensors=True,
             local_files_only=True,
             **overrides,

@@ -23,7 +23,10 @@ from xstilts.io import atomic_dir, write_json
 from xstilts.logs import log_to
 from xstilts.modeling.encoding import Features
 from xstilts.modeling.tokenizer import train_tokenizer
+from xstilts.ranks import is_main_process, wait_for_everyone
 from xstilts.seeding import seed_everything
+from xstilts.stages.finetune import execution_settings
+from xstilts.training.hardware import ATTN_IMPLEMENTATION
 from xstilts.training.loop import LoopSettings, Trainer
 from xstilts.training.objectives import MaskedLMObjective
 
@@ -121,6 +124,7 @@ def pretrain(config: BaseConfig, corpus_dir: Path, tmp: Path, state_dir: Path) -
             bos_token_id=tokenizer.cls_token_id,
             eos_token_id=tokenizer.sep_token_id,
             type_vocab_size=1,
+            attn_implementation=ATTN_IMPLEMENTATION,
             **arch.model_dump(),
         )
     )
@@ -142,6 +146,7 @@ def pretrain(config: BaseConfig, corpus_dir: Path, tmp: Path, state_dir: Path) -
         max_grad_norm=pre.max_grad_norm,
         eval_every=pre.eval_every,
         checkpoint_every=pre.checkpoint_every,
+        **execution_settings(pre.execution),
     )
     log.info("MLM: %d train / %d dev sequences, %d steps", len(train), len(dev), pre.max_steps)
     trainer = Trainer(model, [objective], settings, pre.seed, state_dir, run_name="base")
@@ -178,5 +183,7 @@ def run_base(config: BaseConfig, corpus_dir: Path, out_dir: Path, state_dir: Pat
         else:
             meta = pretrain(config, corpus_dir, tmp, state_dir)
         write_json(tmp / "meta.json", meta)
-    shutil.rmtree(state_dir, ignore_errors=True)  # the run is complete: drop its resume state
+    wait_for_everyone()
+    if is_main_process():  # the run is complete: drop its resume state
+        shutil.rmtree(state_dir, ignore_errors=True)
     return meta

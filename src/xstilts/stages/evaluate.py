@@ -41,6 +41,7 @@ def run_evaluate(
             examples,
             config.max_length_for(task),
             params.evaluate.batch_size,
+            params.evaluate.precision,
         )
         scores[lang] = accuracy(probs, [e.label for e in examples])
         sizes[lang] = len(examples)

@@ -10,7 +10,7 @@ from typing import Any
 
 from transformers import PreTrainedTokenizerBase
 
-from xstilts.config import TrainingConfig
+from xstilts.config import ExecutionConfig, TrainingConfig
 from xstilts.data.prepared import read_split
 from xstilts.modeling.encoding import encode
 from xstilts.modeling.model import MultiTaskModel
@@ -44,7 +44,7 @@ def task_objective(
 def loop_settings(config: TrainingConfig, train_examples: int) -> LoopSettings:
     """Steps come from `max_steps`, or from `epochs` over all training examples of the run."""
     steps = config.total_steps(train_examples)
-    sampler = config.sampler
+    sampler, execution = config.sampler, config.execution
     return LoopSettings(
         max_steps=steps,
         lr=config.lr,
@@ -59,7 +59,13 @@ def loop_settings(config: TrainingConfig, train_examples: int) -> LoopSettings:
         sampler_strategy=sampler.strategy,
         sampler_temperature=sampler.temperature,
         sampler_cap=sampler.cap,
+        **execution_settings(execution),
     )
+
+
+def execution_settings(execution: ExecutionConfig) -> dict[str, Any]:
+    """The `execution` section as loop keyword arguments (all of them: none is renamed)."""
+    return execution.model_dump()
 
 
 def at_chance(score: float, chance: float, examples: int) -> bool:
@@ -95,6 +101,12 @@ def fine_tune(
     log.info("%s: tasks %s, %d steps", run_name, sizes, settings.max_steps)
     trainer = Trainer(model, objectives, settings, seed, state_dir, run_name=run_name)
     result = trainer.fit()
+    log.info(
+        "%s: %d process(es), %d micro-step(s) per step",
+        run_name,
+        trainer.processes,
+        trainer.micro_steps,
+    )
     stuck = [
         o.name
         for o in objectives

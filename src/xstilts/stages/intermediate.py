@@ -15,6 +15,7 @@ from xstilts.config import Params
 from xstilts.io import atomic_dir, write_json
 from xstilts.logs import log_to
 from xstilts.modeling.model import HeadInfo, MultiTaskModel, load_encoder, load_tokenizer
+from xstilts.ranks import is_main_process, wait_for_everyone
 from xstilts.seeding import seed_everything
 from xstilts.stages.finetune import fine_tune
 
@@ -50,5 +51,7 @@ def run_intermediate(
         )
         meta = {**meta, "encoder": "encoder", **summary}
         model.save(tmp, tokenizer, meta)
-    shutil.rmtree(state_dir, ignore_errors=True)
+    wait_for_everyone()
+    if is_main_process():
+        shutil.rmtree(state_dir, ignore_errors=True)
     return meta

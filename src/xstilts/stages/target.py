@@ -27,6 +27,7 @@ from xstilts.modeling.model import (
     load_tokenizer,
     read_meta,
 )
+from xstilts.ranks import is_main_process, wait_for_everyone
 from xstilts.seeding import seed_everything
 from xstilts.stages.finetune import fine_tune
 
@@ -112,5 +113,7 @@ def run_target(
         if len(summaries) > 1:
             meta["steps_summary"] = summaries
         model.save(tmp, tokenizer, meta)
-    shutil.rmtree(state_dir, ignore_errors=True)
+    wait_for_everyone()
+    if is_main_process():
+        shutil.rmtree(state_dir, ignore_errors=True)
     return meta

@@ -1,14 +1,22 @@
 """The one training loop, shared by MLM pretraining, intermediate and target training.
 
-Plain PyTorch plus accelerate (device placement, backward, clipping): one task per optimizer
-step chosen by the multi-task sampler, AdamW (no decay on biases and LayerNorm), linear warmup
-and decay, gradient clipping, periodic dev evaluation with early stopping on the mean dev score,
-and resumable pickle-free state every `checkpoint_every` steps. On CPU a resumed run is bit for
-bit the uninterrupted one.
+Plain PyTorch plus accelerate (device placement, DDP, backward, clipping): one task per
+optimizer step chosen by the multi-task sampler, AdamW (no decay on biases and LayerNorm),
+linear warmup and decay, gradient clipping, periodic dev evaluation with early stopping on the
+mean dev score, and resumable pickle-free state every `checkpoint_every` steps. On CPU a resumed
+run is bit for bit the uninterrupted one.
+
+`batch_size` is the global batch. Under `accelerate launch` / `torchrun` each of the W processes
+trains its share of every global batch in micro-batches of at most `per_device_batch_size` rows
+(see `distributed`), so a run's trajectory does not depend on the number of GPUs. Dev scores are
+computed on shards and summed over processes; only the main process writes. The hot loop never
+waits for the device: the training loss is accumulated on it and read at evaluations (and every
+`log_every` steps for the progress bar).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -21,12 +29,16 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import torch
-from accelerate import Accelerator
+from accelerate import Accelerator, DistributedDataParallelKwargs
+from torch import nn
 from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
 
-from xstilts.seeding import seed_everything
+from xstilts.ranks import is_main_process
+from xstilts.seeding import derive_seed, seed_everything
+from xstilts.training import hardware
 from xstilts.training.batches import BatchStream
+from xstilts.training.distributed import accumulation_steps, chunks_for_process
 from xstilts.training.sampler import MultiTaskSampler
 from xstilts.training.state import has_state, load_state, save_state
 
@@ -38,9 +50,13 @@ class Objective(Protocol):
 
     @property
     def size(self) -> int: ...
+    def lengths(self) -> list[int]: ...
     def batch(self, indices: list[int]) -> dict[str, torch.Tensor]: ...
+    def weights(self, batch: dict[str, torch.Tensor]) -> torch.Tensor: ...
     def loss(self, model: Any, batch: dict[str, torch.Tensor]) -> torch.Tensor: ...
-    def evaluate(self, model: Any) -> float: ...
+    def evaluate(
+        self, model: Any, rank: int, processes: int, precision: str
+    ) -> tuple[float, float]: ...
 
 
 @dataclass(frozen=True)
@@ -58,6 +74,16 @@ class LoopSettings:
     sampler_strategy: str = "proportional"
     sampler_temperature: float = 1.0
     sampler_cap: int | None = None
+    per_device_batch_size: int | None = None  # None: the whole global batch in one go
+    precision: str = "auto"  # auto | bf16 | fp32
+    group_by_length: bool = False
+    compile: bool = False
+    gradient_checkpointing: bool = False
+    log_every: int = 50
+
+
+# Settings that change how fast a run goes, not where it goes: a run may resume with others.
+EXECUTION_ONLY = ("per_device_batch_size", "compile", "gradient_checkpointing", "log_every")
 
 
 @dataclass
@@ -86,13 +112,27 @@ def _param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str,
 
 def fingerprint(settings: LoopSettings, objectives: list[Objective], seed: int, run: str) -> str:
     """Identifies a run, so resume state from a different configuration is never reused."""
+    result_settings = {k: v for k, v in asdict(settings).items() if k not in EXECUTION_ONLY}
     description = {
-        "settings": asdict(settings),
+        "settings": result_settings,
         "objectives": {o.name: o.size for o in objectives},
         "seed": seed,
         "run": run,
     }
     return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class LossRunner(nn.Module):
+    """The model plus the objectives' losses, so that DDP's forward (which drives its gradient
+    synchronisation) is the whole loss computation, whatever submodules an objective calls."""
+
+    def __init__(self, model: nn.Module, objectives: dict[str, Objective]) -> None:
+        super().__init__()
+        self.model = model
+        self.objectives = objectives
+
+    def forward(self, task: str, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        return self.objectives[task].loss(self.model, batch)
 
 
 class Trainer:
@@ -113,13 +153,28 @@ class Trainer:
         self.objectives = {o.name: o for o in objectives}
         self.state_dir = Path(state_dir)
         self.fingerprint = fingerprint(settings, objectives, seed, run_name)
-        self.accelerator = Accelerator(cpu=not torch.cuda.is_available())
-        optimizer = torch.optim.AdamW(
-            _param_groups(model, settings.weight_decay), lr=settings.lr, eps=settings.adam_eps
+        ddp = DistributedDataParallelKwargs(find_unused_parameters=len(objectives) > 1)
+        self.accelerator = Accelerator(
+            cpu=not torch.cuda.is_available(), mixed_precision="no", kwargs_handlers=[ddp]
         )
-        self.model, self.optimizer = self.accelerator.prepare(model, optimizer)
+        if self.accelerator.distributed_type.value == "FSDP":
+            raise ValueError(
+                "FSDP is not supported by this loop (its resume state needs unsharded weights);"
+                " launch with configs/accelerate/ddp.yaml and, if memory is short, set"
+                " execution.gradient_checkpointing: true"
+            )
+        self.device = self.accelerator.device
+        self.rank = self.accelerator.process_index
+        self.processes = self.accelerator.num_processes
+        if self.device.type == "cuda":  # dropout differs across GPUs; the CPU stream is shared
+            torch.cuda.manual_seed(derive_seed("dropout", seed, self.rank))
+        self.micro_steps = accumulation_steps(
+            settings.batch_size, settings.per_device_batch_size, self.processes
+        )
+        self.precision = hardware.resolve_precision(settings.precision, self.device)
+        self.model, self.optimizer = self._prepare(model)
         self.scheduler = get_linear_schedule_with_warmup(
-            optimizer,
+            self.optimizer.optimizer,
             num_warmup_steps=int(settings.warmup_ratio * settings.max_steps),
             num_training_steps=settings.max_steps,
         )
@@ -130,19 +185,37 @@ class Trainer:
             settings.sampler_temperature,
             settings.sampler_cap,
         )
-        self.streams = {
-            o.name: BatchStream(o.size, settings.batch_size, seed, o.name) for o in objectives
-        }
+        self.streams = {o.name: self._stream(o) for o in objectives}
         self.step, self.best_step, self.best_score = 0, 0, -math.inf
         self.best_scores: dict[str, float] = {}
         self.best_weights: dict[str, torch.Tensor] | None = None
         self.evals_without_improvement = 0
         self.history: list[dict[str, Any]] = []
-        self.loss_sum, self.loss_count = 0.0, 0
+        self.loss_sum = torch.zeros((), dtype=torch.float64, device=self.device)
+        self.loss_count = 0
+
+    def _prepare(self, model: nn.Module) -> tuple[nn.Module, Any]:
+        settings = self.settings
+        if settings.gradient_checkpointing:
+            hardware.enable_gradient_checkpointing(model)
+        model.to(self.device)
+        hardware.maybe_compile(model, settings.compile, self.device)
+        optimizer = hardware.adamw(
+            _param_groups(model, settings.weight_decay),
+            settings.lr,
+            settings.adam_eps,
+            self.device,
+        )
+        return self.accelerator.prepare(LossRunner(model, self.objectives), optimizer)
+
+    def _stream(self, objective: Objective) -> BatchStream:
+        lengths = objective.lengths() if self.settings.group_by_length else None
+        batch_size = self.settings.batch_size
+        return BatchStream(objective.size, batch_size, self.seed, objective.name, lengths)
 
     @property
     def raw_model(self) -> torch.nn.Module:
-        return self.accelerator.unwrap_model(self.model)
+        return self.accelerator.unwrap_model(self.model).model
 
     # --- resumable state ------------------------------------------------------------------
     def _meta(self) -> dict[str, Any]:
@@ -154,7 +227,7 @@ class Trainer:
             "best_scores": self.best_scores,
             "evals_without_improvement": self.evals_without_improvement,
             "history": self.history,
-            "loss": [self.loss_sum, self.loss_count],
+            "loss": [self._global_loss_sum(), self.loss_count],
             "scheduler": self.scheduler.state_dict(),
             "sampler": self.sampler.state_dict(),
             "streams": {name: s.state_dict() for name, s in self.streams.items()},
@@ -162,13 +235,13 @@ class Trainer:
         }
 
     def save(self) -> None:
-        save_state(
-            self.state_dir,
-            self.raw_model,
-            self.optimizer.optimizer,
-            self.best_weights,
-            self._meta(),
-        )
+        """Every process holds the same state (DDP keeps replicas equal); the main one writes."""
+        meta = self._meta()  # every process: it reads the loss, a collective under DDP
+        if is_main_process():
+            save_state(
+                self.state_dir, self.raw_model, self.optimizer.optimizer, self.best_weights, meta
+            )
+        self.accelerator.wait_for_everyone()
 
     def try_resume(self) -> int | None:
         if not has_state(self.state_dir):
@@ -184,7 +257,9 @@ class Trainer:
         self.best_score, self.best_scores = meta["best_score"], meta["best_scores"]
         self.evals_without_improvement = meta["evals_without_improvement"]
         self.history = meta["history"]
-        self.loss_sum, self.loss_count = meta["loss"]
+        loss_sum, self.loss_count = meta["loss"]  # the sum over processes: the main one keeps it
+        loss_sum = loss_sum if self.rank == 0 else 0.0
+        self.loss_sum = torch.tensor(loss_sum, dtype=torch.float64, device=self.device)
         self.scheduler.load_state_dict(meta["scheduler"])
         self.sampler.load_state_dict(meta["sampler"])
         for name, stream in self.streams.items():
@@ -196,32 +271,70 @@ class Trainer:
     # --- the loop -------------------------------------------------------------------------
     def train_step(self) -> None:
         task = self.sampler.next_task()
-        batch = self.objectives[task].batch(self.streams[task].next_indices())
-        batch = {k: v.to(self.accelerator.device) for k, v in batch.items()}
+        objective = self.objectives[task]
+        batch = objective.batch(self.streams[task].next_indices())
+        chunks = chunks_for_process(
+            batch, objective.weights(batch), self.rank, self.processes, self.micro_steps
+        )
         self.model.train()
-        loss = self.objectives[task].loss(self.model, batch)
-        self.accelerator.backward(loss)
+        step_loss = torch.zeros((), dtype=torch.float64, device=self.device)
+        for number, chunk in enumerate(chunks):
+            inputs = {k: self._to_device(v) for k, v in chunk.batch.items()}
+            last = number == len(chunks) - 1
+            with self._sync_gradients(last), hardware.autocast(self.precision, self.device):
+                loss = self.model(task, inputs) * chunk.scale
+            # DDP averages gradients over processes; the chunk scales already sum to one
+            self.accelerator.backward(loss * self.processes if self.processes > 1 else loss)
+            step_loss += loss.detach().double()
         self.accelerator.clip_grad_norm_(self.model.parameters(), self.settings.max_grad_norm)
         self.optimizer.step()
         self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
-        self.loss_sum += loss.item()
+        self.loss_sum += step_loss
         self.loss_count += 1
         self.step += 1
 
+    def _to_device(self, tensor: torch.Tensor) -> torch.Tensor:
+        if self.device.type == "cuda":
+            return tensor.pin_memory().to(self.device, non_blocking=True)
+        return tensor
+
+    def _sync_gradients(self, last: bool) -> Any:
+        """All-reduce gradients only after the last micro-batch of a step."""
+        return contextlib.nullcontext() if last else self.accelerator.no_sync(self.model)
+
+    def _global_loss_sum(self) -> float:
+        """Training loss summed since the last evaluation, over all processes (a host sync)."""
+        total = self.loss_sum
+        if self.processes > 1:
+            total = self.accelerator.reduce(total.clone(), reduction="sum")
+        return float(total)
+
+    def _dev_scores(self) -> dict[str, float]:
+        scores = {}
+        for name, objective in self.objectives.items():
+            counts = objective.evaluate(self.raw_model, self.rank, self.processes, self.precision)
+            if self.processes > 1:
+                summed = torch.tensor(counts, dtype=torch.float64, device=self.device)
+                counts = tuple(self.accelerator.reduce(summed, reduction="sum").tolist())
+            correct, total = counts
+            scores[name] = correct / total if total else 0.0
+        return scores
+
     def evaluate(self) -> bool:
         """Score every task on dev; keep the best weights. Returns True to stop early."""
-        scores = {name: o.evaluate(self.raw_model) for name, o in self.objectives.items()}
+        scores = self._dev_scores()
         score = sum(scores.values()) / len(scores)
         entry = {
             "step": self.step,
-            "train_loss": self.loss_sum / max(self.loss_count, 1),
+            "train_loss": self._global_loss_sum() / max(self.loss_count, 1),
             "lr": self.scheduler.get_last_lr()[0],
             "dev": scores,
             "dev_mean": score,
         }
         self.history.append(entry)
-        self.loss_sum, self.loss_count = 0.0, 0
+        self.loss_sum.zero_()
+        self.loss_count = 0
         log.info("step %d: %s", self.step, json.dumps(entry))
         if score > self.best_score:
             self.best_score, self.best_scores, self.best_step = score, scores, self.step
@@ -244,6 +357,7 @@ class Trainer:
             unit="step",
             mininterval=2.0,
             leave=False,
+            disable=not is_main_process() or None,
         )
         stopped = self.step >= settings.max_steps or (
             settings.patience is not None and self.evals_without_improvement >= settings.patience
@@ -251,6 +365,8 @@ class Trainer:
         while not stopped:
             self.train_step()
             bar.update(1)
+            if self.step % settings.log_every == 0:
+                bar.set_postfix(loss=f"{float(self.loss_sum) / max(self.loss_count, 1):.4f}")
             last = self.step >= settings.max_steps
             if self.step % settings.eval_every == 0 or last:
                 stopped = self.evaluate() or last
@@ -272,4 +388,6 @@ class Trainer:
         )
 
     def clear_state(self) -> None:
-        shutil.rmtree(self.state_dir, ignore_errors=True)
+        self.accelerator.wait_for_everyone()
+        if is_main_process():
+            shutil.rmtree(self.state_dir, ignore_errors=True)

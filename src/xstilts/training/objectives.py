@@ -1,20 +1,26 @@
 """What one task contributes to a training run: its batches, its loss and its dev score.
 
 `TaskObjective` trains a classification or multiple-choice head of a `MultiTaskModel`;
-`MaskedLMObjective` pretrains an `XLMRobertaForMaskedLM`. The loop treats both alike.
+`MaskedLMObjective` pretrains an `XLMRobertaForMaskedLM`. The loop treats both alike: `batch`
+builds a global batch on the host, `weights` counts each row's loss terms (so the loop can split
+the batch across processes and micro-steps without changing the mean), `loss` is the mean over
+a (micro-)batch, and `evaluate` returns (correct, total) counts for this process's shard of dev.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from transformers import XLMRobertaForMaskedLM
 
-from xstilts.modeling.encoding import Features, collate
+from xstilts.modeling.encoding import Features, collate, sequence_length
 from xstilts.modeling.model import MultiTaskModel
-from xstilts.predict import accuracy, predict_features
+from xstilts.predict import predict_features
+from xstilts.training.distributed import shard
+from xstilts.training.hardware import autocast
 
 
 @dataclass
@@ -30,16 +36,28 @@ class TaskObjective:
     def size(self) -> int:
         return len(self.train)
 
+    def lengths(self) -> list[int]:
+        return [sequence_length(f) for f in self.train]
+
     def batch(self, indices: list[int]) -> dict[str, torch.Tensor]:
         return collate([self.train[i] for i in indices], self.pad_id)
 
-    def loss(self, model: MultiTaskModel, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        labels = batch.pop("labels")
-        return F.cross_entropy(model(self.head, **batch), labels)
+    def weights(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        return torch.ones(len(batch["labels"]))
 
-    def evaluate(self, model: MultiTaskModel) -> float:
-        probs = predict_features(model, self.head, self.dev, self.pad_id, self.eval_batch_size)
-        return accuracy(probs, [f["label"] for f in self.dev])
+    def loss(self, model: MultiTaskModel, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        inputs = {k: v for k, v in batch.items() if k != "labels"}
+        return F.cross_entropy(model(self.head, **inputs), batch["labels"])
+
+    def evaluate(
+        self, model: MultiTaskModel, rank: int = 0, processes: int = 1, precision: str = "auto"
+    ) -> tuple[float, float]:
+        dev, real = shard(self.dev, rank, processes)
+        probs = predict_features(
+            model, self.head, dev, self.pad_id, self.eval_batch_size, precision
+        )[:real]
+        gold = np.asarray([f["label"] for f in dev[:real]])
+        return float((probs.argmax(axis=-1) == gold).sum()), float(real)
 
 
 @dataclass
@@ -62,8 +80,14 @@ class MaskedLMObjective:
     def size(self) -> int:
         return len(self.train)
 
+    def lengths(self) -> list[int]:
+        return [sequence_length(f) for f in self.train]
+
     def batch(self, indices: list[int]) -> dict[str, torch.Tensor]:
         return self._mask(collate([self.train[i] for i in indices], self.pad_id))
+
+    def weights(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        return (batch["labels"] != -100).sum(dim=1).float()
 
     def _mask(self, batch: dict[str, torch.Tensor], generator=None) -> dict[str, torch.Tensor]:
         ids = batch["input_ids"]
@@ -90,20 +114,37 @@ class MaskedLMObjective:
 
     def loss(self, model: XLMRobertaForMaskedLM, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         logits, labels = self._masked_logits(model, batch)
+        if labels.numel() == 0:  # a stand-in micro-batch with nothing masked: zero, with a graph
+            return logits.sum() * 0.0
         return F.cross_entropy(logits, labels)
 
     @torch.inference_mode()
-    def evaluate(self, model: XLMRobertaForMaskedLM) -> float:
-        """Masked-token accuracy on the dev lines, with a fixed mask (comparable across evals)."""
+    def evaluate(
+        self,
+        model: XLMRobertaForMaskedLM,
+        rank: int = 0,
+        processes: int = 1,
+        precision: str = "auto",
+    ) -> tuple[float, float]:
+        """Masked-token accuracy counts on the dev lines, with a fixed mask (comparable across
+        evals). Every process draws every batch's mask; each scores its own share of batches."""
         was_training = model.training
         model.eval()
         generator = torch.Generator().manual_seed(1234)
+        batches = [
+            self._mask(collate(self.dev[start : start + 128], self.pad_id), generator)
+            for start in range(0, len(self.dev), 128)
+        ]
+        mine, real = shard(batches, rank, processes)
         correct = total = 0
         device = next(model.parameters()).device
-        for start in range(0, len(self.dev), 128):
-            batch = self._mask(collate(self.dev[start : start + 128], self.pad_id), generator)
-            logits, labels = self._masked_logits(model, {k: v.to(device) for k, v in batch.items()})
-            correct += int((logits.argmax(-1) == labels).sum())
-            total += int(labels.numel())
+        for number, batch in enumerate(mine):
+            with autocast(precision, device):
+                logits, labels = self._masked_logits(
+                    model, {k: v.to(device) for k, v in batch.items()}
+                )
+            if number < real:
+                correct += int((logits.argmax(-1) == labels).sum())
+                total += int(labels.numel())
         model.train(was_training)
-        return correct / max(total, 1)
+        return float(correct), float(total)

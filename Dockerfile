@@ -1,0 +1,48 @@
+# The artifact's runtime: Python 3.11 + the pinned dependencies of pyproject.toml, installed by
+# the same `make install` the README and CI use. CUDA comes with the torch wheel; the host needs
+# only the NVIDIA driver and the NVIDIA Container Toolkit.
+#
+#   docker build -t xstilts .                                   # CUDA 13 wheel (driver >= 580)
+#   docker build -t xstilts --build-arg TORCH_INDEX=https://download.pytorch.org/whl/cu126 .
+#   docker run --rm --gpus all --ipc=host -v xstilts-hf:/cache/hf -v xstilts-dvc:/cache/dvc xstilts
+#
+# See REPRODUCE.md for the full run, subsets, resuming and the parallel grid.
+FROM python:3.11-slim-bookworm
+
+# Which PyTorch wheel index serves torch: cu130 needs an NVIDIA driver >= 580; cu126 runs on
+# drivers >= 560 (and many older ones through CUDA's minor-version compatibility).
+ARG TORCH_INDEX=https://download.pytorch.org/whl/cu130
+
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends git make \
+    && rm -rf /var/lib/apt/lists/*
+
+RUN useradd --create-home --uid 1000 xstilts
+WORKDIR /home/xstilts/xstilts
+COPY --chown=xstilts:xstilts . .
+USER xstilts
+
+# `make install` is the README's install step: a .venv with `pip install -e .[dev]` from the
+# pinned pyproject.toml. PIP_EXTRA_INDEX_URL lets pip take torch's CUDA build from TORCH_INDEX.
+ENV PIP_EXTRA_INDEX_URL=${TORCH_INDEX} \
+    PIP_NO_CACHE_DIR=1
+RUN make install \
+    && .venv/bin/python -c "import torch, xstilts; print('torch', torch.__version__, torch.version.cuda)"
+
+# Caches live in volumes: hub downloads (models, datasets) and the DVC cache survive the
+# container, and several containers can share them.
+ENV PATH=/home/xstilts/xstilts/.venv/bin:$PATH \
+    HF_HOME=/cache/hf
+USER root
+RUN mkdir -p /cache/hf /cache/dvc && chown -R xstilts:xstilts /cache \
+    && git config --system --add safe.directory /home/xstilts/xstilts
+USER xstilts
+# DVC reads its cache location from config; point it at the volume (local config, not committed).
+RUN dvc cache dir --local /cache/dvc && dvc config --local cache.type reflink,copy
+VOLUME ["/cache/hf", "/cache/dvc"]
+
+# The Gradio demo's port (`xstilts app`).
+EXPOSE 7860
+
+# The README's main command: pull the sample data, run the active profile, print the results.
+CMD ["make", "repro"]

@@ -1,0 +1,21 @@
+"""Which process this is, when a stage runs under `accelerate launch` or `torchrun`.
+
+Every process trains; only the main one publishes outputs. Read from the launcher's
+environment, so it works before, during and after an `Accelerator` exists.
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch.distributed as dist
+
+
+def is_main_process() -> bool:
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def wait_for_everyone() -> None:
+    """A barrier across processes; nothing when there is only one."""
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()

@@ -1,0 +1,50 @@
+"""Hardware settings that change speed, not the method: precision, fused kernels, compile.
+
+Each one is a no-op on CPU with the defaults, so the CPU sample path is the plain fp32 loop.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager, nullcontext
+
+import torch
+
+ATTN_IMPLEMENTATION = "sdpa"  # fused scaled-dot-product attention (flash / memory-efficient)
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """'auto' becomes 'bf16' on a CUDA device that supports it and 'fp32' anywhere else."""
+    if precision not in ("auto", "bf16", "fp32"):
+        raise ValueError(f"precision must be auto, bf16 or fp32, not {precision!r}")
+    if precision == "auto":
+        cuda = device.type == "cuda" and torch.cuda.is_bf16_supported()
+        return "bf16" if cuda else "fp32"
+    return precision
+
+
+def autocast(precision: str, device: torch.device) -> AbstractContextManager:
+    """bf16 autocast (weights and optimizer stay fp32), or nothing."""
+    if resolve_precision(precision, device) == "bf16":
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    return nullcontext()
+
+
+def adamw(groups: list[dict], lr: float, eps: float, device: torch.device) -> torch.optim.Optimizer:
+    """AdamW; the fused CUDA kernel on GPUs (one launch for all parameters)."""
+    fused = device.type == "cuda"
+    return torch.optim.AdamW(groups, lr=lr, eps=eps, fused=fused or None)
+
+
+def enable_gradient_checkpointing(model: torch.nn.Module) -> None:
+    """Recompute each encoder layer's activations in backward (non-reentrant: DDP-safe)."""
+    encoders = [m for m in model.modules() if hasattr(m, "gradient_checkpointing_enable")]
+    if not encoders:
+        raise ValueError("gradient_checkpointing: the model has no Hugging Face encoder")
+    kwargs = {"use_reentrant": False}
+    encoders[0].gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
+
+
+def maybe_compile(model: torch.nn.Module, enabled: bool, device: torch.device) -> None:
+    """Compile in place (state-dict keys unchanged); dynamic shapes for dynamic padding."""
+    if enabled and device.type == "cuda":
+        model.compile(dynamic=True)
