@@ -42,9 +42,10 @@ class CachedScorer:
         head: str,
         max_length: int = 128,
         batch_size: int = 64,
+        precision: str = "auto",
     ) -> None:
         self.model, self.tokenizer, self.head = model, tokenizer, head
-        self.max_length, self.batch_size = max_length, batch_size
+        self.max_length, self.batch_size, self.precision = max_length, batch_size, precision
         self._cache: dict[tuple[str, ...], np.ndarray] = {}
         self.queries = 0
 
@@ -64,6 +65,7 @@ class CachedScorer:
                 list(missing.values()),
                 self.max_length,
                 self.batch_size,
+                self.precision,
             )
             self._cache.update(zip(missing, probs, strict=True))
             self.queries += len(missing)
