@@ -9,12 +9,19 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
+import pandas as pd
+
 from xstilts import paths
 from xstilts.config import Params
-from xstilts.data.prepared import target_languages
+from xstilts.data.prepared import read_split, target_languages
 from xstilts.errors import XstiltsError
+from xstilts.examples import example_texts
 from xstilts.io import atomic_file, read_json, write_json
 from xstilts.modeling.model import read_meta
+from xstilts.report.answer import drop_comparisons, sentence, verdict
+from xstilts.report.frame import load_frame
+from xstilts.report.plots import write_plots
+from xstilts.report.robustness import attack_summary, family_table, has_robustness, language_table
 
 
 def _mean_std(values: list[float]) -> tuple[float, float]:
@@ -108,6 +115,13 @@ def intermediate_table(params: Params, root: Path) -> list[str]:
 def write_report(params: Params, root: Path, report_path: Path, summary_path: Path) -> dict:
     runs = collect(params, root)
     summary = summarize(params, runs)
+    answer: list[str] = []
+    details: list[str] = []
+    if has_robustness(runs):
+        frame = load_frame(params, root)
+        answer, details, summary["robustness"] = robustness_section(params, root, runs, frame)
+        images = [p for p in write_plots(runs, report_path.parent / "plots") if p.suffix == ".png"]
+        details += ["## Plots", "", *[f"![{p.stem}](plots/{p.name})" for p in images], ""]
     text = [
         "# X-STILTs robustness artifact: results",
         "",
@@ -116,15 +130,101 @@ def write_report(params: Params, root: Path, report_path: Path, summary_path: Pa
         "Cells are accuracy in %, mean ± std over seeds. Models are trained and selected on "
         "English only; every other language is zero-shot.",
         "",
+        *answer,
         "## Intermediate tasks (English dev)",
         "",
         *intermediate_table(params, root),
         "",
-        "## Target tasks: zero-shot accuracy by language",
+        "## Target tasks: clean zero-shot accuracy by language",
         "",
         *target_tables(params, runs),
+        *details,
     ]
     with atomic_file(report_path) as tmp:
         tmp.write_text("\n".join(text), encoding="utf-8")
     write_json(summary_path, summary)
     return summary
+
+
+def robustness_section(
+    params: Params, root: Path, runs: dict, frame: pd.DataFrame
+) -> tuple[list[str], list[str], dict]:
+    """The answer that opens the report, the detailed robustness tables, and their summary."""
+    attacks = [f"attack:{name}" for name in params.robustness.attacks]
+    primary = drop_comparisons(frame, params, attacks)
+    variants = sorted(v for v in frame["variant"].unique() if "@" in v)
+    exploratory = drop_comparisons(frame, params, variants)
+    answer = [
+        "## Answer to the research question",
+        "",
+        verdict(primary),
+        "",
+        *[
+            sentence(row, row["variant"].removeprefix("attack:") + " attack")
+            for _, row in primary.iterrows()
+        ],
+        "",
+        "Primary comparisons: accuracy drop under attack (clean minus attacked accuracy on the "
+        "same examples), pooled over the zero-shot languages, multi-task against every other "
+        "condition; paired difference in drops with a 95% bootstrap interval (examples resampled "
+        "with all their seeds, within languages), a sign-flip (McNemar) test and Holm correction "
+        f"over these {len(primary)} comparisons. A negative difference means the first condition "
+        "loses less accuracy, i.e. is more robust.",
+        "",
+    ]
+    texts = language_texts(params, root / paths.PREPARED)
+    details = ["## Robustness", ""]
+    for task, by_condition in runs.items():
+        details += attack_summary(task, by_condition)
+        details += language_table(task, by_condition, texts.get(task, {}))
+        details += family_table(task, by_condition)
+    details += [
+        "### Exploratory: drop under each perturbation family, pooled zero-shot",
+        "",
+        "Holm-corrected within this table only (a second family of hypotheses).",
+        "",
+        *comparison_table(exploratory),
+        "",
+    ]
+    summary = {
+        "primary": primary.to_dict(orient="records"),
+        "exploratory_significant": int(exploratory["significant"].sum()) if len(exploratory) else 0,
+    }
+    return answer, details, summary
+
+
+def attack_name(variant: str) -> str:
+    return variant.removeprefix("attack:") + " attack"
+
+
+def comparison_table(rows: pd.DataFrame) -> list[str]:
+    if rows.empty:
+        return ["(no comparisons)"]
+    return _table(
+        ["task", "variant", "a vs b", "drop a", "drop b", "diff (pp)", "95% CI", "Holm p", "sig."],
+        [
+            [
+                r["task"],
+                r["variant"],
+                f"{r['condition_a']} vs {r['condition_b']}",
+                f"{100 * r['drop_a']:.1f}",
+                f"{100 * r['drop_b']:.1f}",
+                f"{100 * r['diff']:+.1f}",
+                f"[{100 * r['ci_low']:+.1f}, {100 * r['ci_high']:+.1f}]",
+                f"{r['p_holm']:.3g}",
+                "yes" if r["significant"] else "no",
+            ]
+            for _, r in rows.iterrows()
+        ],
+    )
+
+
+def language_texts(params: Params, prepared: Path) -> dict[str, dict[str, str]]:
+    """A test text per (task, language), to name each language's script."""
+    texts: dict[str, dict[str, str]] = {}
+    for task in params.targets:
+        for lang in target_languages(params, task):
+            examples = read_split(prepared, task, "test", lang)
+            if examples:
+                texts.setdefault(task, {})[lang] = " ".join(example_texts(examples[0]))
+    return texts

@@ -1,0 +1,58 @@
+"""The tidy per-example table the statistics read, built from the evaluate stage's files.
+
+One row per (condition, task, seed, language, variant, example): `clean` rows from the clean
+predictions, one variant per perturbation family and strength (`keyboard@0.1`) holding only the
+examples whose perturbation the tokenizer actually sees (an erased perturbation is clean input,
+never a robustness win), and `attack:<name>` rows from the attack manifests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from xstilts import paths
+from xstilts.config import Params
+from xstilts.errors import XstiltsError
+from xstilts.io import read_jsonl
+
+COLUMNS = ["condition", "task", "seed", "language", "variant", "example_id", "correct"]
+
+
+def run_rows(root: Path, condition: str, task: str, seed: int) -> list[tuple]:
+    key = (condition, task, seed)
+    rows = [
+        (*key, r["lang"], "clean", r["id"], r["pred"] == r["gold"])
+        for r in _read(root / paths.eval_predictions(*key))
+    ]
+    rows += [
+        (*key, r["lang"], r["variant"], r["id"], r["pred"] == r["gold"])
+        for r in _read(root / paths.robust_predictions(*key))
+        if r["effective"]
+    ]
+    rows += [
+        (*key, r["lang"], f"attack:{r['attack']}", r["id"], r["correct"])
+        for r in _read(root / paths.attack_manifest(*key))
+    ]
+    return rows
+
+
+def load_frame(params: Params, root: Path) -> pd.DataFrame:
+    """Every run params lists (never a glob of the output folders)."""
+    rows = [
+        row
+        for task in params.targets
+        for condition in params.condition_names
+        for seed in params.seeds
+        for row in run_rows(root, condition, task, seed)
+    ]
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame["correct"] = frame["correct"].astype(int)
+    return frame
+
+
+def _read(path: Path) -> list[dict]:
+    if not path.exists():
+        raise XstiltsError(f"{path} is missing: params lists this run; run `dvc repro` first")
+    return read_jsonl(path)

@@ -1,0 +1,134 @@
+"""Report plots, as PNG for REPORT.md and as CSV data that `dvc plots` renders.
+
+- robustness drop by condition and language (mean accuracy drop over the perturbation families,
+  effective examples only);
+- accuracy under attack against the attack's edit budget (zero-shot mean), per condition.
+"""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt
+
+from xstilts.io import atomic_file
+from xstilts.report.robustness import Runs
+
+DROP_CSV, BUDGET_CSV = "robustness_drop.csv", "attack_budget.csv"
+
+
+def drop_rows(runs: Runs) -> list[dict]:
+    rows = []
+    for task, by_condition in runs.items():
+        for condition, seeds in by_condition.items():
+            languages = next(iter(seeds[0]["perturbations"].values()))["languages"]
+            for lang in languages:
+                drops = [
+                    statistics.fmean(
+                        v["languages"][lang]["drop_effective"] for v in m["perturbations"].values()
+                    )
+                    for m in seeds
+                ]
+                rows.append(
+                    {
+                        "task": task,
+                        "condition": condition,
+                        "language": lang,
+                        "drop_pp": round(100 * statistics.fmean(drops), 2),
+                    }
+                )
+    return rows
+
+
+def budget_rows(runs: Runs) -> list[dict]:
+    rows = []
+    for task, by_condition in runs.items():
+        for condition, seeds in by_condition.items():
+            for attack, metrics in seeds[0]["attacks"].items():
+                for budget in metrics["languages"][next(iter(metrics["languages"]))][
+                    "accuracy_at_budget"
+                ]:
+                    values = [
+                        statistics.fmean(
+                            lm["accuracy_at_budget"][budget]
+                            for lang, lm in m["attacks"][attack]["languages"].items()
+                            if lang != "en"
+                        )
+                        for m in seeds
+                    ]
+                    rows.append(
+                        {
+                            "task": task,
+                            "attack": attack,
+                            "condition": condition,
+                            "series": f"{task}/{attack}/{condition}",
+                            "budget": float(budget),
+                            "accuracy": round(100 * statistics.fmean(values), 2),
+                        }
+                    )
+    return rows
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
+    with atomic_file(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["empty"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def plot_drops(rows: list[dict], path: Path) -> None:
+    tasks = sorted({r["task"] for r in rows})
+    fig, axes = plt.subplots(1, len(tasks), figsize=(5 * len(tasks), 3.6), squeeze=False)
+    for ax, task in zip(axes[0], tasks, strict=True):
+        mine = [r for r in rows if r["task"] == task]
+        conditions = list(dict.fromkeys(r["condition"] for r in mine))
+        languages = list(dict.fromkeys(r["language"] for r in mine))
+        width = 0.8 / len(conditions)
+        for i, condition in enumerate(conditions):
+            values = {r["language"]: r["drop_pp"] for r in mine if r["condition"] == condition}
+            xs = [j + i * width for j in range(len(languages))]
+            ax.bar(xs, [values[lang] for lang in languages], width, label=condition)
+        ax.set_xticks([j + 0.4 - width / 2 for j in range(len(languages))], languages)
+        ax.axhline(0, color="black", linewidth=0.6)
+        ax.set_title(task)
+        ax.set_ylabel("accuracy drop (pp)")
+    axes[0][-1].legend(fontsize=7)
+    _save(fig, path)
+
+
+def plot_budget(rows: list[dict], path: Path) -> None:
+    panels = sorted({(r["task"], r["attack"]) for r in rows})
+    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.4), squeeze=False)
+    for ax, (task, attack) in zip(axes[0], panels, strict=True):
+        mine = [r for r in rows if r["task"] == task and r["attack"] == attack]
+        for condition in dict.fromkeys(r["condition"] for r in mine):
+            points = sorted(
+                (r["budget"], r["accuracy"]) for r in mine if r["condition"] == condition
+            )
+            ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=condition)
+        ax.set_title(f"{task}: {attack}")
+        ax.set_xlabel("edit budget (fraction of words)")
+        ax.set_ylabel("accuracy under attack (%)")
+    axes[0][-1].legend(fontsize=7)
+    _save(fig, path)
+
+
+def _save(fig: plt.Figure, path: Path) -> None:
+    fig.tight_layout()
+    with atomic_file(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110, metadata={"Software": None})
+    plt.close(fig)
+
+
+def write_plots(runs: Runs, out_dir: Path) -> list[Path]:
+    drops, budgets = drop_rows(runs), budget_rows(runs)
+    write_csv(out_dir / DROP_CSV, drops)
+    write_csv(out_dir / BUDGET_CSV, budgets)
+    plot_drops(drops, out_dir / "robustness_drop.png")
+    plot_budget(budgets, out_dir / "attack_budget.png")
+    return [out_dir / n for n in (DROP_CSV, BUDGET_CSV, "robustness_drop.png", "attack_budget.png")]
