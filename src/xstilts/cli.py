@@ -68,8 +68,25 @@ def _target(params: Params, args: argparse.Namespace) -> None:
     print(f"target checkpoint written to {out}/")
 
 
+def _lexicons(params: Params, args: argparse.Namespace) -> None:
+    from xstilts.stages.lexicons import run_lexicons
+
+    names = run_lexicons(params, paths.LEXICONS)
+    print(f"{len(names)} lexicons in {paths.LEXICONS}/: {', '.join(names)}")
+
+
+def _perturb(params: Params, args: argparse.Namespace) -> None:
+    from xstilts.stages.perturb import run_perturb
+
+    _check_choice(args.task, params.targets, "task")
+    _check_choice(args.seed, params.seeds, "seed")
+    out = paths.perturbed_set(args.task, args.seed)
+    n = run_perturb(params, args.task, args.seed, paths.PREPARED, paths.BASE, paths.LEXICONS, out)
+    print(f"{n} perturbed examples written to {out}")
+
+
 def _evaluate(params: Params, args: argparse.Namespace) -> None:
-    from xstilts.stages.evaluate import run_evaluate
+    from xstilts.stages.evaluate import RobustnessPaths, run_evaluate
 
     _check_choice(args.condition, params.condition_names, "condition")
     _check_choice(args.task, params.targets, "task")
@@ -83,6 +100,12 @@ def _evaluate(params: Params, args: argparse.Namespace) -> None:
         paths.PREPARED,
         paths.eval_metrics(args.condition, args.task, args.seed),
         paths.eval_predictions(args.condition, args.task, args.seed),
+        RobustnessPaths(
+            paths.perturbed_set(args.task, args.seed),
+            paths.LEXICONS,
+            paths.robust_predictions(args.condition, args.task, args.seed),
+            paths.attack_manifest(args.condition, args.task, args.seed),
+        ),
     )
     shown = ", ".join(f"{lang} {100 * acc:.1f}" for lang, acc in metrics["accuracy"].items())
     print(f"{args.condition}/{args.task}/seed{args.seed}: {shown}")
@@ -139,6 +162,8 @@ STAGES = {
     "base": _base,
     "intermediate": _intermediate,
     "target": _target,
+    "lexicons": _lexicons,
+    "perturb": _perturb,
     "evaluate": _evaluate,
     "report": _report,
     "show": _show,
@@ -156,8 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
         if name in ("intermediate", "target", "evaluate"):
             stage.add_argument("--condition", required=True)
             stage.add_argument("--seed", type=int, required=True)
-        if name in ("target", "evaluate"):
+        if name in ("target", "evaluate", "perturb"):
             stage.add_argument("--task", required=True)
+        if name == "perturb":
+            stage.add_argument("--seed", type=int, required=True)
     profile = sub.add_parser("profile", help="switch params.yaml to a profile")
     profile.add_argument("name", choices=PROFILES)
     sub.add_parser(

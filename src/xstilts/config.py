@@ -178,6 +178,68 @@ class EvaluateConfig(Section):
     precision: Precision = "auto"  # bf16 autocast on CUDA GPUs that support it, else fp32
 
 
+class AttackConfig(Section):
+    """One adversarial attack: the families it draws candidate edits from and its budget
+    (see `xstilts.attack.AttackBudget`)."""
+
+    families: tuple[str, ...]
+    max_unit_fraction: Annotated[float, Field(gt=0, le=1)] = 0.2
+    max_queries: PositiveInt = 200
+    beam_width: PositiveInt = 1  # 1 = greedy search
+    candidates_per_unit: PositiveInt = 4
+
+
+DEFAULT_ATTACKS = {
+    # character-level typos and look-alikes, greedy search (DeepWordBug/TextBugger-like)
+    "typo": AttackConfig(
+        families=("keyboard", "char_swap", "char_delete", "char_insert", "homoglyph")
+    ),
+    # word-level code-switching from bilingual lexicons with a small beam (PolyGloss-like)
+    "codeswitch": AttackConfig(families=("codeswitch",), beam_width=3),
+}
+
+
+class RobustnessConfig(Section):
+    """Perturbations and attacks of the evaluate stage, and the statistics of the report.
+
+    Perturbed inputs depend on (seed, example id, family) only, never on the model, so every
+    condition is evaluated on the same perturbed examples."""
+
+    families: tuple[str, ...] = (
+        "keyboard", "char_swap", "char_delete", "char_insert", "char_substitute", "diacritics",
+        "homoglyph", "invisible", "spacing", "romanize", "word_delete", "word_swap",
+        "word_repeat", "codeswitch",
+    )  # fmt: skip
+    strengths: tuple[Annotated[float, Field(gt=0, le=1)], ...] = (0.1,)  # fraction of units
+    max_examples: PositiveInt | None = None  # per language: the first N test examples
+    attack_examples: PositiveInt | None = None  # per language: the first N of those
+    attacks: dict[str, AttackConfig] = DEFAULT_ATTACKS
+    budget_curve: tuple[Annotated[float, Field(gt=0, le=1)], ...] = (0.05, 0.1, 0.15, 0.2)
+    lexicons: Literal["local", "muse"] = "local"  # local: data/lexicon; muse: download MUSE
+    codeswitch_languages: tuple[str, ...] | None = None  # None: English + every lexicon language
+    bootstrap_resamples: PositiveInt = 2000
+    alpha: Annotated[float, Field(gt=0, lt=1)] = 0.05
+
+    @model_validator(mode="after")
+    def _known_families(self) -> RobustnessConfig:
+        from xstilts.perturb import families
+
+        known = families()
+        named = [("robustness.families", f) for f in self.families] + [
+            (f"robustness.attacks.{a}.families", f)
+            for a, cfg in self.attacks.items()
+            for f in cfg.families
+        ]
+        for where, family in named:
+            if family not in known:
+                raise ValueError(
+                    f"{where}: unknown perturbation family '{family}'; known: {', '.join(known)}"
+                )
+        if not self.strengths:
+            raise ValueError("robustness.strengths: list at least one strength")
+        return self
+
+
 class PlanConfig(Section):
     """What `xstilts plan` assumes to turn tokens into GPU-hours on one GPU: an optimizer step
     takes max(step_seconds, tokens / tokens_per_second); a forward-only token (dev and test
@@ -202,6 +264,7 @@ class Params(Section):
     intermediate: TrainingConfig
     target: TargetConfig
     evaluate: EvaluateConfig
+    robustness: RobustnessConfig
     plan: PlanConfig
 
     @model_validator(mode="after")

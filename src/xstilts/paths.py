@@ -26,5 +26,20 @@ def eval_predictions(condition: str, task: str, seed: int) -> Path:
     return Path("predictions") / condition / task / f"seed{seed}.jsonl"
 
 
+def perturbed_set(task: str, seed: int) -> Path:
+    return Path("perturbed") / task / f"seed{seed}.jsonl"
+
+
+def robust_predictions(condition: str, task: str, seed: int) -> Path:
+    """Per-example predictions on every perturbed input (and its effective flag)."""
+    return Path("predictions") / condition / task / f"seed{seed}.perturbed.jsonl"
+
+
+def attack_manifest(condition: str, task: str, seed: int) -> Path:
+    """Every attacked example: outcome, queries, edits and the adversarial texts."""
+    return Path("predictions") / condition / task / f"seed{seed}.attack.jsonl"
+
+
+LEXICONS = Path("lexicons")  # bilingual lexicons for code-switching (a stage output)
 REPORT = Path("reports/REPORT.md")
 SUMMARY = Path("metrics/summary.json")

@@ -1,20 +1,71 @@
-"""The `evaluate` stage: zero-shot accuracy of one target checkpoint in every language.
+"""The `evaluate` stage: one target checkpoint, zero-shot, in every language of its task.
 
-Writes DVC metrics (JSON) and per-example predictions (JSONL: id, lang, gold, pred, probs) that
-the paired statistics use; probabilities are rounded so files are stable byte for byte.
+1. Clean accuracy on the whole test split of each language.
+2. Accuracy under every perturbation variant of the shared perturbed test set (the first
+   `robustness.max_examples` per language), with the effective-perturbation check.
+3. Accuracy under every attack of the profile (the first `robustness.attack_examples`).
+
+Writes DVC metrics (JSON) and per-example files for the paired statistics: clean predictions
+(id, lang, gold, pred, probs), perturbed predictions (id, lang, variant, pred, effective...) and
+the attack manifest (outcome, queries, edits, adversarial texts). Probabilities are rounded so
+files are stable byte for byte.
 """
 
 from __future__ import annotations
 
 import statistics
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+
+from xstilts.attack import AttackBudget, Attacker, CachedScorer
 from xstilts.config import Params
 from xstilts.data.prepared import read_split, target_languages
-from xstilts.io import read_json, write_json, write_jsonl
-from xstilts.modeling.model import load_checkpoint
+from xstilts.examples import Example
+from xstilts.io import read_json, read_jsonl, write_json, write_jsonl
+from xstilts.modeling.model import MultiTaskModel, load_checkpoint
+from xstilts.perturb import build_families
 from xstilts.predict import accuracy, predict
+from xstilts.robustness.perturbed_set import read_perturbed_set
+from xstilts.robustness.under_attack import run_attack, summarize_attack
+from xstilts.robustness.under_perturbation import evaluate_perturbations
+from xstilts.stages.perturb import family_resources
 from xstilts.tasks import get_task
+
+
+@dataclass(frozen=True)
+class RobustnessPaths:
+    """Inputs (perturbed set, lexicons) and outputs (per-example files) of the robustness part."""
+
+    perturbed_set: Path
+    lexicons: Path
+    predictions: Path
+    attacks: Path
+
+
+class Evaluation:
+    """One checkpoint, its tokenizer and the prediction settings of its task."""
+
+    def __init__(self, params: Params, task: str, checkpoint: Path) -> None:
+        self.model: MultiTaskModel
+        self.model, self.tokenizer, self.meta = load_checkpoint(checkpoint)
+        self.params, self.task = params, task
+        self.head = get_task(task).head_name
+        self.max_length = params.target.training_for(task).max_length_for(task)
+
+    def predict(self, examples: list[Example]) -> np.ndarray:
+        evaluate = self.params.evaluate
+        return predict(
+            self.model,
+            self.tokenizer,
+            self.head,
+            examples,
+            self.max_length,
+            evaluate.batch_size,
+            evaluate.precision,
+        )
 
 
 def run_evaluate(
@@ -26,27 +77,44 @@ def run_evaluate(
     prepared: Path,
     metrics_path: Path,
     predictions_path: Path,
+    robustness: RobustnessPaths | None = None,
 ) -> dict:
-    model, tokenizer, meta = load_checkpoint(checkpoint)
-    spec = get_task(task)
-    config = params.target.training_for(task)
-    sources = read_json(prepared / "summary.json")
-    records, scores, sizes, splits, widths = [], {}, {}, {}, set()
-    for lang in target_languages(params, task):
-        examples = read_split(prepared, task, "test", lang)
-        probs = predict(
-            model,
-            tokenizer,
-            spec.head_name,
-            examples,
-            config.max_length_for(task),
-            params.evaluate.batch_size,
-            params.evaluate.precision,
+    """Clean evaluation always; robustness evaluation when its paths are given."""
+    ev = Evaluation(params, task, checkpoint)
+    clean, records, metrics = evaluate_clean(ev, prepared)
+    metrics = {"condition": condition, "task": task, "seed": seed, **metrics}
+    if robustness is not None:
+        clean_pred = {(r["lang"], r["id"]): r["pred"] for r in records}
+        rows, metrics["perturbations"] = evaluate_perturbations(
+            read_perturbed_set(read_jsonl(robustness.perturbed_set), clean),
+            ev.predict,
+            ev.tokenizer,
+            clean_pred,
         )
+        attack_rows, metrics["attacks"] = evaluate_attacks(
+            ev, params, clean, clean_pred, seed, robustness.lexicons
+        )
+        write_jsonl(robustness.predictions, rows)
+        write_jsonl(robustness.attacks, attack_rows)
+    write_jsonl(predictions_path, records)
+    write_json(metrics_path, metrics)
+    return metrics
+
+
+def evaluate_clean(
+    ev: Evaluation, prepared: Path
+) -> tuple[dict[tuple[str, str], Example], list[dict[str, Any]], dict[str, Any]]:
+    sources = read_json(prepared / "summary.json")
+    clean: dict[tuple[str, str], Example] = {}
+    records, scores, sizes, splits, widths = [], {}, {}, {}, set()
+    for lang in target_languages(ev.params, ev.task):
+        examples = read_split(prepared, ev.task, "test", lang)
+        probs = ev.predict(examples)
         scores[lang] = accuracy(probs, [e.label for e in examples])
         sizes[lang] = len(examples)
         widths.add(probs.shape[1])
-        splits[lang] = sources[f"{task}/test.{lang}.jsonl"]["source"]
+        splits[lang] = sources[f"{ev.task}/test.{lang}.jsonl"]["source"]
+        clean.update(((lang, e.id), e) for e in examples)
         records += [
             {
                 "id": e.id,
@@ -59,10 +127,7 @@ def run_evaluate(
         ]
     zero_shot = [score for lang, score in scores.items() if lang != "en"]
     metrics = {
-        "condition": condition,
-        "task": task,
-        "seed": seed,
-        "dev_en": meta["dev_mean"],
+        "dev_en": ev.meta["dev_mean"],
         "accuracy": scores,
         "mean": statistics.fmean(scores.values()),
         "chance": 1 / max(widths),
@@ -70,6 +135,47 @@ def run_evaluate(
         "examples": sizes,
         "eval_splits": splits,
     }
-    write_jsonl(predictions_path, records)
-    write_json(metrics_path, metrics)
-    return metrics
+    return clean, records, metrics
+
+
+def evaluate_attacks(
+    ev: Evaluation,
+    params: Params,
+    clean: dict[tuple[str, str], Example],
+    clean_pred: dict[tuple[str, str], int],
+    seed: int,
+    lexicons: Path,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    robustness, batch = params.robustness, params.evaluate
+    examples = attack_examples(params, ev.task, clean)
+    resources = family_resources(params, lexicons, ev.tokenizer)
+    rows, metrics = [], {}
+    for name, config in robustness.attacks.items():
+        scorer = CachedScorer(
+            ev.model, ev.tokenizer, ev.head, ev.max_length, batch.batch_size, batch.precision
+        )
+        families = build_families(config.families, resources)
+        attacker = Attacker(ev.model, ev.tokenizer, ev.head, families, scorer=scorer)
+        budget = AttackBudget(
+            config.max_unit_fraction,
+            config.max_queries,
+            config.beam_width,
+            config.candidates_per_unit,
+        )
+        attack_rows = run_attack(name, attacker, budget, examples, clean_pred, seed)
+        metrics[name] = summarize_attack(attack_rows, robustness.budget_curve)
+        rows += attack_rows
+    return rows, metrics
+
+
+def attack_examples(
+    params: Params, task: str, clean: dict[tuple[str, str], Example]
+) -> list[Example]:
+    """The first `attack_examples` of the perturbation subsample in each language."""
+    limit = params.robustness.attack_examples
+    chosen: list[Example] = []
+    for lang in target_languages(params, task):
+        in_lang = [e for (lng, _), e in clean.items() if lng == lang]
+        cap = params.robustness.max_examples
+        chosen += in_lang[: min(x for x in (limit, cap, len(in_lang)) if x is not None)]
+    return chosen

@@ -1,0 +1,39 @@
+"""How much an attack may change and ask: the edit and query budgets."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from xstilts.errors import XstiltsError
+
+
+@dataclass(frozen=True)
+class AttackBudget:
+    """Limits of one adversarial search.
+
+    - `max_unit_fraction`: the fraction of an example's words (all perturbable fields together)
+      the attack may change. Words come from a real word segmenter (ICU) also for unspaced
+      scripts, so the budget means the same in Chinese as in Russian.
+    - `max_queries`: model evaluations (distinct inputs scored) per example, ranking included.
+    - `beam_width`: 1 is greedy search; more keeps that many partial attacks.
+    - `candidates_per_unit`: candidate replacements each family proposes for one word.
+    """
+
+    max_unit_fraction: float = 0.2
+    max_queries: int = 200
+    beam_width: int = 1
+    candidates_per_unit: int = 4
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.max_unit_fraction <= 1.0:
+            raise XstiltsError(
+                f"attack budget: max_unit_fraction must be in (0, 1], got {self.max_unit_fraction}"
+            )
+        for name in ("max_queries", "beam_width", "candidates_per_unit"):
+            if int(getattr(self, name)) < 1:
+                raise XstiltsError(f"attack budget: {name} must be at least 1")
+
+    def max_changes(self, total_units: int) -> int:
+        """Words that may change: floor(fraction x words), at least one when there are words."""
+        return min(total_units, max(1, math.floor(self.max_unit_fraction * total_units)))

@@ -1,0 +1,85 @@
+"""The perturbed test set of one (target task, seed): every family at every strength applied to
+the first N test examples of each language, written once and shared by all conditions.
+
+Each JSONL record is the manifest entry of one perturbed example: id, language, family,
+strength, seed, the perturbed field texts, the edits as code-point offsets into the clean
+fields, and the units counted and edited (for the perturbed-unit ratio).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from xstilts.examples import Example
+from xstilts.perturb import Perturbation
+from xstilts.perturb.examples import perturb_example, with_fields
+
+
+def variant_name(family: str, strength: float) -> str:
+    return f"{family}@{strength:g}"
+
+
+def build_perturbed_set(
+    examples: Iterable[Example],
+    families: dict[str, Perturbation],
+    strengths: Iterable[float],
+    seed: int,
+) -> list[dict[str, Any]]:
+    """Manifest records for every (example, family, strength), in a stable order."""
+    records = []
+    strengths = tuple(strengths)
+    for example in examples:
+        for name, family in families.items():
+            for strength in strengths:
+                _, results = perturb_example(example, family, strength, seed)
+                records.append(
+                    {
+                        "id": example.id,
+                        "lang": example.lang,
+                        "variant": variant_name(name, strength),
+                        "family": name,
+                        "strength": strength,
+                        "seed": seed,
+                        "fields": {f: p.text for f, p in results.items()},
+                        "edits": {
+                            f: [[e.start, e.end, e.replacement] for e in p.edits]
+                            for f, p in results.items()
+                            if p.edits
+                        },
+                        "units": sum(p.n_units for p in results.values()),
+                        "edited": sum(p.n_edited for p in results.values()),
+                    }
+                )
+    return records
+
+
+@dataclass(frozen=True)
+class PerturbedExample:
+    """One perturbed input, rebuilt from its clean example and its manifest record."""
+
+    variant: str
+    clean: Example
+    perturbed: Example
+    units: int
+    edited: int
+
+
+def read_perturbed_set(
+    records: Iterable[dict[str, Any]], clean: dict[tuple[str, str], Example]
+) -> dict[str, list[PerturbedExample]]:
+    """Perturbed examples by variant; `clean` maps (language, id) to the clean example."""
+    by_variant: dict[str, list[PerturbedExample]] = {}
+    for record in records:
+        example = clean[(record["lang"], record["id"])]
+        by_variant.setdefault(record["variant"], []).append(
+            PerturbedExample(
+                record["variant"],
+                example,
+                with_fields(example, record["fields"]),
+                record["units"],
+                record["edited"],
+            )
+        )
+    return by_variant

@@ -1,0 +1,111 @@
+"""Accuracy under attack: every attack of the profile against one target checkpoint.
+
+Only examples the model gets right are attacked (an example it already gets wrong counts as
+wrong under attack and costs no query). Success rate = flipped / attacked; the perturbed-unit
+ratio is over successful attacks; accuracy at each budget of `budget_curve` counts an attack as
+successful at that budget when it needed at most that fraction of the words, which is exact for
+the incremental searches used here (each step adds one changed word).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from typing import Any
+
+from xstilts.attack import AttackBudget, Attacker, AttackResult
+from xstilts.examples import Example
+from xstilts.perturb.examples import example_fields
+from xstilts.perturb.rng import rng_for
+
+
+def attack_row(name: str, seed: int, example: Example, result: AttackResult | None) -> dict:
+    row: dict[str, Any] = {
+        "id": example.id,
+        "lang": example.lang,
+        "attack": name,
+        "seed": seed,
+        "gold": example.label,
+        "attacked": result is not None,
+    }
+    if result is None:
+        return row | {"flipped": False, "correct": False}
+    pred = int(result.adversarial_probs.argmax())
+    return row | {
+        "flipped": result.flipped,
+        "pred": pred,
+        "correct": pred == example.label,
+        "queries": result.queries,
+        "perturbed_units": result.perturbed_units,
+        "total_units": result.total_units,
+        "families": list(result.families),
+        "edits": {
+            f: [[e.start, e.end, e.replacement] for e in es] for f, es in result.edits.items()
+        },
+        "fields": {
+            f: t for f, t in example_fields(result.adversarial).items() if f in result.edits
+        },
+    }
+
+
+def run_attack(
+    name: str,
+    attacker: Attacker,
+    budget: AttackBudget,
+    examples: Sequence[Example],
+    clean_pred: dict[tuple[str, str], int],
+    seed: int,
+) -> list[dict[str, Any]]:
+    rows = []
+    for example in examples:
+        result = None
+        if clean_pred[(example.lang, example.id)] == example.label:
+            rng = rng_for(seed, example.id, name)
+            result = attacker.attack(example, example.lang, budget, rng)
+        rows.append(attack_row(name, seed, example, result))
+    return rows
+
+
+def summarize_attack(rows: list[dict[str, Any]], budget_curve: Sequence[float]) -> dict[str, Any]:
+    by_lang: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_lang.setdefault(row["lang"], []).append(row)
+    per_lang = {lang: _summary(r, budget_curve) for lang, r in by_lang.items()}
+    zero_shot = [m for lang, m in per_lang.items() if lang != "en"]
+    return {
+        "languages": per_lang,
+        "mean_zero_shot": {
+            key: _mean([m[key] for m in zero_shot])
+            for key in ("clean_accuracy", "accuracy", "success_rate", "mean_queries")
+        },
+    }
+
+
+def _summary(rows: list[dict[str, Any]], budget_curve: Sequence[float]) -> dict[str, Any]:
+    attacked = [r for r in rows if r["attacked"]]
+    flipped = [r for r in attacked if r["flipped"]]
+    return {
+        "n": len(rows),
+        "clean_accuracy": len(attacked) / len(rows) if rows else 0.0,
+        "accuracy": _mean([r["correct"] for r in rows]),
+        "success_rate": len(flipped) / len(attacked) if attacked else 0.0,
+        "mean_queries": _mean([r["queries"] for r in attacked]),
+        "perturbed_unit_ratio": _mean([r["perturbed_units"] / r["total_units"] for r in flipped]),
+        "accuracy_at_budget": {
+            f"{b:g}": _mean([_survives(r, b) for r in rows]) for b in budget_curve
+        },
+    }
+
+
+def _survives(row: dict[str, Any], budget: float) -> bool:
+    """Still correct when the attack may change at most `budget` of the words."""
+    if not row["attacked"]:
+        return False
+    if not row["flipped"]:
+        return True
+    allowed = AttackBudget(max_unit_fraction=budget).max_changes(row["total_units"])
+    return row["perturbed_units"] > allowed
+
+
+def _mean(values: Sequence[float | bool]) -> float:
+    return statistics.fmean(values) if values else 0.0

@@ -1,0 +1,140 @@
+"""The adversarial search: it flips a fragile model, never a constant one, and keeps its budgets."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from xstilts.attack import AttackBudget, Attacker
+from xstilts.errors import XstiltsError
+from xstilts.examples import ChoiceExample, Example, PairExample
+from xstilts.perturb import Resources, apply_edits, build_families
+from xstilts.perturb.examples import example_fields
+
+LEXICONS = Path(__file__).resolve().parents[1] / "data" / "lexicon"
+
+
+class KeywordScorer:
+    """A deliberately fragile classifier: class 1 iff a keyword appears in the first field."""
+
+    def __init__(self, keyword: str) -> None:
+        self.keyword, self.queries, self.seen = keyword, 0, set()
+
+    def reset(self) -> None:
+        self.queries, self.seen = 0, set()
+
+    def score(self, examples: list[Example]) -> np.ndarray:
+        rows = []
+        for e in examples:
+            key = tuple(example_fields(e).values())
+            if key not in self.seen:
+                self.seen.add(key)
+                self.queries += 1
+            hit = self.keyword in next(iter(example_fields(e).values())).split()
+            rows.append([0.1, 0.9] if hit else [0.8, 0.2])
+        return np.array(rows)
+
+
+class ConstantScorer(KeywordScorer):
+    def __init__(self) -> None:
+        super().__init__("")
+
+    def score(self, examples: list[Example]) -> np.ndarray:
+        super().score(examples)
+        return np.tile([0.3, 0.7], (len(examples), 1))
+
+
+def attacker(scorer, names=("keyboard", "char_swap", "char_delete")) -> Attacker:
+    families = build_families(names, Resources(lexicon_dir=LEXICONS))
+    return Attacker(model=None, tokenizer=None, head="x", families=families, scorer=scorer)
+
+
+PAIRS = [
+    PairExample("1", "en", "the film was good and long", "a film", 1),
+    PairExample("2", "ru", "фильм был хороший и длинный", "фильм", 1),
+    PairExample("3", "hi", "फिल्म बहुत अच्छी थी", "फिल्म", 1),
+]
+KEYWORDS = {"1": "good", "2": "хороший", "3": "अच्छी"}
+
+
+@pytest.mark.parametrize("example", PAIRS, ids=lambda e: e.lang)
+def test_flips_a_keyword_classifier_by_editing_the_keyword(example: PairExample) -> None:
+    result = attacker(KeywordScorer(KEYWORDS[example.id])).attack(
+        example, example.lang, AttackBudget(max_unit_fraction=0.2), random.Random(0)
+    )
+    assert result.target == 1 and result.flipped
+    assert result.adversarial_probs.argmax() == 0
+    assert result.perturbed_units == 1  # ranking finds the keyword first
+    (edit,) = result.edits["text_a"]
+    assert example.text_a[edit.start : edit.end] == KEYWORDS[example.id]
+    assert apply_edits(example.text_a, result.edits["text_a"]) == result.adversarial.text_a
+    assert result.adversarial.text_b == example.text_b
+
+
+def test_never_flips_a_constant_model_and_respects_the_query_budget() -> None:
+    budget = AttackBudget(max_unit_fraction=1.0, max_queries=30, beam_width=3)
+    result = attacker(ConstantScorer()).attack(PAIRS[0], "en", budget, random.Random(0))
+    assert not result.flipped
+    assert result.queries <= budget.max_queries
+    assert result.clean_probs.tolist() == result.adversarial_probs.tolist()
+
+
+def test_edit_budget_holds_even_when_more_edits_would_help() -> None:
+    # the keyword occurs twice: both must change to flip, but the budget allows one word of 12
+    text = "good good one two three four five six seven eight nine ten"
+    example = PairExample("4", "en", text, "x", 1)
+
+    class TwoKeywords(KeywordScorer):
+        def score(self, examples):
+            probs = super().score(examples)
+            for row, e in zip(probs, examples, strict=True):
+                row[:] = [0.1, 0.9] if "good" in e.text_a.split() else [0.8, 0.2]
+            return probs
+
+    budget = AttackBudget(max_unit_fraction=0.1, max_queries=500)
+    result = attacker(TwoKeywords("good")).attack(example, "en", budget, random.Random(1))
+    assert result.perturbed_units <= budget.max_changes(result.total_units) == 1
+    assert not result.flipped
+
+
+def test_same_seed_same_attack_and_choice_examples_work() -> None:
+    example = ChoiceExample("5", "en", "good weather today", "effect", ("we walk", "we stay"), 0)
+    runs = [
+        attacker(KeywordScorer("good")).attack(example, "en", AttackBudget(), random.Random(7))
+        for _ in range(2)
+    ]
+    assert runs[0].adversarial == runs[1].adversarial and runs[0].flipped
+    assert runs[0].adversarial.question == "effect"  # the relation word is never perturbed
+
+
+def test_codeswitching_attack_swaps_in_lexicon_words() -> None:
+    lexicon = dict(
+        line.split("\t")[:2] for line in (LEXICONS / "en-ru.tsv").read_text().splitlines()
+    )
+    word = next(w for w in lexicon if w.isalpha() and len(w) > 3)
+    example = PairExample("6", "en", f"the {word} is here", "x", 1)
+    scorer = KeywordScorer(word)
+    budget = AttackBudget(max_unit_fraction=0.5, beam_width=3)
+    result = attacker(scorer, ("codeswitch",)).attack(example, "en", budget, random.Random(0))
+    assert result.flipped and result.families == ("codeswitch",)
+    (edit,) = result.edits["text_a"]
+    assert edit.replacement != word
+
+
+def test_empty_and_unsegmentable_inputs_are_left_alone() -> None:
+    for text in ("", "   ", "!!! ???", "\u200f\u202e"):
+        example = PairExample("7", "ar", text, "", 1)
+        result = attacker(KeywordScorer("x")).attack(
+            example, "ar", AttackBudget(), random.Random(0)
+        )
+        assert not result.flipped and result.perturbed_units == 0 and result.total_units == 0
+
+
+def test_bad_budgets_are_one_line_errors() -> None:
+    with pytest.raises(XstiltsError, match="max_unit_fraction"):
+        AttackBudget(max_unit_fraction=0)
+    with pytest.raises(XstiltsError, match="max_queries"):
+        AttackBudget(max_queries=0)
