@@ -85,6 +85,7 @@ def build_service(args: argparse.Namespace) -> DemoService:
     """Load every checkpoint once; a bad one stops here with a message naming its path."""
     catalogue = load_catalogue(args.models, args.tasks, args.conditions, args.seeds)
     runs: tuple[list[str] | None, list[int] | None] = (args.conditions, args.seeds)
+    presets: dict[str, AttackSettings] = {}
     if Path(args.params).is_file():
         from xstilts.config import load_params
 
@@ -93,6 +94,16 @@ def build_service(args: argparse.Namespace) -> DemoService:
             args.conditions or list(params.condition_names),
             args.seeds or list(params.seeds),
         )
+        presets = {
+            name: AttackSettings(
+                max_unit_fraction=attack.max_unit_fraction,
+                max_queries=attack.max_queries,
+                beam_width=attack.beam_width,
+                candidates_per_unit=attack.candidates_per_unit,
+                families=tuple(attack.families),
+            )
+            for name, attack in params.robustness.attacks.items()
+        }
     return DemoService(
         catalogue,
         metrics_dir=Path(args.metrics),
@@ -100,6 +111,7 @@ def build_service(args: argparse.Namespace) -> DemoService:
         limits=Limits(max_chars=args.max_chars),
         max_length=args.max_length,
         runs=runs,
+        attack_presets=presets,
     )
 
 
@@ -296,6 +308,14 @@ def build_demo(service: DemoService) -> gr.Blocks:
                 headers=PREDICTION_HEADER, label="Predictions", wrap=True, elem_id="predictions"
             )
         with gr.Tab("Attack"):
+            presets = {"default": AttackSettings(), **service.attack_presets}
+            preset = gr.Dropdown(
+                list(presets),
+                value="default",
+                label="Budget preset",
+                info="default: the attack's own defaults, every family; others: the run's "
+                "attacks in params.yaml",
+            )
             with gr.Row():
                 fraction = gr.Slider(0.05, 1.0, value=0.2, step=0.05, label="Max unit fraction")
                 queries = gr.Slider(
@@ -317,11 +337,29 @@ def build_demo(service: DemoService) -> gr.Blocks:
                 show_legend=True,
                 elem_classes="bidi-auto",
             )
-            attack_table = gr.Dataframe(headers=ATTACK_HEADER, label="Attack results", wrap=True)
+            attack_table = gr.Dataframe(
+                headers=ATTACK_HEADER, label="Attack results", wrap=True, elem_id="attack-results"
+            )
         with gr.Accordion("Headline robustness numbers of the run", open=True):
             headline_note = gr.Markdown()
             headline_table = gr.Dataframe(label="Metrics (from metrics/evaluate)", wrap=True)
 
+        def on_preset(name: str):
+            chosen = presets.get(name, AttackSettings())
+            return (
+                chosen.max_unit_fraction,
+                chosen.max_queries,
+                chosen.beam_width,
+                chosen.candidates_per_unit,
+                list(chosen.families),
+            )
+
+        preset.change(
+            on_preset,
+            [preset],
+            [fraction, queries, beam, candidates, attack_families],
+            api_visibility="private",
+        )
         common = [task, models, text_a, text_b, premise, question, choice1, choice2, language]
         perturb_inputs = [*common, family, strength, seed]
         perturb_btn.click(

@@ -72,9 +72,21 @@ def write_metrics(metrics: Path, condition: str, task: str, accuracy: float) -> 
         "chance": 1 / max(2, len(get_task(task).labels)),
         "mean_zero_shot": accuracy - 0.15,
         "examples": {"en": 40, "ru": 40, "ar": 40},
-        # the evaluation stage's robustness keys, in one plausible shape
-        "perturbed": {"char_swap": {"mean_zero_shot": accuracy - 0.2, "ru": 0.1}},
-        "attack": {"success_rate": 0.4, "mean_queries": 57.5},
+        # the evaluate stage's robustness sections (per language detail, zero-shot means)
+        "perturbations": {
+            "char_swap@0.1": {
+                "languages": {"ru": {"accuracy": 0.1}},
+                "mean_zero_shot": {"accuracy": accuracy - 0.2, "drop": 0.05, "effective_rate": 1.0},
+            }
+        },
+        "attacks": {
+            "typo": {
+                "languages": {"ru": {"accuracy": 0.0}},
+                "mean_zero_shot": {"accuracy": 0.25, "success_rate": 0.4, "mean_queries": 57.5},
+            }
+        },
+        # a key of unknown shape is shown too (numeric leaves, languages left out)
+        "extra": {"score": 0.5, "ru": 0.1},
     }
     path.write_text(json.dumps(record), encoding="utf-8")
 

@@ -207,8 +207,8 @@ def test_other_request_values_are_checked() -> None:
 def test_highlighted_segments_rebuild_the_perturbed_text() -> None:
     family = build_family("char_swap", Resources())
     request = make_input("xnli", {"text_a": RU[0], "text_b": RU[1]}, "auto", Limits())
-    view = perturb_example(request.example, family, "ru", 0.5, seed=3)
-    again = perturb_example(request.example, family, "ru", 0.5, seed=3)
+    view = perturb_example(request.example, family, 0.5, seed=3)
+    again = perturb_example(request.example, family, 0.5, seed=3)
     assert view.perturbed == again.perturbed and view.n_edits > 0
     for key, perturbed in view.fields.items():
         clean = getattr(request.example, key)
@@ -257,8 +257,11 @@ def test_headline_reads_clean_and_robustness_numbers_gracefully(
     assert header == ["metric", "none", "multi"] and "mean over 1 seed(s)" in note
     table = {row[0]: row[1:] for row in rows}
     assert table["clean accuracy · en"] == ["50.0", "60.0"]
-    assert table["perturbed · char_swap · mean_zero_shot"] == ["30.0", "40.0"]
-    assert table["attack · mean_queries"] == ["57.5", "57.5"]
+    assert table["perturbed char_swap@0.1 · accuracy (zero-shot)"] == ["30.0", "40.0"]
+    assert table["perturbed char_swap@0.1 · drop (zero-shot)"] == ["5.0", "5.0"]
+    assert table["attack typo · success rate (zero-shot)"] == ["40.0", "40.0"]
+    assert table["attack typo · mean queries (zero-shot)"] == ["57.5", "57.5"]
+    assert table["extra · score"] == ["50.0", "50.0"]
     assert not any(name.endswith("· ru") for name in table)  # per-language detail: the report
     # a run listed but missing, or a corrupt file, is skipped; no metrics at all is a note
     (tmp_path / "evaluate" / "none" / "xnli").mkdir(parents=True)
@@ -349,12 +352,35 @@ def test_bad_requests_sent_to_the_api_get_a_message_not_a_traceback(
     assert "Traceback" not in status and highlighted == [] and table["data"] in ([], [[""] * 7])
 
 
+def test_the_service_checks_what_gradio_checks_too(server) -> None:
+    """Values the page's widgets constrain are checked again by the library (other callers)."""
+    service = server[0]
+    request = service.parse("xnli", {"text_a": RU[0], "text_b": RU[1]}, "auto")
+    keys = models_of(service, "xnli")
+    for args, message in [
+        (("nope", 0.2, 0), "unknown perturbation family 'nope'"),
+        (("char_swap", 1.5, 0), "strength must be between 0 and 1"),
+        (("char_swap", float("nan"), 0), "strength must be a number"),
+        (("char_swap", 0.2, -3), "seed must be a whole number"),
+        (("char_swap", 0.2, 2.5), "seed must be a whole number"),
+    ]:
+        with pytest.raises(InputError, match=re.escape(message)):
+            service.compare(request, keys, *args)
+    with pytest.raises(InputError, match="task 'mnli' has no loaded model"):
+        service.parse("mnli", {"text_a": "a", "text_b": "b"}, "en")
+    with pytest.raises(InputError, match=re.escape("at most 32")):
+        service.compare(request, keys * 20, "char_swap", 0.2, 0)
+
+
 def test_headline_endpoint(client: Client) -> None:
     result = client.predict("xnli", api_name="/headline")
     assert "mean over 1 seed(s)" in result["note"]
     assert result["header"] == ["metric", "multi", "none"]
     names = [row[0] for row in result["rows"]]
-    assert "clean accuracy · zero-shot mean" in names and "attack · success_rate" in names
+    assert (
+        "clean accuracy · zero-shot mean" in names
+        and "attack typo · success rate (zero-shot)" in names
+    )
 
 
 def test_concurrent_requests_are_all_answered(client: Client, server) -> None:
@@ -387,8 +413,28 @@ def test_attack_runs_against_every_model_within_the_budget(client: Client, serve
         assert row[3] in ("✔ flipped", "✘ held")
         assert 0 < int(row[4]) <= 40
     assert any(seg["token"] == "— none · seed0 —\n" for seg in highlighted)
-    status, _, _ = client.predict(
-        "xnli", models_of(service, "xnli"), *RU, "", "cause", "", "", "auto",
-        0.3, 10**6, 1, 4, [], 0, api_name="/attack",
-    )  # fmt: skip
-    assert status.startswith("⚠️") and "max queries must be a whole number" in status
+    with pytest.raises(AppError, match="greater than maximum value 2000"):
+        client.predict(
+            "xnli", models_of(service, "xnli"), *RU, "", "cause", "", "", "auto",
+            0.3, 10**6, 1, 4, [], 0, api_name="/attack",
+        )  # fmt: skip
+
+
+@pytest.mark.skipif(not HAS_ATTACK, reason="xstilts.attack is not in this build")
+def test_attack_budget_and_families_are_checked_by_the_service(server) -> None:
+    from xstilts.demo.service import AttackSettings
+
+    service = server[0]
+    request = service.parse("xnli", {"text_a": RU[0], "text_b": RU[1]}, "ru")
+    keys = models_of(service, "xnli")
+    for settings, message in [
+        (AttackSettings(max_queries=10**6), "max queries must be a whole number from 1 to 2000"),
+        (AttackSettings(max_unit_fraction=0.0), "unit budget must be above 0"),
+        (AttackSettings(beam_width=0), "beam width"),
+        (AttackSettings(families=("nope",)), "unknown perturbation families"),
+    ]:
+        with pytest.raises(InputError, match=message):
+            service.attack(request, keys, settings, 0)
+    other = service.parse("xnli", {"text_a": RU[0], "text_b": RU[1]}, "xx")
+    with pytest.raises(InputError, match="supports language 'xx'"):
+        service.attack(other, keys, AttackSettings(families=("keyboard",)), 0)

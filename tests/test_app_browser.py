@@ -99,3 +99,18 @@ def test_switching_to_xcopa_shows_its_fields_and_models(running, page) -> None:
         sync_api.expect(table).to_contain_text(label)
     sync_api.expect(table).to_contain_text("choice 1")
     page.screenshot(path=str(ARTIFACTS / "app-xcopa.png"), full_page=True)
+
+
+def test_attack_tab_shows_a_result_per_model(running, page) -> None:
+    pytest.importorskip("xstilts.attack", reason="xstilts.attack is not in this build")
+    service, url = running
+    page.goto(url)
+    page.get_by_label("Sentence 1 / premise").fill(HI[0])
+    page.get_by_label("Sentence 2 / hypothesis").fill(HI[1])
+    page.get_by_role("tab", name="Attack").click()
+    page.get_by_role("button", name="Attack", exact=True).click()
+    sync_api.expect(page.locator("#attack-status")).to_contain_text("Attack flipped")
+    table = page.locator("#attack-results")
+    for label, _ in service.model_choices("xnli"):
+        sync_api.expect(table).to_contain_text(label)
+    page.screenshot(path=str(ARTIFACTS / "app-attack.png"), full_page=True)

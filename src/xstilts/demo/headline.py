@@ -16,6 +16,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+# What the evaluate stage writes under `perturbations` (per variant "family@strength") and
+# `attacks` (per attack name), each with a zero-shot mean; the headline shows these leaves.
+PERTURBATION_KEYS = (("accuracy", "accuracy"), ("drop", "drop"), ("effective_rate", "effective"))
+ATTACK_KEYS = (
+    ("accuracy", "accuracy under attack"),
+    ("success_rate", "success rate"),
+    ("mean_queries", "mean queries"),
+)
 CLEAN_KEYS = {"condition", "task", "seed", "accuracy", "mean", "chance", "examples", "eval_splits"}
 COUNT_WORDS = frozenset({"queries", "units", "count", "examples", "n", "size", "steps", "edits"})
 MAX_ROWS = 60
@@ -73,19 +81,39 @@ def metric_values(run: dict[str, Any]) -> dict[str, float]:
         values["clean accuracy · zero-shot mean"] = float(run["mean_zero_shot"])
     if isinstance(run.get("dev_en"), int | float):
         values["clean accuracy · en dev"] = float(run["dev_en"])
+    values |= _summary_leaves(run.get("perturbations"), "perturbed", PERTURBATION_KEYS)
+    values |= _summary_leaves(run.get("attacks"), "attack", ATTACK_KEYS)
     for key, value in run.items():
-        if key in CLEAN_KEYS or key in ("mean_zero_shot", "dev_en"):
+        if key in CLEAN_KEYS or key in ("mean_zero_shot", "dev_en", "perturbations", "attacks"):
             continue
         for name, number in _leaves(value, (key,), languages):
             values[name] = number
     return values
 
 
+def _summary_leaves(
+    section: Any, prefix: str, keys: tuple[tuple[str, str], ...]
+) -> dict[str, float]:
+    """`<prefix> <variant> · <what> (zero-shot)` from {variant: {"mean_zero_shot": {...}}}."""
+    values: dict[str, float] = {}
+    if not isinstance(section, dict):
+        return values
+    for variant, summary in section.items():
+        means = summary.get("mean_zero_shot") if isinstance(summary, dict) else None
+        if not isinstance(means, dict):
+            continue
+        for key, label in keys:
+            number = means.get(key)
+            if isinstance(number, int | float) and not isinstance(number, bool):
+                values[f"{prefix} {variant} · {label} (zero-shot)"] = float(number)
+    return values
+
+
 def _format(name: str, values: list[float]) -> str:
     mean = statistics.fmean(values)
     std = statistics.stdev(values) if len(values) > 1 else None
-    words = set(name.split(" · ")[-1].lower().replace("-", "_").split("_"))
-    is_count = bool(words & COUNT_WORDS) or not 0.0 <= mean <= 1.0
+    words = set(re.split(r"[^a-z]+", name.split(" · ")[-1].lower()))
+    is_count = bool(words & COUNT_WORDS) or not -1.0 <= mean <= 1.0  # else a fraction: in %
     scale, digits = (1, 1) if is_count else (100, 1)
     text = f"{scale * mean:.{digits}f}"
     return text + (f" ± {scale * std:.{digits}f}" if std is not None else "")

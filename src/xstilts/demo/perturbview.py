@@ -1,22 +1,24 @@
 """One seeded perturbation of an example, shown as highlighted edits.
 
-Every free-text field is perturbed (a multiple-choice question such as XCOPA's "cause"/"effect"
-keyword is a cue, not text, and is left alone), each with its own generator
-`rng_for(seed, "demo", family, field)`, so the same seed gives the same perturbed input to every
-model and in every session. Edits are the family's own records (code-point offsets into the
-clean text); invisible and whitespace edits are drawn as visible placeholders.
+Perturbing is the evaluation's own `xstilts.perturb.examples.perturb_example`: every free-text
+field (a multiple-choice question such as XCOPA's "cause"/"effect" keyword is a cue, not text,
+and is left alone), each with the generator `rng_for(seed, example id, family, field)`, so the
+same seed gives the same perturbed input to every model and in every session. Edits are the
+family's own records (code-point offsets into the clean text); invisible and whitespace edits
+are drawn as visible placeholders.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
 
-from xstilts.examples import ChoiceExample, Example, PairExample, TextExample
-from xstilts.perturb import Edit, Perturbation, Perturbed, effective_mask, rng_for
+from xstilts.examples import Example
+from xstilts.perturb import Edit, Perturbation, Perturbed, effective_mask
+from xstilts.perturb.examples import example_fields
+from xstilts.perturb.examples import perturb_example as perturb_fields
 
 Segment = tuple[str, str | None]  # (text, category or None): what gr.HighlightedText shows
 COLORS = {"inserted": "#2e7d32", "deleted": "#c62828", "replaced": "#ef6c00"}
@@ -30,32 +32,14 @@ FIELD_LABELS = {
 
 
 def text_fields(example: Example) -> list[tuple[str, str]]:
-    """(field key, text) of every field a perturbation or an attack may change."""
-    if isinstance(example, PairExample):
-        return [("text_a", example.text_a), ("text_b", example.text_b)]
-    if isinstance(example, TextExample):
-        return [("text", example.text)]
-    return [("context", example.context)] + [
-        (f"choices[{i}]", c) for i, c in enumerate(example.choices)
-    ]
+    """(field, text) of every field a perturbation or an attack may change, as evaluation names
+    them (`text_a`, `text_b`, `text`, `context`, `choice0`, `choice1`...)."""
+    return list(example_fields(example).items())
 
 
 def field_label(key: str) -> str:
-    match = re.fullmatch(r"choices\[(\d+)\]", key)
+    match = re.fullmatch(r"choice(\d+)", key)
     return f"Choice {int(match.group(1)) + 1}" if match else FIELD_LABELS.get(key, key)
-
-
-def with_fields(example: Example, texts: dict[str, str]) -> Example:
-    """A copy of `example` with some fields (keys from `text_fields`) replaced."""
-    plain = {k: v for k, v in texts.items() if not k.startswith("choices[")}
-    if isinstance(example, ChoiceExample):
-        choices = list(example.choices)
-        for key, value in texts.items():
-            match = re.fullmatch(r"choices\[(\d+)\]", key)
-            if match:
-                choices[int(match.group(1))] = value
-        plain["choices"] = tuple(choices)
-    return dataclasses.replace(example, **plain)
 
 
 @dataclass(frozen=True)
@@ -72,18 +56,15 @@ class PerturbedExample:
 
 
 def perturb_example(
-    example: Example, family: Perturbation, language: str, strength: float, seed: int
+    example: Example, family: Perturbation, strength: float, seed: int
 ) -> PerturbedExample:
-    supported = family.supports(language)
-    fields: dict[str, Perturbed] = {}
-    for key, text in text_fields(example):
-        if supported:
-            rng = rng_for(seed, "demo", family.name, key)
-            fields[key] = family.apply(text, language, strength, rng)
-        else:
-            fields[key] = Perturbed(text, (), family.name)
-    perturbed = with_fields(example, {k: p.text for k, p in fields.items()})
-    return PerturbedExample(example, perturbed, fields, family.name, supported)
+    """The evaluation's own `perturb_example` (same fields, same per-field generators), plus
+    whether the family supports the example's language at all."""
+    if not family.supports(example.lang):
+        fields = {k: Perturbed(t, (), family.name) for k, t in text_fields(example)}
+        return PerturbedExample(example, example, fields, family.name, False)
+    perturbed, fields = perturb_fields(example, family, strength, seed)
+    return PerturbedExample(example, perturbed, fields, family.name, True)
 
 
 def visible(text: str) -> str:

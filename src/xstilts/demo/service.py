@@ -107,6 +107,7 @@ class DemoService:
         limits: Limits | None = None,
         max_length: int = 256,
         runs: tuple[list[str] | None, list[int] | None] = (None, None),
+        attack_presets: dict[str, AttackSettings] | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.metrics_dir = Path(metrics_dir) if metrics_dir else None
@@ -114,6 +115,7 @@ class DemoService:
         self.limits = limits or Limits()
         self.max_length = max_length
         self.runs = runs
+        self.attack_presets = dict(attack_presets or {})  # the run's attacks (params.yaml)
         self._families: dict[str, dict[str, Perturbation]] = {}
         self._families_lock = threading.Lock()
 
@@ -292,9 +294,11 @@ class DemoService:
             adversarial = dict(text_fields(result.adversarial))
             edits = {}
             for key, clean_text in text_fields(request.example):
-                recorded = _edits_for(result.edits, key)
+                recorded = result.edits.get(key)
                 edits[key] = (
-                    recorded if recorded is not None else diff_edits(clean_text, adversarial[key])
+                    tuple(recorded)
+                    if recorded is not None
+                    else diff_edits(clean_text, adversarial[key])
                 )
             rows.append(
                 [
@@ -330,7 +334,7 @@ class DemoService:
         name = self.check_family(family)
         strength, seed = check_strength(strength), check_seed(seed)
         instance = self._view_family(models, name)
-        return perturb_example(request.example, instance, request.language, strength, seed)
+        return perturb_example(request.example, instance, strength, seed)
 
     def _budget(self, settings: AttackSettings, budget_cls: type) -> Any:
         fraction = check_strength(settings.max_unit_fraction)
@@ -385,20 +389,3 @@ def _whole(value: object, name: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise InputError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
     return value
-
-
-def _edits_for(edits: object, key: str) -> tuple | None:
-    """The attack's recorded edits of one field, whatever it calls the field."""
-    if not isinstance(edits, dict):
-        return None
-    aliases = {
-        "text_a": ("text_a", "premise", "sentence1"),
-        "text_b": ("text_b", "hypothesis", "sentence2"),
-        "context": ("context", "premise"),
-        "choices[0]": ("choices[0]", "choices.0", "choice1", "choice_0"),
-        "choices[1]": ("choices[1]", "choices.1", "choice2", "choice_1"),
-    }
-    for alias in aliases.get(key, (key,)):
-        if alias in edits:
-            return tuple(edits[alias])
-    return None
