@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install data repro test lint format clean-outputs
+.PHONY: install data repro test lint format clean-outputs app
 
 install: $(VENV)/.installed
 
@@ -20,6 +20,9 @@ data: install  ## fetch the sample world from the DVC remote inside the repo
 repro: data  ## run the pipeline of the active profile (sample by default) and print the results
 	dvc repro
 	xstilts show
+
+app: install  ## the Gradio demo on http://127.0.0.1:7860 (after `make repro`); APP_ARGS="--models DIR ..."
+	xstilts app $(APP_ARGS)
 
 test: data  ## the test suite (CI runs exactly this)
 	pytest

@@ -137,6 +137,20 @@ def _profile(args: argparse.Namespace) -> None:
     print(f"params.yaml now holds the '{args.name}' profile (from {source})")
 
 
+def _app(argv: list[str]) -> int:
+    """Run the Gradio demo in app/main.py (the repository's, relative to the working directory,
+    like params.yaml and models/)."""
+    import runpy
+
+    script = Path("app/main.py")
+    if not script.is_file():
+        raise XstiltsError(
+            f"{script} not found; run `xstilts app` from the repository root (or `make app`)"
+        )
+    namespace = runpy.run_path(str(script), run_name="xstilts_app")
+    return namespace["main"](argv)
+
+
 def _check_choice(value: object, allowed: tuple, what: str) -> None:
     if value not in allowed:
         shown = ", ".join(map(str, allowed))
@@ -173,10 +187,22 @@ def build_parser() -> argparse.ArgumentParser:
             stage.add_argument("--seed", type=int, required=True)
     profile = sub.add_parser("profile", help="switch params.yaml to a profile")
     profile.add_argument("name", choices=PROFILES)
+    sub.add_parser(
+        "app",
+        help="start the Gradio demo (options: `xstilts app --help`)",
+        add_help=False,
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["app"]:  # the demo parses its own options
+        try:
+            return _app(argv[1:])
+        except XstiltsError as err:
+            print(f"xstilts: error: {err}", file=sys.stderr)
+            return 2
     args = build_parser().parse_args(argv)
     from xstilts import logs
 

@@ -1,0 +1,32 @@
+"""Ready examples for the demo, shipped with the package (`examples.json`).
+
+Rows marked with a `source` such as `data/tasks/xnli/ru/test.jsonl:7` are copied verbatim from
+the sample world's test sets (en, vi, ru, ar, hi, zh; a test checks them against `data/`); the
+`hand-written` rows add scripts the sample world lacks (Greek, Hebrew, Thai, Japanese, Korean,
+Georgian, Tamil). They are inputs to try, not labelled data.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from typing import Any
+
+from xstilts.demo.inputs import FIELDS
+from xstilts.tasks import get_task
+
+
+@functools.cache
+def all_examples() -> dict[str, list[dict[str, Any]]]:
+    text = resources.files("xstilts.demo").joinpath("examples.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def example_rows(task: str) -> list[list[str]]:
+    """Rows for gr.Examples: the task kind's fields in order, then the language."""
+    kind = get_task(task).kind
+    return [
+        [row["fields"].get(name, "") for name, _ in FIELDS[kind]] + [row["language"]]
+        for row in all_examples().get(task, [])
+    ]

@@ -1,0 +1,127 @@
+"""Tiny checkpoints and a running demo server for the app tests.
+
+The checkpoints are built here, in seconds, with the sample tokenizer trained on the small test
+world: the tests never depend on `models/` (a clean clone has none until the pipeline ran) nor on
+the order tests run in. They have the real on-disk layout (`MultiTaskModel.save`) under
+`<root>/models/target/<condition>/<task>/seed0`, plus metrics files under `<root>/metrics`.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+import socket
+from pathlib import Path
+
+import torch
+from transformers import XLMRobertaConfig, XLMRobertaModel
+
+from xstilts.modeling.model import HeadInfo, MultiTaskModel
+from xstilts.modeling.tokenizer import train_tokenizer
+from xstilts.tasks import get_task
+
+REPO = Path(__file__).resolve().parents[1]
+CONDITIONS = ("none", "multi")
+TASKS = ("xnli", "pawsx", "xcopa")
+_BUILT: dict[str, Path] = {}
+
+
+def build_demo_root(world: Path, root: Path) -> Path:
+    """Write tiny target checkpoints and metrics under `root` (once per test session)."""
+    if "root" in _BUILT:
+        return _BUILT["root"]
+    lines = []
+    for path in sorted((world / "corpus").glob("*.txt")):
+        lines += path.read_text(encoding="utf-8").splitlines()
+    tokenizer = train_tokenizer(lines, vocab_size=600)
+    for index, condition in enumerate(CONDITIONS):
+        for task in TASKS:
+            torch.manual_seed(index)
+            config = XLMRobertaConfig(
+                vocab_size=len(tokenizer),
+                hidden_size=32,
+                num_hidden_layers=1,
+                num_attention_heads=2,
+                intermediate_size=64,
+                max_position_embeddings=130,
+                type_vocab_size=1,
+                pad_token_id=tokenizer.pad_token_id,
+            )
+            model = MultiTaskModel(
+                XLMRobertaModel(config, add_pooling_layer=False), [HeadInfo.for_task(task)]
+            )
+            out = root / "models" / "target" / condition / task / "seed0"
+            out.mkdir(parents=True)
+            meta = {"stage": "target", "condition": condition, "task": task, "seed": 0}
+            model.save(out, tokenizer, meta)
+            write_metrics(root / "metrics", condition, task, 0.5 + 0.1 * index)
+    _BUILT["root"] = root
+    return root
+
+
+def write_metrics(metrics: Path, condition: str, task: str, accuracy: float) -> None:
+    path = metrics / "evaluate" / condition / task / "seed0.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {
+        "condition": condition,
+        "task": task,
+        "seed": 0,
+        "dev_en": accuracy,
+        "accuracy": {"en": accuracy, "ru": accuracy - 0.1, "ar": accuracy - 0.2},
+        "mean": accuracy - 0.1,
+        "chance": 1 / max(2, len(get_task(task).labels)),
+        "mean_zero_shot": accuracy - 0.15,
+        "examples": {"en": 40, "ru": 40, "ar": 40},
+        # the evaluate stage's robustness sections (per language detail, zero-shot means)
+        "perturbations": {
+            "char_swap@0.1": {
+                "languages": {"ru": {"accuracy": 0.1}},
+                "mean_zero_shot": {"accuracy": accuracy - 0.2, "drop": 0.05, "effective_rate": 1.0},
+            }
+        },
+        "attacks": {
+            "typo": {
+                "languages": {"ru": {"accuracy": 0.0}},
+                "mean_zero_shot": {"accuracy": 0.25, "success_rate": 0.4, "mean_queries": 57.5},
+            }
+        },
+        # a key of unknown shape is shown too (numeric leaves, languages left out)
+        "extra": {"score": 0.5, "ru": 0.1},
+    }
+    path.write_text(json.dumps(record), encoding="utf-8")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def app_module() -> dict:
+    """app/main.py's namespace (the app is a script, not a package)."""
+    return runpy.run_path(str(REPO / "app" / "main.py"), run_name="xstilts_app")
+
+
+def start_app(root: Path, world: Path, *extra: str):
+    """Launch the demo on a free port without blocking; returns (namespace, demo, url)."""
+    app = app_module()
+    args = app["parse_args"](
+        [
+            "--models", str(root / "models" / "target"),
+            "--metrics", str(root / "metrics"),
+            "--params", str(root / "no-params.yaml"),
+            "--lexicons", str(world / "lexicon"),
+            *extra,
+        ]
+    )  # fmt: skip
+    service = app["build_service"](args)
+    demo = app["build_demo"](service)
+    _, url, _ = app["launch"](
+        demo,
+        host="127.0.0.1",
+        port=free_port(),
+        queue_size=args.queue_size,
+        concurrency=args.concurrency,
+        prevent_thread_lock=True,
+    )
+    return app, service, demo, url
