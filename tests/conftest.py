@@ -64,6 +64,12 @@ TINY_RUN = {
         },
         "overrides": {},
     },
+    "robustness": {
+        "max_examples": 8,
+        "attack_examples": 3,
+        "attacks": {"typo": {"max_queries": 20}, "codeswitch": {"max_queries": 20}},
+        "bootstrap_resamples": 200,
+    },
 }
 
 

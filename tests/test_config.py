@@ -91,6 +91,17 @@ def test_target_overrides_merge_over_defaults() -> None:
         ({"target": {"overrides": {"siqa": {"epochs": 1}}}}, "nor a train_sequence step"),
         ({"data": {"languages": ["en", "xx"]}}, "data.languages: 'xx' is not a language"),
         ({"plan": {"tokens_per_second": 0}}, "plan.tokens_per_second = 0"),
+        (
+            {"robustness": {"families": ["keyboard", "tyop"]}},
+            "robustness.families: unknown perturbation family 'tyop'; known: char_delete",
+        ),
+        (
+            {"robustness": {"attacks": {"typo": {"families": ["homoglyf"]}}}},
+            "robustness.attacks.typo.families: unknown perturbation family 'homoglyf'",
+        ),
+        ({"robustness": {"strengths": [1.5]}}, "robustness.strengths.0 = 1.5"),
+        ({"robustness": {"attacks": {"typo": {"max_queries": 0}}}}, "max_queries = 0"),
+        ({"robustness": {"lexicons": "web"}}, "robustness.lexicons = 'web'"),
     ],
 )
 def test_bad_target_sequences_languages_and_plan_values(update: dict, message: str) -> None:

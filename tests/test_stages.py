@@ -17,7 +17,7 @@ import yaml
 from xstilts import paths
 from xstilts.cli import main
 from xstilts.config import Params
-from xstilts.io import atomic_dir, read_json
+from xstilts.io import atomic_dir, read_json, read_jsonl
 from xstilts.modeling.model import load_checkpoint
 
 from .conftest import REPO, TINY_RUN, deep_update, sample_profile
@@ -44,6 +44,9 @@ def test_pipeline_stages_in_order(tmp_path, small_world, monkeypatch) -> None:
     cli("prepare")
     cli("base")
     assert (paths.BASE / "model.safetensors").exists() and not (paths.STATE / "base").exists()
+    cli("lexicons")
+    for task in params.targets:
+        cli("perturb", "--task", task, "--seed", "0")
     for condition in ("none", "multi"):
         cli("intermediate", "--condition", condition, "--seed", "0")
         for task in params.targets:
@@ -66,18 +69,60 @@ def test_pipeline_stages_in_order(tmp_path, small_world, monkeypatch) -> None:
     assert set(predictions[0]) == {"id", "lang", "gold", "pred", "probs"}
     _, _, meta = load_checkpoint(paths.target_dir("multi", "xnli", 0))
     assert meta["intermediate_tasks"] == ["qqp", "race"]
+    check_robustness_outputs(params)
 
     cli("report")
     report = paths.REPORT.read_text(encoding="utf-8")
     assert "| multi |" in report and "| none |" in report and "### xcopa" in report
+    assert "## Answer to the research question" in report and "multi and none" in report
+    for plot in ("robustness_drop.png", "attack_budget.png", "attack_budget.csv"):
+        assert (paths.REPORT.parent / "plots" / plot).stat().st_size > 0
     summary = read_json(paths.SUMMARY)
     assert set(summary["xnli"]) == {"none", "multi"}
+    primary = summary["robustness"]["primary"]
+    assert {(r["task"], r["variant"]) for r in primary} == {
+        (t, f"attack:{a}") for t in params.targets for a in params.robustness.attacks
+    }
 
     # the report reads its runs from params: a run missing on disk is an error, not a gap
     raw = yaml.safe_load(Path("params.yaml").read_text())
     raw["conditions"]["mnli"] = ["mnli"]
     Path("params.yaml").write_text(yaml.safe_dump(raw))
     assert main(["report"]) == 2
+
+
+def check_robustness_outputs(params: Params) -> None:
+    """Every condition is evaluated on the same perturbed inputs; every variant and attack has
+    metrics per language; manifests hold edits that rebuild the perturbed text."""
+    perturbed = read_jsonl(paths.perturbed_set("xnli", 0))
+    variants = {r["variant"] for r in perturbed}
+    assert variants == {f"{f}@0.1" for f in params.robustness.families}
+    assert len(perturbed) == len(variants) * 8 * len(params.sample_world.languages)
+    record = next(r for r in perturbed if r["edits"])
+    metrics = read_json(paths.eval_metrics("multi", "xnli", 0))
+    assert set(metrics["perturbations"]) == variants
+    assert set(metrics["attacks"]) == set(params.robustness.attacks)
+    for summary in metrics["attacks"].values():
+        assert set(summary["languages"]) == set(params.sample_world.languages)
+        for lang in summary["languages"].values():
+            assert lang["n"] == 3 and 0 <= lang["accuracy"] <= lang["clean_accuracy"]
+    rows = {
+        c: {
+            (r["id"], r["lang"], r["variant"])
+            for r in read_jsonl(paths.robust_predictions(c, "xnli", 0))
+        }
+        for c in ("none", "multi")
+    }
+    assert (
+        rows["none"] == rows["multi"]
+        and (record["id"], record["lang"], record["variant"]) in rows["none"]
+    )
+    attacks = read_jsonl(paths.attack_manifest("multi", "xnli", 0))
+    assert len(attacks) == 3 * len(params.sample_world.languages) * len(params.robustness.attacks)
+    for row in attacks:
+        assert row["attacked"] or not row["correct"]
+        if row["attacked"]:
+            assert row["queries"] <= params.robustness.attacks[row["attack"]].max_queries
 
 
 def test_bad_inputs_print_one_line_and_exit_2(tmp_path, small_world, monkeypatch, capsys):
@@ -142,6 +187,8 @@ def test_target_trains_a_sequence_of_tasks_on_one_head(tmp_path, small_world, mo
     assert [s["task"] for s in meta["steps_summary"]] == ["race", "copa"]
     assert set(meta["dev"]) == {"copa"} and [h["name"] for h in meta["heads"]] == ["xcopa"]
     assert not (paths.STATE / paths.target_dir("none", "xcopa", 0)).exists()
+    cli("lexicons")
+    cli("perturb", "--task", "xcopa", "--seed", "0")
     cli("evaluate", "--condition", "none", "--task", "xcopa", "--seed", "0")
     metrics = read_json(paths.eval_metrics("none", "xcopa", 0))
     assert metrics["chance"] == pytest.approx(0.5)
