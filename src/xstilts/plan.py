@@ -151,11 +151,25 @@ def _base_run(params: Params) -> Run:
 
 
 def _eval_hours(params: Params, sizes: Sizes, task: str) -> tuple[int, float]:
+    """Forward passes of one evaluate run: the clean test sets, every perturbation variant of
+    the robustness subsample, and the attacks at their full query budgets (an upper bound:
+    most attacks stop at the first flip)."""
+    robustness = params.robustness
     max_length = params.target.training_for(task).max_length_for(task)
     tests = [sizes.get(task, "test", max_length, lang) for lang in target_languages(params, task)]
-    tokens = sum(s.rows * s.example_tokens for s in tests)
+    variants = len(robustness.families) * len(robustness.strengths)
+    queries = sum(a.max_queries for a in robustness.attacks.values())
+    tokens = 0
+    for size in tests:
+        perturbed = _capped(size.rows, robustness.max_examples)
+        attacked = _capped(perturbed, robustness.attack_examples)
+        tokens += size.example_tokens * (size.rows + perturbed * variants + attacked * queries)
     hours = tokens * params.plan.forward_cost / params.plan.tokens_per_second / 3600
     return sum(s.rows for s in tests), hours
+
+
+def _capped(rows: int, limit: int | None) -> int:
+    return rows if limit is None else min(rows, limit)
 
 
 def format_plan(params: Params, runs: list[Run]) -> str:
@@ -184,6 +198,7 @@ def format_plan(params: Params, runs: list[Run]) -> str:
     lines.append(
         f"assumes one GPU at {plan.tokens_per_second:,.0f} training tokens/s, at least "
         f"{plan.step_seconds} s per optimizer step, forward-only tokens at {plan.forward_cost:.2f} "
-        "of that; steps are upper bounds (early stopping may end runs sooner)"
+        "of that; steps are upper bounds (early stopping may end runs sooner), and so is evaluate "
+        "(clean + perturbed test sets + attacks at their full query budget)"
     )
     return "\n".join(lines)
