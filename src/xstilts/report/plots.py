@@ -46,17 +46,17 @@ def drop_rows(runs: Runs) -> list[dict]:
 
 
 def budget_rows(runs: Runs) -> list[dict]:
+    """Accuracy under each attack at each budget (zero-shot mean); budget 0 is clean accuracy."""
     rows = []
     for task, by_condition in runs.items():
         for condition, seeds in by_condition.items():
             for attack, metrics in seeds[0]["attacks"].items():
-                for budget in metrics["languages"][next(iter(metrics["languages"]))][
-                    "accuracy_at_budget"
-                ]:
+                first = next(iter(metrics["languages"].values()))
+                for budget in ["0", *first["accuracy_at_budget"]]:
                     values = [
                         statistics.fmean(
-                            lm["accuracy_at_budget"][budget]
-                            for lang, lm in m["attacks"][attack]["languages"].items()
+                            _at_budget(lang_metrics, budget)
+                            for lang, lang_metrics in m["attacks"][attack]["languages"].items()
                             if lang != "en"
                         )
                         for m in seeds
@@ -66,12 +66,15 @@ def budget_rows(runs: Runs) -> list[dict]:
                             "task": task,
                             "attack": attack,
                             "condition": condition,
-                            "series": f"{task}/{attack}/{condition}",
                             "budget": float(budget),
                             "accuracy": round(100 * statistics.fmean(values), 2),
                         }
                     )
     return rows
+
+
+def _at_budget(metrics: dict, budget: str) -> float:
+    return metrics["clean_accuracy"] if budget == "0" else metrics["accuracy_at_budget"][budget]
 
 
 def write_csv(path: Path, rows: list[dict]) -> None:
@@ -102,18 +105,22 @@ def plot_drops(rows: list[dict], path: Path) -> None:
 
 
 def plot_budget(rows: list[dict], path: Path) -> None:
-    panels = sorted({(r["task"], r["attack"]) for r in rows})
-    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.4), squeeze=False)
-    for ax, (task, attack) in zip(axes[0], panels, strict=True):
-        mine = [r for r in rows if r["task"] == task and r["attack"] == attack]
-        for condition in dict.fromkeys(r["condition"] for r in mine):
-            points = sorted(
-                (r["budget"], r["accuracy"]) for r in mine if r["condition"] == condition
-            )
-            ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=condition)
-        ax.set_title(f"{task}: {attack}")
-        ax.set_xlabel("edit budget (fraction of words)")
-        ax.set_ylabel("accuracy under attack (%)")
+    tasks = list(dict.fromkeys(r["task"] for r in rows))
+    attacks = list(dict.fromkeys(r["attack"] for r in rows))
+    fig, axes = plt.subplots(
+        len(tasks), len(attacks), figsize=(4.5 * len(attacks), 3.2 * len(tasks)), squeeze=False
+    )
+    for row_axes, task in zip(axes, tasks, strict=True):
+        for ax, attack in zip(row_axes, attacks, strict=True):
+            mine = [r for r in rows if r["task"] == task and r["attack"] == attack]
+            for condition in dict.fromkeys(r["condition"] for r in mine):
+                points = sorted(
+                    (r["budget"], r["accuracy"]) for r in mine if r["condition"] == condition
+                )
+                ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=condition)
+            ax.set_title(f"{task}: {attack} attack")
+            ax.set_xlabel("edit budget (fraction of words; 0 = clean)")
+            ax.set_ylabel("zero-shot accuracy (%)")
     axes[0][-1].legend(fontsize=7)
     _save(fig, path)
 

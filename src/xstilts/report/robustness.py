@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from collections.abc import Callable
 
-from xstilts.perturb.segment import script_of
+from xstilts.perturb.segment import char_script
 
 Runs = dict[str, dict[str, list[dict]]]  # task -> condition -> metrics per seed
 
@@ -108,13 +109,25 @@ def language_table(
             for seeds in by_condition.values()
             for a in attacks
         ]
-        rows.append([lang, script_of(texts.get(lang, "")), *cells])
+        rows.append([lang, language_script(texts.get(lang, "")), *cells])
     return [
         f"### {task}: accuracy under attack by language and script (%)",
         "",
         *table(header, rows),
         "",
     ]
+
+
+def language_script(text: str, min_share: float = 0.2) -> str:
+    """The script a language is written in, from a sample of its text: the most common
+    non-Latin script when it holds at least `min_share` of the letters (names and loanwords in
+    Latin letters occur in every language's text), else Latin."""
+    counts = Counter(char_script(c) for c in text if c.isalpha())
+    total = sum(counts.values())
+    other = [(n, s) for s, n in counts.most_common() if s not in ("Latin", "Common", "Other")]
+    if other and other[0][0] >= min_share * total:
+        return other[0][1]
+    return "Latin" if counts.get("Latin") else "Common"
 
 
 def _zs(metrics: dict, attack: str, key: str) -> float:
