@@ -111,11 +111,39 @@ def test_dvc_is_clean_after_the_run_and_nothing_reruns(pipeline) -> None:
     assert "metrics/summary.json" in shown
 
 
+def test_robustness_outputs_and_the_answer(pipeline) -> None:
+    """Every run has perturbation and attack results; the report opens with the statistical
+    answer for every (task, attack, comparison) and has its plots."""
+    repo, _ = pipeline
+    params = load_params(repo / "params.yaml")
+    for task in params.targets:
+        for condition in params.condition_names:
+            metrics = read_json(repo / f"metrics/evaluate/{condition}/{task}/seed0.json")
+            assert len(metrics["perturbations"]) == len(params.robustness.families)
+            for attack in metrics["attacks"].values():
+                assert (
+                    attack["mean_zero_shot"]["accuracy"]
+                    <= attack["mean_zero_shot"]["clean_accuracy"]
+                )
+    primary = read_json(repo / "metrics/summary.json")["robustness"]["primary"]
+    comparisons = len(params.condition_names) - 1
+    assert len(primary) == len(params.targets) * len(params.robustness.attacks) * comparisons
+    report = (repo / "reports/REPORT.md").read_text(encoding="utf-8")
+    assert report.count("\n- ") >= len(primary) and "**Answer of this run" in report
+    assert (repo / "reports/plots/attack_budget.png").stat().st_size > 10_000
+
+
 def test_rerunning_a_chain_gives_identical_files(pipeline) -> None:
     repo, run = pipeline
-    metrics = repo / "metrics/evaluate/multi/xnli/seed0.json"
-    predictions = repo / "predictions/multi/xnli/seed0.jsonl"
-    before = metrics.read_bytes(), predictions.read_bytes()
+    outputs = [
+        repo / "metrics/evaluate/multi/xnli/seed0.json",
+        repo / "predictions/multi/xnli/seed0.jsonl",
+        repo / "predictions/multi/xnli/seed0.perturbed.jsonl",
+        repo / "predictions/multi/xnli/seed0.attack.jsonl",
+        repo / "perturbed/xnli/seed0.jsonl",
+    ]
+    before = [p.read_bytes() for p in outputs]
+    run("dvc", "repro", "-f", "-s", "perturb@xnli-0")
     run("dvc", "repro", "-f", "-s", "target@multi-xnli-0")
     run("dvc", "repro", "-f", "-s", "evaluate@multi-xnli-0")
-    assert (metrics.read_bytes(), predictions.read_bytes()) == before
+    assert [p.read_bytes() for p in outputs] == before
