@@ -3,7 +3,6 @@ the running app called through `gradio_client`, bad inputs included."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import shutil
@@ -34,7 +33,6 @@ from xstilts.demo.samples import all_examples
 from xstilts.errors import XstiltsError
 from xstilts.perturb import Resources, build_family
 
-HAS_ATTACK = importlib.util.find_spec("xstilts.attack") is not None
 RU = ("Kofi и Anya барет 2 нюбронвю.", "Kofi и Anya ниет 2 нюбронвю.")
 AR = ("يذي Kofi و Anya 2 لهيشيد.", "يثلي Kofi و Anya 2 لهيشيد.")
 
@@ -390,17 +388,6 @@ def test_concurrent_requests_are_all_answered(client: Client, server) -> None:
     assert all(len(r[2]["data"]) == 2 and "⚠️" not in r[0] for r in results)
 
 
-@pytest.mark.skipif(HAS_ATTACK, reason="xstilts.attack is present: the attack test runs instead")
-def test_attack_without_the_attack_module_says_so(client: Client, server) -> None:
-    service = server[0]
-    status, _, _ = client.predict(
-        "xnli", models_of(service, "xnli"), *RU, "", "cause", "", "", "auto",
-        0.2, 50, 1, 4, [], 0, api_name="/attack",
-    )  # fmt: skip
-    assert status.startswith("⚠️") and "attack is not available" in status
-
-
-@pytest.mark.skipif(not HAS_ATTACK, reason="xstilts.attack is not in this build")
 def test_attack_runs_against_every_model_within_the_budget(client: Client, server) -> None:
     service = server[0]
     status, highlighted, table = client.predict(
@@ -420,7 +407,6 @@ def test_attack_runs_against_every_model_within_the_budget(client: Client, serve
         )  # fmt: skip
 
 
-@pytest.mark.skipif(not HAS_ATTACK, reason="xstilts.attack is not in this build")
 def test_attack_budget_and_families_are_checked_by_the_service(server) -> None:
     from xstilts.demo.service import AttackSettings
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from xstilts.attack import AttackBudget, Attacker
 from xstilts.demo.catalogue import Catalogue, LoadedModel
 from xstilts.demo.headline import headline_table
 from xstilts.demo.inputs import (
@@ -253,15 +254,9 @@ class DemoService:
         progress: Progress | None = None,
     ) -> Result:
         """The adversarial search against each model, within the user's budget."""
-        try:
-            from xstilts.attack import AttackBudget, Attacker
-        except ImportError as err:
-            raise InputError(
-                f"the attack is not available in this build ({err}); perturb and compare work"
-            ) from None
         models = self.check_models(request.task, model_keys)
         seed = check_seed(seed)
-        budget = self._budget(settings, AttackBudget)
+        budget = self._budget(settings)
         rows: list[list[str]] = []
         segments: list[Segment] = []
         for index, model in enumerate(models):
@@ -336,7 +331,7 @@ class DemoService:
         instance = self._view_family(models, name)
         return perturb_example(request.example, instance, strength, seed)
 
-    def _budget(self, settings: AttackSettings, budget_cls: type) -> Any:
+    def _budget(self, settings: AttackSettings) -> AttackBudget:
         fraction = check_strength(settings.max_unit_fraction)
         if fraction == 0.0:
             raise InputError("the unit budget must be above 0")
@@ -346,7 +341,7 @@ class DemoService:
         unknown = [f for f in settings.families if f not in families()]
         if unknown:
             raise InputError(f"unknown perturbation families {unknown}; known: {families()}")
-        return budget_cls(
+        return AttackBudget(
             max_unit_fraction=fraction,
             max_queries=queries,
             beam_width=beam,
