@@ -17,39 +17,31 @@ from xstilts.perturb.examples import example_fields
 LEXICONS = Path(__file__).resolve().parents[1] / "data" / "lexicon"
 
 
-class KeywordScorer:
-    """A deliberately fragile classifier: class 1 iff a keyword appears in the first field."""
+class KeywordModel:
+    """A deliberately fragile classifier: class 1 iff a keyword appears in the first field.
+    It counts the inputs it is asked about."""
 
     def __init__(self, keyword: str) -> None:
-        self.keyword, self.queries, self.seen = keyword, 0, set()
+        self.keyword, self.calls, self.inputs = keyword, 0, 0
 
-    def reset(self) -> None:
-        self.queries, self.seen = 0, set()
-
-    def score(self, examples: list[Example]) -> np.ndarray:
-        rows = []
-        for e in examples:
-            key = tuple(example_fields(e).values())
-            if key not in self.seen:
-                self.seen.add(key)
-                self.queries += 1
-            hit = self.keyword in next(iter(example_fields(e).values())).split()
-            rows.append([0.1, 0.9] if hit else [0.8, 0.2])
-        return np.array(rows)
+    def __call__(self, examples: list[Example]) -> np.ndarray:
+        self.calls, self.inputs = self.calls + 1, self.inputs + len(examples)
+        hits = [self.keyword in next(iter(example_fields(e).values())).split() for e in examples]
+        return np.array([[0.1, 0.9] if hit else [0.8, 0.2] for hit in hits])
 
 
-class ConstantScorer(KeywordScorer):
+class ConstantModel(KeywordModel):
     def __init__(self) -> None:
         super().__init__("")
 
-    def score(self, examples: list[Example]) -> np.ndarray:
-        super().score(examples)
+    def __call__(self, examples: list[Example]) -> np.ndarray:
+        super().__call__(examples)
         return np.tile([0.3, 0.7], (len(examples), 1))
 
 
-def attacker(scorer, names=("keyboard", "char_swap", "char_delete")) -> Attacker:
+def attacker(model, names=("keyboard", "char_swap", "char_delete"), cache=True) -> Attacker:
     families = build_families(names, Resources(lexicon_dir=LEXICONS))
-    return Attacker(model=None, tokenizer=None, head="x", families=families, scorer=scorer)
+    return Attacker(None, None, "x", families, predict_fn=model, cache=cache)
 
 
 PAIRS = [
@@ -62,7 +54,7 @@ KEYWORDS = {"1": "good", "2": "хороший", "3": "अच्छी"}
 
 @pytest.mark.parametrize("example", PAIRS, ids=lambda e: e.lang)
 def test_flips_a_keyword_classifier_by_editing_the_keyword(example: PairExample) -> None:
-    result = attacker(KeywordScorer(KEYWORDS[example.id])).attack(
+    result = attacker(KeywordModel(KEYWORDS[example.id])).attack(
         example, example.lang, AttackBudget(max_unit_fraction=0.2), random.Random(0)
     )
     assert result.target == 1 and result.flipped
@@ -76,7 +68,7 @@ def test_flips_a_keyword_classifier_by_editing_the_keyword(example: PairExample)
 
 def test_never_flips_a_constant_model_and_respects_the_query_budget() -> None:
     budget = AttackBudget(max_unit_fraction=1.0, max_queries=30, beam_width=3)
-    result = attacker(ConstantScorer()).attack(PAIRS[0], "en", budget, random.Random(0))
+    result = attacker(ConstantModel()).attack(PAIRS[0], "en", budget, random.Random(0))
     assert not result.flipped
     assert result.queries <= budget.max_queries
     assert result.clean_probs.tolist() == result.adversarial_probs.tolist()
@@ -87,9 +79,9 @@ def test_edit_budget_holds_even_when_more_edits_would_help() -> None:
     text = "good good one two three four five six seven eight nine ten"
     example = PairExample("4", "en", text, "x", 1)
 
-    class TwoKeywords(KeywordScorer):
-        def score(self, examples):
-            probs = super().score(examples)
+    class TwoKeywords(KeywordModel):
+        def __call__(self, examples):
+            probs = super().__call__(examples)
             for row, e in zip(probs, examples, strict=True):
                 row[:] = [0.1, 0.9] if "good" in e.text_a.split() else [0.8, 0.2]
             return probs
@@ -103,7 +95,7 @@ def test_edit_budget_holds_even_when_more_edits_would_help() -> None:
 def test_same_seed_same_attack_and_choice_examples_work() -> None:
     example = ChoiceExample("5", "en", "good weather today", "effect", ("we walk", "we stay"), 0)
     runs = [
-        attacker(KeywordScorer("good")).attack(example, "en", AttackBudget(), random.Random(7))
+        attacker(KeywordModel("good")).attack(example, "en", AttackBudget(), random.Random(7))
         for _ in range(2)
     ]
     assert runs[0].adversarial == runs[1].adversarial and runs[0].flipped
@@ -116,7 +108,7 @@ def test_codeswitching_attack_swaps_in_lexicon_words() -> None:
     )
     word = next(w for w in lexicon if w.isalpha() and len(w) > 3)
     example = PairExample("6", "en", f"the {word} is here", "x", 1)
-    scorer = KeywordScorer(word)
+    scorer = KeywordModel(word)
     budget = AttackBudget(max_unit_fraction=0.5, beam_width=3)
     result = attacker(scorer, ("codeswitch",)).attack(example, "en", budget, random.Random(0))
     assert result.flipped and result.families == ("codeswitch",)
@@ -127,9 +119,7 @@ def test_codeswitching_attack_swaps_in_lexicon_words() -> None:
 def test_empty_and_unsegmentable_inputs_are_left_alone() -> None:
     for text in ("", "   ", "!!! ???", "\u200f\u202e"):
         example = PairExample("7", "ar", text, "", 1)
-        result = attacker(KeywordScorer("x")).attack(
-            example, "ar", AttackBudget(), random.Random(0)
-        )
+        result = attacker(KeywordModel("x")).attack(example, "ar", AttackBudget(), random.Random(0))
         assert not result.flipped and result.perturbed_units == 0 and result.total_units == 0
 
 
@@ -138,3 +128,40 @@ def test_bad_budgets_are_one_line_errors() -> None:
         AttackBudget(max_unit_fraction=0)
     with pytest.raises(XstiltsError, match="max_queries"):
         AttackBudget(max_queries=0)
+
+
+def test_many_examples_in_lockstep_match_one_at_a_time_with_fewer_model_calls() -> None:
+    jobs = [(e, e.lang, KEYWORDS[e.id]) for e in PAIRS] * 2
+    singles = []
+    for example, lang, keyword in jobs:
+        model = KeywordModel(keyword)
+        singles.append(attacker(model).attack(example, lang, AttackBudget(), random.Random(3)))
+
+    class AnyKeyword(KeywordModel):
+        def __call__(self, examples):
+            self.calls += 1
+            words = [next(iter(example_fields(e).values())).split() for e in examples]
+            hits = [any(k in w for k in KEYWORDS.values()) for w in words]
+            return np.array([[0.1, 0.9] if hit else [0.8, 0.2] for hit in hits])
+
+    model = AnyKeyword("")
+    together = attacker(model).attack_many(
+        [(e, lang, random.Random(3)) for e, lang, _ in jobs], AttackBudget()
+    )
+    assert [r.adversarial for r in together] == [r.adversarial for r in singles]
+    assert [r.queries for r in together] == [r.queries for r in singles]
+    assert model.calls <= max(3 + r.perturbed_units for r in singles)  # one call per step
+
+
+def test_the_cache_spares_repeated_inputs_but_queries_are_still_counted() -> None:
+    example, budget = PAIRS[0], AttackBudget(max_unit_fraction=1.0, beam_width=3)
+    model = KeywordModel("nothing")
+    search = attacker(model)
+    first = search.attack(example, "en", budget, random.Random(0))
+    sent = model.inputs
+    again = search.attack(example, "en", budget, random.Random(0))
+    assert again.adversarial == first.adversarial and again.queries == first.queries == sent
+    assert model.inputs == sent  # the second attack was answered from the cache
+    naive_model = KeywordModel("nothing")
+    naive = attacker(naive_model, cache=False).attack(example, "en", budget, random.Random(0))
+    assert naive.adversarial == first.adversarial and naive_model.inputs == naive.queries

@@ -3,22 +3,30 @@ with the candidates the perturbation families propose, greedily (beam width 1) o
 until the prediction flips or a budget runs out.
 
 Ranking follows TextAttack's "greedy with word importance ranking": a word's importance is how
-much the probability of the originally predicted class falls when the word is deleted. Each step
-scores all candidate inputs of the step in one batch (dynamic padding, cached), so the cost per
-query is that of batched inference, not of one forward pass per candidate.
+much the probability of the originally predicted class falls when the word is deleted.
+
+Batching: each example's search is a generator that yields the inputs it needs scored and
+receives their probabilities. `Attacker.attack_many` runs the searches of many examples in
+lockstep and scores everything they ask for in one call of the shared prediction path, so a
+forward pass carries hundreds of candidates instead of one.
+
+Queries and cache: `queries` counts the distinct inputs a search asked about (what a black-box
+attacker pays for), whatever was cached. The attacker keeps a bounded prediction cache across
+searches and calls, so a repeated input (the clean input of several attacks, a demo user
+attacking the same sentence again with a larger budget) costs no forward pass.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from transformers import PreTrainedTokenizerBase
 
 from xstilts.attack.budget import AttackBudget
-from xstilts.attack.scorer import CachedScorer, Scorer
+from xstilts.attack.scorer import BatchPredictor, PredictFn
 from xstilts.examples import Example
 from xstilts.modeling.model import MultiTaskModel
 from xstilts.perturb.base import Edit, Perturbation, apply_edits
@@ -27,6 +35,8 @@ from xstilts.perturb.rng import rng_for
 from xstilts.perturb.segment import Span, words
 
 Progress = Callable[[float], None]
+Change = tuple[int, str, str]  # (unit index, replacement, family)
+Search = Generator[list[Example], np.ndarray, "AttackResult"]
 
 
 @dataclass(frozen=True)
@@ -65,28 +75,94 @@ class AttackResult:
 
 @dataclass(frozen=True)
 class _State:
-    changes: tuple[tuple[int, str, str], ...]  # (unit index, replacement, family), by unit index
+    changes: tuple[Change, ...]  # sorted by unit index
     prob: float  # probability of the target class
     probs: np.ndarray
 
 
+@dataclass
+class _Job:
+    """One example's search: its inputs, units and the answers it has received."""
+
+    example: Example
+    language: str
+    fields: dict[str, str]
+    units: list[Unit]
+    answers: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
+    queries: int = 0
+    dedup: bool = True
+
+    def build(self, changes: Sequence[Change]) -> Example:
+        edits = _edits(self.units, changes)
+        return with_fields(
+            self.example, {f: apply_edits(self.fields[f], e) for f, e in edits.items()}
+        )
+
+    def score(self, inputs: list[Example]) -> Generator[list[Example], np.ndarray, np.ndarray]:
+        """Probabilities of `inputs`; yields those this search has not asked about before
+        (every input, when `dedup` is off: the naive baseline)."""
+        if not self.dedup:
+            self.queries += len(inputs)
+            return (yield inputs)
+        keys = [input_key(e) for e in inputs]
+        missing = {k: e for k, e in zip(keys, inputs, strict=True) if k not in self.answers}
+        if missing:
+            probs = yield list(missing.values())
+            self.answers.update(zip(missing, probs, strict=True))
+            self.queries += len(missing)
+        return np.stack([self.answers[k] for k in keys])
+
+
+def input_key(example: Example) -> tuple[str, ...]:
+    return tuple(example_fields(example).values())
+
+
+class PredictionCache:
+    """Probabilities of recently scored inputs, at most `size` of them (oldest dropped)."""
+
+    def __init__(self, predict_fn: PredictFn, size: int = 100_000) -> None:
+        self.predict_fn, self.size = predict_fn, size
+        self._store: dict[tuple[str, ...], np.ndarray] = {}
+        self.forward_inputs = 0  # inputs actually sent to the model
+
+    def __call__(self, examples: list[Example]) -> np.ndarray:
+        keys = [input_key(e) for e in examples]
+        missing = {k: e for k, e in zip(keys, examples, strict=True) if k not in self._store}
+        if missing:
+            probs = self.predict_fn(list(missing.values()))
+            self.forward_inputs += len(missing)
+            self._store.update(zip(missing, probs, strict=True))
+            for old in list(self._store)[: max(0, len(self._store) - self.size)]:
+                del self._store[old]
+        return np.stack([self._store[k] for k in keys])
+
+
 class Attacker:
-    """Attacks one model with candidates from a set of perturbation families."""
+    """Attacks one model with candidates from a set of perturbation families.
+
+    `predict_fn` maps examples to probabilities; by default the shared prediction path on
+    `model`. `cache=False` scores every candidate every time it comes up and keeps no cache
+    (the naive baseline of the benchmark).
+    """
 
     def __init__(
         self,
-        model: MultiTaskModel,
-        tokenizer: PreTrainedTokenizerBase,
+        model: MultiTaskModel | None,
+        tokenizer: PreTrainedTokenizerBase | None,
         head: str,
         families: dict[str, Perturbation],
         max_length: int = 128,
         batch_size: int = 64,
-        scorer: Scorer | None = None,
+        predict_fn: PredictFn | None = None,
+        cache: bool = True,
     ) -> None:
         if not families:
             raise ValueError("an attack needs at least one perturbation family")
-        self.families = families
-        self.scorer = scorer or CachedScorer(model, tokenizer, head, max_length, batch_size)
+        if predict_fn is None and model is None:
+            raise ValueError("an attack needs a model or a predict_fn")
+        self.families, self.dedup = families, cache
+        predict_fn = predict_fn or BatchPredictor(model, tokenizer, head, max_length, batch_size)
+        self.predict_fn = PredictionCache(predict_fn) if cache else predict_fn
 
     def attack(
         self,
@@ -96,116 +172,130 @@ class Attacker:
         rng: random.Random,
         progress: Progress | None = None,
     ) -> AttackResult:
-        self.scorer.reset()
+        """One example's attack; `progress` gets the fraction of ranked words tried."""
+        search = self._search(self._job(example, language), budget, rng, progress)
+        return _drive([search], self.predict_fn)[0]
+
+    def attack_many(
+        self,
+        jobs: Sequence[tuple[Example, str, random.Random]],
+        budget: AttackBudget,
+        progress: Progress | None = None,
+    ) -> list[AttackResult]:
+        """(example, language, rng) jobs searched in lockstep with shared batches; the result of
+        each is the one `attack` gives alone (up to floating-point batching effects)."""
+        searches = [self._search(self._job(e, lang), budget, rng) for e, lang, rng in jobs]
+        return _drive(searches, self.predict_fn, progress)
+
+    def _job(self, example: Example, language: str) -> _Job:
         fields = example_fields(example)
         units = [Unit(f, s) for f, text in fields.items() for s in words(text, language)]
-        clean = self.scorer.score([example])[0]
+        return _Job(example, language, fields, units, dedup=self.dedup)
+
+    def _search(
+        self,
+        job: _Job,
+        budget: AttackBudget,
+        rng: random.Random,
+        progress: Progress | None = None,
+    ) -> Search:
+        clean = (yield from job.score([job.example]))[0]
         target = int(clean.argmax())
-        start = _State((), float(clean[target]), clean)
-        if not units:
-            return self._result(example, fields, units, start, target, clean)
-        order = self._rank(example, fields, units, target, budget)
+        beams = [_State((), float(clean[target]), clean)]
+        if not job.units:
+            return _result(job, beams[0], target, clean)
+        order = yield from self._rank(job, target, budget)
         salt = rng.getrandbits(64)
-        beams, max_changes = [start], budget.max_changes(len(units))
+        max_changes = budget.max_changes(len(job.units))
         for step, index in enumerate(order):
-            remaining = budget.max_queries - self.scorer.queries
-            candidates = self._candidates(units[index], index, language, budget, salt)
+            candidates = self._candidates(job, index, budget, salt)
             expansions = [
                 (*s.changes, (index, text, family))
                 for s in beams
                 if len(s.changes) < max_changes
                 for family, text in candidates
-            ][: max(remaining, 0)]
+            ][: max(budget.max_queries - job.queries, 0)]
             if expansions:
-                beams = self._select(example, fields, units, beams, expansions, target, budget)
+                probs = yield from job.score([job.build(c) for c in expansions])
+                pool = beams + [
+                    _State(tuple(sorted(c)), float(p[target]), p)
+                    for c, p in zip(expansions, probs, strict=True)
+                ]
+                pool.sort(key=lambda s: (not _flipped(s, target), s.prob, len(s.changes)))
+                beams = pool[: budget.beam_width]
             if progress is not None:
                 progress((step + 1) / len(order))
-            if _flipped(beams[0], target) or self.scorer.queries >= budget.max_queries:
+            if _flipped(beams[0], target) or job.queries >= budget.max_queries:
                 break
-        return self._result(example, fields, units, beams[0], target, clean)
+        return _result(job, beams[0], target, clean)
 
     def _rank(
-        self,
-        example: Example,
-        fields: dict[str, str],
-        units: list[Unit],
-        target: int,
-        budget: AttackBudget,
-    ) -> list[int]:
+        self, job: _Job, target: int, budget: AttackBudget
+    ) -> Generator[list[Example], np.ndarray, list[int]]:
         """Unit indices, most important first (deletion leave-one-out, within the budget)."""
-        affordable = max(0, budget.max_queries - self.scorer.queries - 1)
-        if affordable < len(units):  # not enough queries to rank everything: keep text order
-            return list(range(len(units)))
-        deleted = [_build(example, fields, units, ((i, "", ""),)) for i in range(len(units))]
-        probs = self.scorer.score(deleted)[:, target]
+        if budget.max_queries - job.queries < len(job.units):  # too few queries: text order
+            return list(range(len(job.units)))
+        deleted = [job.build(((i, "", ""),)) for i in range(len(job.units))]
+        probs = (yield from job.score(deleted))[:, target]
         return [int(i) for i in np.argsort(probs, kind="stable")]
 
     def _candidates(
-        self, unit: Unit, index: int, language: str, budget: AttackBudget, salt: int
+        self, job: _Job, index: int, budget: AttackBudget, salt: int
     ) -> list[tuple[str, str]]:
-        seen: dict[str, str] = {}
+        unit, seen = job.units[index], {}
         for name, family in self.families.items():
             rng = rng_for(salt, unit.field, str(index), name)
             variants = family.word_variants(
-                unit.span.text, language, rng, budget.candidates_per_unit
+                unit.span.text, job.language, rng, budget.candidates_per_unit
             )
             for text in variants:
                 if text != unit.span.text:
                     seen.setdefault(text, name)
         return [(family, text) for text, family in seen.items()]
 
-    def _select(
-        self,
-        example: Example,
-        fields: dict[str, str],
-        units: list[Unit],
-        beams: list[_State],
-        expansions: list[tuple[tuple[int, str, str], ...]],
-        target: int,
-        budget: AttackBudget,
-    ) -> list[_State]:
-        """The best `beam_width` states among the current beams and their expansions."""
-        inputs = [_build(example, fields, units, changes) for changes in expansions]
-        probs = self.scorer.score(inputs)
-        pool = beams + [
-            _State(tuple(sorted(c)), float(p[target]), p)
-            for c, p in zip(expansions, probs, strict=True)
-        ]
-        pool.sort(key=lambda s: (not _flipped(s, target), s.prob, len(s.changes)))
-        return pool[: budget.beam_width]
 
-    def _result(
-        self,
-        example: Example,
-        fields: dict[str, str],
-        units: list[Unit],
-        state: _State,
-        target: int,
-        clean: np.ndarray,
-    ) -> AttackResult:
-        edits = _edits(units, state.changes)
-        return AttackResult(
-            original=example,
-            adversarial=_build(example, fields, units, state.changes),
-            target=target,
-            flipped=_flipped(state, target),
-            queries=self.scorer.queries,
-            perturbed_units=len(state.changes),
-            total_units=len(units),
-            edits=edits,
-            families=tuple(family for _, _, family in state.changes),
-            clean_probs=clean,
-            adversarial_probs=state.probs,
-        )
+def _drive(
+    searches: list[Search], predict_fn: PredictFn, progress: Progress | None = None
+) -> list[AttackResult]:
+    """Run searches in lockstep: gather every pending request, score them in one call, answer."""
+    results: list[AttackResult | None] = [None] * len(searches)
+    pending: dict[int, list[Example]] = {}
+    for i, search in enumerate(searches):
+        _advance(i, search, None, pending, results)
+    while pending:
+        order = list(pending)
+        flat = [e for i in order for e in pending[i]]
+        probs = predict_fn(flat)
+        start, answers = 0, {}
+        for i in order:
+            answers[i] = probs[start : start + len(pending[i])]
+            start += len(pending[i])
+        pending.clear()
+        for i, answer in answers.items():
+            _advance(i, searches[i], answer, pending, results)
+        if progress is not None:
+            progress(sum(r is not None for r in results) / len(results))
+    return [r for r in results if r is not None]
+
+
+def _advance(
+    index: int,
+    search: Search,
+    answer: np.ndarray | None,
+    pending: dict[int, list[Example]],
+    results: list[AttackResult | None],
+) -> None:
+    try:
+        pending[index] = search.send(answer)  # type: ignore[arg-type]
+    except StopIteration as done:
+        results[index] = done.value
 
 
 def _flipped(state: _State, target: int) -> bool:
     return int(state.probs.argmax()) != target
 
 
-def _edits(
-    units: Sequence[Unit], changes: Sequence[tuple[int, str, str]]
-) -> dict[str, tuple[Edit, ...]]:
+def _edits(units: Sequence[Unit], changes: Sequence[Change]) -> dict[str, tuple[Edit, ...]]:
     by_field: dict[str, list[Edit]] = {}
     for index, text, _ in changes:
         unit = units[index]
@@ -213,11 +303,17 @@ def _edits(
     return {f: tuple(sorted(e, key=lambda x: x.start)) for f, e in by_field.items()}
 
 
-def _build(
-    example: Example,
-    fields: dict[str, str],
-    units: Sequence[Unit],
-    changes: Sequence[tuple[int, str, str]],
-) -> Example:
-    edits = _edits(units, changes)
-    return with_fields(example, {f: apply_edits(fields[f], e) for f, e in edits.items()})
+def _result(job: _Job, state: _State, target: int, clean: np.ndarray) -> AttackResult:
+    return AttackResult(
+        original=job.example,
+        adversarial=job.build(state.changes),
+        target=target,
+        flipped=_flipped(state, target),
+        queries=job.queries,
+        perturbed_units=len(state.changes),
+        total_units=len(job.units),
+        edits=_edits(job.units, state.changes),
+        families=tuple(family for _, _, family in state.changes),
+        clean_probs=clean,
+        adversarial_probs=state.probs,
+    )

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from xstilts.perturb.resources import Resources
 
 _SURROGATE = regex.compile(r"[\ud800-\udfff]")
+VARIANT_PASSES = 3  # passes over a word's units when collecting attack candidates
 
 
 @dataclass(frozen=True)
@@ -127,16 +128,26 @@ class Perturbation(ABC):
         return self._perturb(text, language, units, math.ceil(strength * len(units)), rng)
 
     def word_variants(self, word: str, language: str, rng: random.Random, k: int) -> list[str]:
-        """Up to k distinct single-edit perturbations of one word ([] when none applies)."""
+        """Up to k distinct single-edit perturbations of one word ([] when none applies).
+
+        Units are visited in a seeded random order, each proposal giving one candidate; a few
+        passes allow families whose proposals are random to offer more than one per unit."""
         check_text(word)
         units = self.units(word, language) if word else []
+        guard = None if self.breaks_clusters else ClusterGuard(word)
+        order = list(range(len(units)))
+        rng.shuffle(order)
         variants: dict[str, None] = {}
-        for _ in range(4 * k if units else 0):
-            text = self._perturb(word, language, units, len(units), rng, max_edits=1).text
-            if text != word:
-                variants.setdefault(text, None)
-            if len(variants) >= k:
-                break
+        for _ in range(VARIANT_PASSES if units and k > 0 else 0):
+            for index in order:
+                proposal = self.propose(word, language, units, index, rng)
+                if proposal is None or not _Taken(guard).add(proposal.edit):
+                    continue
+                text = apply_edits(word, (proposal.edit,))
+                if text != word:
+                    variants.setdefault(text, None)
+                if len(variants) >= k:
+                    return list(variants)
         return list(variants)
 
     def _perturb(

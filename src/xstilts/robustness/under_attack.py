@@ -56,14 +56,12 @@ def run_attack(
     clean_pred: dict[tuple[str, str], int],
     seed: int,
 ) -> list[dict[str, Any]]:
-    rows = []
-    for example in examples:
-        result = None
-        if clean_pred[(example.lang, example.id)] == example.label:
-            rng = rng_for(seed, example.id, name)
-            result = attacker.attack(example, example.lang, budget, rng)
-        rows.append(attack_row(name, seed, example, result))
-    return rows
+    """Attack every correctly predicted example (all in lockstep, batched together)."""
+    correct = [e for e in examples if clean_pred[(e.lang, e.id)] == e.label]
+    jobs = [(e, e.lang, rng_for(seed, e.id, name)) for e in correct]
+    keys = [(e.id, e.lang) for e in correct]
+    results = dict(zip(keys, attacker.attack_many(jobs, budget), strict=True))
+    return [attack_row(name, seed, e, results.get((e.id, e.lang))) for e in examples]
 
 
 def summarize_attack(rows: list[dict[str, Any]], budget_curve: Sequence[float]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from xstilts.attack import AttackBudget, Attacker, CachedScorer
+from xstilts.attack import AttackBudget, Attacker
 from xstilts.config import Params
 from xstilts.data.prepared import read_split, target_languages
 from xstilts.examples import Example
@@ -146,16 +146,13 @@ def evaluate_attacks(
     seed: int,
     lexicons: Path,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    robustness, batch = params.robustness, params.evaluate
+    robustness = params.robustness
     examples = attack_examples(params, ev.task, clean)
     resources = family_resources(params, lexicons, ev.tokenizer)
     rows, metrics = [], {}
     for name, config in robustness.attacks.items():
-        scorer = CachedScorer(
-            ev.model, ev.tokenizer, ev.head, ev.max_length, batch.batch_size, batch.precision
-        )
         families = build_families(config.families, resources)
-        attacker = Attacker(ev.model, ev.tokenizer, ev.head, families, scorer=scorer)
+        attacker = Attacker(ev.model, ev.tokenizer, ev.head, families, predict_fn=ev.predict)
         budget = AttackBudget(
             config.max_unit_fraction,
             config.max_queries,
