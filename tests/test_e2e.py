@@ -68,7 +68,7 @@ def test_every_run_of_params_has_metrics_and_the_report_lists_them(pipeline) -> 
     repo, _ = pipeline
     params = load_params(repo / "params.yaml")
     summary = read_json(repo / "metrics/summary.json")
-    assert set(summary) == set(params.targets)
+    assert set(summary) == {*params.targets, "robustness"}
     for task in params.targets:
         assert set(summary[task]) == set(params.condition_names)
     report = (repo / "reports/REPORT.md").read_text(encoding="utf-8")
