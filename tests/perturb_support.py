@@ -9,14 +9,12 @@ XLM-R would answer it, offline.
 from __future__ import annotations
 
 import functools
-import io
 import re
 from pathlib import Path
 
-import sentencepiece as spm
 from transformers import XLMRobertaTokenizer
 
-from xstilts.modeling.tokenizer import SPECIAL_TOKENS, train_tokenizer
+from xstilts.modeling.tokenizer import train_tokenizer, train_unigram, vocab_of
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_LANGUAGES = ("en", "vi", "ru", "ar", "hi", "zh")
@@ -38,29 +36,8 @@ def sample_tokenizer() -> XLMRobertaTokenizer:
 
 @functools.cache
 def xlmr_style_tokenizer() -> XLMRobertaTokenizer:
-    model = io.BytesIO()
-    spm.set_random_generator_seed(0)
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(corpus_lines()),
-        model_writer=model,
-        vocab_size=800,
-        model_type="unigram",
-        num_threads=1,
-        character_coverage=1.0,
-        hard_vocab_limit=False,
-        normalization_rule_name="nmt_nfkc",
-        bos_id=0,
-        pad_id=1,
-        eos_id=2,
-        unk_id=3,
-        user_defined_symbols=["<mask>"],
-        minloglevel=2,
-    )
-    proto = model.getvalue()
-    processor = spm.SentencePieceProcessor(model_proto=proto)
-    vocab = [(processor.id_to_piece(i), processor.get_score(i)) for i in range(len(processor))]
-    vocab = [(piece, 0.0) for piece in SPECIAL_TOKENS] + vocab[5:]
-    return XLMRobertaTokenizer(vocab=vocab, _spm_precompiled_charsmap=_charsmap(proto))
+    proto = train_unigram(corpus_lines(), vocab_size=800, normalization="nmt_nfkc")
+    return XLMRobertaTokenizer(vocab=vocab_of(proto), _spm_precompiled_charsmap=_charsmap(proto))
 
 
 def _charsmap(proto: bytes) -> bytes:

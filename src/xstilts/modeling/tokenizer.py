@@ -21,8 +21,9 @@ from transformers import XLMRobertaTokenizer
 SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]  # ids 0..4, XLM-R's first four
 
 
-def unigram_vocab(lines: Iterable[str], vocab_size: int) -> list[tuple[str, float]]:
-    """(piece, log-probability) pairs from SentencePiece's Unigram trainer, specials first."""
+def train_unigram(lines: Iterable[str], vocab_size: int, normalization: str = "identity") -> bytes:
+    """A serialized SentencePiece Unigram model trained on `lines` (deterministic: one thread,
+    fixed seed), with XLM-R's special-token ids."""
     model = io.BytesIO()
     spm.set_random_generator_seed(0)
     spm.SentencePieceTrainer.train(
@@ -33,7 +34,7 @@ def unigram_vocab(lines: Iterable[str], vocab_size: int) -> list[tuple[str, floa
         num_threads=1,
         character_coverage=1.0,
         hard_vocab_limit=False,
-        normalization_rule_name="identity",
+        normalization_rule_name=normalization,
         bos_id=0,
         pad_id=1,
         eos_id=2,
@@ -41,10 +42,20 @@ def unigram_vocab(lines: Iterable[str], vocab_size: int) -> list[tuple[str, floa
         user_defined_symbols=["<mask>"],
         minloglevel=2,
     )
-    processor = spm.SentencePieceProcessor(model_proto=model.getvalue())
+    return model.getvalue()
+
+
+def vocab_of(proto: bytes) -> list[tuple[str, float]]:
+    """(piece, log-probability) pairs of a trained model, specials first with score 0."""
+    processor = spm.SentencePieceProcessor(model_proto=proto)
     vocab = [(processor.id_to_piece(i), processor.get_score(i)) for i in range(len(processor))]
     assert [piece for piece, _ in vocab[:5]] == SPECIAL_TOKENS, vocab[:5]
     return [(piece, 0.0) for piece in SPECIAL_TOKENS] + vocab[5:]
+
+
+def unigram_vocab(lines: Iterable[str], vocab_size: int) -> list[tuple[str, float]]:
+    """(piece, log-probability) pairs from SentencePiece's Unigram trainer, specials first."""
+    return vocab_of(train_unigram(lines, vocab_size))
 
 
 def train_tokenizer(lines: Iterable[str], vocab_size: int) -> XLMRobertaTokenizer:
