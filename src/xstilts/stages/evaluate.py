@@ -18,16 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from xstilts.attack import AttackBudget, Attacker
+from xstilts.attack import AttackBudget, Attacker, BatchPredictor
 from xstilts.config import Params
 from xstilts.data.prepared import read_split, target_languages
 from xstilts.examples import Example
 from xstilts.io import read_json, read_jsonl, write_json, write_jsonl
 from xstilts.modeling.model import MultiTaskModel, load_checkpoint
 from xstilts.perturb import build_families
-from xstilts.predict import accuracy, predict
+from xstilts.predict import accuracy
 from xstilts.robustness.perturbed_set import read_perturbed_set
 from xstilts.robustness.under_attack import run_attack, summarize_attack
 from xstilts.robustness.under_perturbation import evaluate_perturbations
@@ -54,14 +52,11 @@ class Evaluation:
         self.params, self.task = params, task
         self.head = get_task(task).head_name
         self.max_length = params.target.training_for(task).max_length_for(task)
-
-    def predict(self, examples: list[Example]) -> np.ndarray:
-        evaluate = self.params.evaluate
-        return predict(
+        evaluate = params.evaluate
+        self.predict = BatchPredictor(
             self.model,
             self.tokenizer,
             self.head,
-            examples,
             self.max_length,
             evaluate.batch_size,
             evaluate.precision,
@@ -168,11 +163,16 @@ def evaluate_attacks(
 def attack_examples(
     params: Params, task: str, clean: dict[tuple[str, str], Example]
 ) -> list[Example]:
-    """The first `attack_examples` of the perturbation subsample in each language."""
-    limit = params.robustness.attack_examples
-    chosen: list[Example] = []
-    for lang in target_languages(params, task):
-        in_lang = [e for (lng, _), e in clean.items() if lng == lang]
-        cap = params.robustness.max_examples
-        chosen += in_lang[: min(x for x in (limit, cap, len(in_lang)) if x is not None)]
-    return chosen
+    """The first `attack_examples` of the perturbation subsample (the first `max_examples`)
+    in each language."""
+    robustness = params.robustness
+    by_lang: dict[str, list[Example]] = {}
+    for (lang, _), example in clean.items():
+        by_lang.setdefault(lang, []).append(example)
+    return [
+        example
+        for lang in target_languages(params, task)
+        for example in by_lang.get(lang, [])[: robustness.max_examples][
+            : robustness.attack_examples
+        ]
+    ]
