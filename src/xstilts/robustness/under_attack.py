@@ -9,7 +9,6 @@ the incremental searches used here (each step adds one changed word).
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +16,7 @@ from xstilts.attack import AttackBudget, Attacker, AttackResult
 from xstilts.examples import Example
 from xstilts.perturb.examples import example_fields
 from xstilts.perturb.rng import rng_for
+from xstilts.robustness.languages import mean, per_language
 
 
 def attack_row(name: str, seed: int, example: Example, result: AttackResult | None) -> dict:
@@ -65,18 +65,11 @@ def run_attack(
 
 
 def summarize_attack(rows: list[dict[str, Any]], budget_curve: Sequence[float]) -> dict[str, Any]:
-    by_lang: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_lang.setdefault(row["lang"], []).append(row)
-    per_lang = {lang: _summary(r, budget_curve) for lang, r in by_lang.items()}
-    zero_shot = [m for lang, m in per_lang.items() if lang != "en"]
-    return {
-        "languages": per_lang,
-        "mean_zero_shot": {
-            key: _mean([m[key] for m in zero_shot])
-            for key in ("clean_accuracy", "accuracy", "success_rate", "mean_queries")
-        },
-    }
+    return per_language(
+        rows,
+        lambda lang_rows: _summary(lang_rows, budget_curve),
+        ("clean_accuracy", "accuracy", "success_rate", "mean_queries"),
+    )
 
 
 def _summary(rows: list[dict[str, Any]], budget_curve: Sequence[float]) -> dict[str, Any]:
@@ -85,12 +78,12 @@ def _summary(rows: list[dict[str, Any]], budget_curve: Sequence[float]) -> dict[
     return {
         "n": len(rows),
         "clean_accuracy": len(attacked) / len(rows) if rows else 0.0,
-        "accuracy": _mean([r["correct"] for r in rows]),
+        "accuracy": mean([r["correct"] for r in rows]),
         "success_rate": len(flipped) / len(attacked) if attacked else 0.0,
-        "mean_queries": _mean([r["queries"] for r in attacked]),
-        "perturbed_unit_ratio": _mean([r["perturbed_units"] / r["total_units"] for r in flipped]),
+        "mean_queries": mean([r["queries"] for r in attacked]),
+        "perturbed_unit_ratio": mean([r["perturbed_units"] / r["total_units"] for r in flipped]),
         "accuracy_at_budget": {
-            f"{b:g}": _mean([_survives(r, b) for r in rows]) for b in budget_curve
+            f"{b:g}": mean([_survives(r, b) for r in rows]) for b in budget_curve
         },
     }
 
@@ -103,7 +96,3 @@ def _survives(row: dict[str, Any], budget: float) -> bool:
         return True
     allowed = AttackBudget(max_unit_fraction=budget).max_changes(row["total_units"])
     return row["perturbed_units"] > allowed
-
-
-def _mean(values: Sequence[float | bool]) -> float:
-    return statistics.fmean(values) if values else 0.0

@@ -8,7 +8,6 @@ effective rate; the accuracy over all perturbed inputs is reported as well.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,6 +16,7 @@ import numpy as np
 from xstilts.examples import Example
 from xstilts.perturb.examples import example_fields
 from xstilts.perturb.resources import TokenizerLike
+from xstilts.robustness.languages import mean, per_language
 from xstilts.robustness.perturbed_set import PerturbedExample
 
 PredictFn = Callable[[list[Example]], np.ndarray]
@@ -74,39 +74,24 @@ def evaluate_perturbations(
 
 
 def summarize_variant(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    by_lang: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_lang.setdefault(row["lang"], []).append(row)
-    per_lang = {lang: _summary(lang_rows) for lang, lang_rows in by_lang.items()}
-    zero_shot = [m for lang, m in per_lang.items() if lang != "en"]
-    return {
-        "languages": per_lang,
-        "mean_zero_shot": {
-            key: _mean([m[key] for m in zero_shot])
-            for key in ("accuracy", "drop", "drop_effective", "effective_rate")
-        },
-    }
+    return per_language(rows, _summary, ("accuracy", "drop", "drop_effective", "effective_rate"))
 
 
 def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     correct = [r["pred"] == r["gold"] for r in rows]
     clean = [r["clean_pred"] == r["gold"] for r in rows]
     effective = [r for r in rows if r["effective"]]
-    acc_eff = _mean([r["pred"] == r["gold"] for r in effective])
-    clean_eff = _mean([r["clean_pred"] == r["gold"] for r in effective])
+    acc_eff = mean([r["pred"] == r["gold"] for r in effective])
+    clean_eff = mean([r["clean_pred"] == r["gold"] for r in effective])
     units = sum(r["units"] for r in rows)
     return {
         "n": len(rows),
-        "accuracy": _mean(correct),
-        "clean_accuracy": _mean(clean),
-        "drop": _mean(clean) - _mean(correct),
+        "accuracy": mean(correct),
+        "clean_accuracy": mean(clean),
+        "drop": mean(clean) - mean(correct),
         "effective_rate": len(effective) / len(rows) if rows else 0.0,
         "accuracy_effective": acc_eff,
         "clean_accuracy_effective": clean_eff,
         "drop_effective": clean_eff - acc_eff if effective else 0.0,
         "perturbed_unit_ratio": sum(r["edited"] for r in rows) / units if units else 0.0,
     }
-
-
-def _mean(values: Sequence[float | bool]) -> float:
-    return statistics.fmean(values) if values else 0.0
