@@ -7,13 +7,9 @@ from collections import Counter
 from collections.abc import Callable
 
 from xstilts.perturb.segment import char_script
+from xstilts.report.markdown import table
 
 Runs = dict[str, dict[str, list[dict]]]  # task -> condition -> metrics per seed
-
-
-def table(header: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return lines + ["| " + " | ".join(row) + " |" for row in rows]
 
 
 def pct(value: float | None) -> str:

@@ -20,6 +20,7 @@ from xstilts.io import atomic_file, read_json, write_json
 from xstilts.modeling.model import read_meta
 from xstilts.report.answer import drop_comparisons, sentence, verdict
 from xstilts.report.frame import load_frame
+from xstilts.report.markdown import table
 from xstilts.report.plots import write_plots
 from xstilts.report.robustness import attack_summary, family_table, has_robustness, language_table
 
@@ -67,11 +68,6 @@ def summarize(params: Params, runs: dict[str, dict[str, list[dict]]]) -> dict:
     return summary
 
 
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return lines + ["| " + " | ".join(row) + " |" for row in rows]
-
-
 def target_tables(params: Params, runs: dict[str, dict[str, list[dict]]]) -> list[str]:
     lines = []
     for task, by_condition in runs.items():
@@ -80,7 +76,7 @@ def target_tables(params: Params, runs: dict[str, dict[str, list[dict]]]) -> lis
         lines += [
             f"### {task} (accuracy %, chance {100 * chance:.1f})",
             "",
-            *_table(
+            *table(
                 ["condition", "en dev", *langs, "zero-shot mean"],
                 [
                     [
@@ -109,7 +105,7 @@ def intermediate_table(params: Params, root: Path) -> list[str]:
             stuck = sum(task in m.get("at_chance", []) for m in metas)
             flag = f" (at chance in {stuck}/{len(metas)} seeds)" if stuck else ""
             rows.append([condition, task, _cell([m["dev"][task] for m in metas]) + flag])
-    return _table(["condition", "task", "English dev accuracy %"], rows)
+    return table(["condition", "task", "English dev accuracy %"], rows)
 
 
 def write_report(params: Params, root: Path, report_path: Path, summary_path: Path) -> dict:
@@ -203,7 +199,7 @@ def attack_name(variant: str) -> str:
 def comparison_table(rows: pd.DataFrame) -> list[str]:
     if rows.empty:
         return ["(no comparisons)"]
-    return _table(
+    return table(
         ["task", "variant", "a vs b", "drop a", "drop b", "diff (pp)", "95% CI", "Holm p", "sig."],
         [
             [
