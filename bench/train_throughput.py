@@ -9,6 +9,8 @@ batch, each in its own process:
               batches with dynamic padding, fused AdamW, no per-step host sync
   hf-default  transformers.Trainer as its defaults give it: fp32, every example padded to 256
   hf-careful  transformers.Trainer tuned: bf16, dynamic padding, group_by_length, fused AdamW
+  ours-deterministic  ours with `execution.deterministic_cuda: true` (opt-in: --variants),
+              to measure what torch's deterministic mode costs on the GPU
 
 Tokens/s counts non-padding tokens only. Model FLOPs per example of n tokens are
 n * (6 N + 12 L d n) (N non-embedding parameters, L layers, d hidden; PaLM's formula, training =
@@ -45,6 +47,7 @@ COMMON = dict(max_position_embeddings=514, type_vocab_size=1, pad_token_id=PAD_I
               bos_token_id=0, eos_token_id=2, layer_norm_eps=1e-5)  # fmt: skip
 PEAK_TFLOPS = {"H100 PCIe": 756.0, "H100": 989.0, "H200": 989.0, "A100": 312.0, "L40S": 362.0}
 VARIANTS = ("ours", "hf-default", "hf-careful")
+EXTRA_VARIANTS = ("ours-deterministic",)
 LABELS = 3
 
 
@@ -75,7 +78,9 @@ class Meter:
                 self.end = time.perf_counter()
 
 
-def run_ours(args: argparse.Namespace, meter: Meter) -> torch.nn.Module:
+def run_ours(
+    args: argparse.Namespace, meter: Meter, deterministic: bool = False
+) -> torch.nn.Module:
     from transformers import XLMRobertaModel
 
     from xstilts.modeling.model import HeadInfo, MultiTaskModel
@@ -100,6 +105,7 @@ def run_ours(args: argparse.Namespace, meter: Meter) -> torch.nn.Module:
         checkpoint_every=10**9,
         group_by_length=True,
         compile=args.compile,
+        deterministic_cuda=deterministic,
     )
     with tempfile.TemporaryDirectory() as state:
         mark = lambda step: meter.mark(step, args)  # noqa: E731
@@ -179,7 +185,8 @@ def run_variant(args: argparse.Namespace) -> dict:
     meter = Meter()
     torch.manual_seed(0)
     run = {"ours": run_ours, "hf-default": lambda a, m: run_hf(a, m, False),
-           "hf-careful": lambda a, m: run_hf(a, m, True)}[args.variant]  # fmt: skip
+           "hf-careful": lambda a, m: run_hf(a, m, True),
+           "ours-deterministic": lambda a, m: run_ours(a, m, True)}[args.variant]  # fmt: skip
     model = run(args, meter)
     timed = meter.batches[args.warmup : args.steps - 1]
     config = model_config(args)
@@ -248,7 +255,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--compile", action="store_true", help="torch.compile our model")
     parser.add_argument("--peak-tflops", type=float, default=None, help="the GPU's bf16 peak")
     parser.add_argument("--variants", default=",".join(VARIANTS))
-    parser.add_argument("--variant", choices=VARIANTS, help=argparse.SUPPRESS)
+    parser.add_argument("--variant", choices=VARIANTS + EXTRA_VARIANTS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.steps = args.steps or (12 if args.tiny else 150)
     args.warmup = args.warmup if args.warmup is not None else (3 if args.tiny else 20)

@@ -14,6 +14,7 @@ from xstilts.modeling.model import HeadInfo, MultiTaskModel, load_checkpoint
 from xstilts.modeling.tokenizer import train_tokenizer
 from xstilts.predict import accuracy, predict
 from xstilts.tasks import get_task
+from xstilts.training.hardware import configure_determinism
 from xstilts.training.loop import LoopSettings, Trainer
 from xstilts.training.objectives import TaskObjective
 
@@ -170,3 +171,19 @@ def test_tokenizer_training_is_identical_across_processes(small_world, tmp_path)
     assert (outputs[0] / "tokenizer.json").read_bytes() == (
         outputs[1] / "tokenizer.json"
     ).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("device", "deterministic_cuda", "expected"),
+    [("cpu", False, True), ("cuda", False, False), ("cuda", True, True)],
+)
+def test_deterministic_kernels_everywhere_but_on_gpus_unless_asked(
+    device: str, deterministic_cuda: bool, expected: bool, monkeypatch
+) -> None:
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
+    before = torch.are_deterministic_algorithms_enabled()
+    try:
+        configure_determinism(torch.device(device), deterministic_cuda)
+        assert torch.are_deterministic_algorithms_enabled() is expected
+    finally:
+        torch.use_deterministic_algorithms(before, warn_only=True)

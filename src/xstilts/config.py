@@ -42,6 +42,7 @@ class ExecutionConfig(Section):
     compile: bool = False  # torch.compile the model (CUDA only; first steps are slow)
     gradient_checkpointing: bool = False  # recompute activations: XLM-R Large at long lengths
     log_every: PositiveInt = 50  # steps between progress-bar loss updates (a host-device sync)
+    deterministic_cuda: bool = False  # deterministic CUDA kernels too (slow); CPU ones always are
 
 
 class SamplerConfig(Section):

@@ -16,7 +16,8 @@ def derive_seed(*parts: object) -> int:
 
 
 def seed_everything(seed: int) -> None:
-    """Seed the global generators and make CPU kernels deterministic."""
+    """Seed the global generators and turn on deterministic kernels (the training loop turns
+    them off again on GPUs unless asked: see `training.hardware.configure_determinism`)."""
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)

@@ -5,6 +5,7 @@ Each one is a no-op on CPU with the defaults, so the CPU sample path is the plai
 
 from __future__ import annotations
 
+import os
 from contextlib import AbstractContextManager, nullcontext
 
 import torch
@@ -20,6 +21,19 @@ def resolve_precision(precision: str, device: torch.device) -> str:
         cuda = device.type == "cuda" and torch.cuda.is_bf16_supported()
         return "bf16" if cuda else "fp32"
     return precision
+
+
+def configure_determinism(device: torch.device, deterministic_cuda: bool) -> None:
+    """Deterministic kernels on CPU (cheap there, and what makes a resumed run bit for bit the
+    uninterrupted one); on CUDA only when asked. Torch's deterministic mode on a GPU swaps in
+    slower kernels (the 250k-row embedding's backward among them) and fills every new tensor
+    with NaN, which costs a large share of a training step."""
+    if device.type == "cuda" and not deterministic_cuda:
+        torch.use_deterministic_algorithms(False)
+        return
+    if device.type == "cuda":  # cuBLAS reads this when it creates its handle
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True, warn_only=True)
 
 
 def autocast(precision: str, device: torch.device) -> AbstractContextManager:

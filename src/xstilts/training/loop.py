@@ -80,10 +80,17 @@ class LoopSettings:
     compile: bool = False
     gradient_checkpointing: bool = False
     log_every: int = 50
+    deterministic_cuda: bool = False
 
 
 # Settings that change how fast a run goes, not where it goes: a run may resume with others.
-EXECUTION_ONLY = ("per_device_batch_size", "compile", "gradient_checkpointing", "log_every")
+EXECUTION_ONLY = (
+    "per_device_batch_size",
+    "compile",
+    "gradient_checkpointing",
+    "log_every",
+    "deterministic_cuda",
+)
 
 
 @dataclass
@@ -164,6 +171,7 @@ class Trainer:
                 " execution.gradient_checkpointing: true"
             )
         self.device = self.accelerator.device
+        hardware.configure_determinism(self.device, settings.deterministic_cuda)
         self.rank = self.accelerator.process_index
         self.processes = self.accelerator.num_processes
         if self.device.type == "cuda":  # dropout differs across GPUs; the CPU stream is shared
