@@ -20,6 +20,10 @@ n * (6 N + 12 L d n) (N non-embedding parameters, L layers, d hidden; PaLM's for
   PYTHONPATH=src python3 bench/train_throughput.py                      # GPU, ~4 minutes
   PYTHONPATH=src python3 bench/train_throughput.py --device cpu --tiny  # smoke test, < 1 minute
 
+`--profile K` runs torch.profiler over the first K timed steps of each variant and prints its
+operators sorted by self time on the device (CUDA) or CPU, to show where a variant's step time
+goes; the throughput table of a profiled run includes the profiler's overhead.
+
 Needs torch, transformers, accelerate and numpy only (no pydantic, datasets or dvc).
 """
 
@@ -58,17 +62,22 @@ def model_config(args: argparse.Namespace, **extra) -> XLMRobertaConfig:
 
 @dataclass
 class Meter:
-    """Per-batch token counts (in consumption order) and the timed window."""
+    """Per-batch token counts (in consumption order), the timed window and, with --profile,
+    the profiler's operator table."""
 
     batches: list[tuple[int, int, int]] = field(default_factory=list)  # real, padded, sum n^2
     start: float = 0.0
     end: float = 0.0
+    profiler: torch.profiler.profile | None = None
+    profile: str = ""
 
     def record(self, attention_mask: torch.Tensor) -> None:
         lengths = attention_mask.sum(-1)
         self.batches.append((int(lengths.sum()), attention_mask.numel(), int((lengths**2).sum())))
 
     def mark(self, step: int, args: argparse.Namespace) -> None:
+        if args.profile:
+            self._profile(step, args)
         if step in (args.warmup, args.steps - 1):
             if torch.cuda.is_available():
                 torch.cuda.synchronize()
@@ -76,6 +85,22 @@ class Meter:
                 self.start = time.perf_counter()
             else:
                 self.end = time.perf_counter()
+
+    def _profile(self, step: int, args: argparse.Namespace) -> None:
+        cuda = args.device == "cuda"
+        if step == args.warmup:
+            activities = [torch.profiler.ProfilerActivity.CPU]
+            activities += [torch.profiler.ProfilerActivity.CUDA] if cuda else []
+            self.profiler = torch.profiler.profile(activities=activities)
+            self.profiler.__enter__()
+        elif step == args.warmup + args.profile and self.profiler is not None:
+            if cuda:
+                torch.cuda.synchronize()
+            self.profiler.__exit__(None, None, None)
+            key = "self_device_time_total" if cuda else "self_cpu_time_total"
+            averages = self.profiler.key_averages()
+            self.profile = averages.table(sort_by=key, row_limit=args.profile_rows)
+            self.profiler = None
 
 
 def run_ours(
@@ -204,6 +229,7 @@ def run_variant(args: argparse.Namespace) -> dict:
         "padding": 1 - sum(r for r, _, _ in timed) / sum(p for _, p, _ in timed),
         "tflops": flops / seconds / 1e12,
         "peak_memory_gb": torch.cuda.max_memory_allocated() / 2**30 if args.device == "cuda" else 0,
+        "profile": meter.profile,
     }
 
 
@@ -255,6 +281,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--compile", action="store_true", help="torch.compile our model")
     parser.add_argument("--peak-tflops", type=float, default=None, help="the GPU's bf16 peak")
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--profile", type=int, default=0, help="profile K timed steps")
+    parser.add_argument("--profile-rows", type=int, default=25, help="operators listed")
     parser.add_argument("--variant", choices=VARIANTS + EXTRA_VARIANTS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.steps = args.steps or (12 if args.tiny else 150)
@@ -263,6 +291,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("no CUDA device: use --device cpu --tiny")
     if args.steps < args.warmup + 3:
         parser.error("--steps must exceed --warmup by at least 3")
+    if args.profile and args.warmup + args.profile >= args.steps - 1:
+        parser.error("--profile K needs K < steps - warmup - 1")
     return args
 
 
@@ -281,6 +311,10 @@ def main() -> None:
         results.append(json.loads(lines[-1][7:]))
         print(f"{variant}: {results[-1]['tokens_per_s']:,.0f} tokens/s", file=sys.stderr)
     print(table(results, args))
+    for result in results:
+        if result["profile"]:
+            print(f"\n### {result['variant']}: operators over {args.profile} profiled steps\n")
+            print(result["profile"])
 
 
 if __name__ == "__main__":
