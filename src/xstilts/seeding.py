@@ -16,9 +16,9 @@ def derive_seed(*parts: object) -> int:
 
 
 def seed_everything(seed: int) -> None:
-    """Seed the global generators and turn on deterministic kernels (the training loop turns
-    them off again on GPUs unless asked: see `training.hardware.configure_determinism`)."""
+    """Seed the global generators. Whether kernels must be deterministic depends on the device,
+    so the training loop decides it once the device is known
+    (`training.hardware.configure_determinism`)."""
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True, warn_only=True)

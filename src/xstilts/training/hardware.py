@@ -25,9 +25,9 @@ def resolve_precision(precision: str, device: torch.device) -> str:
 
 def configure_determinism(device: torch.device, deterministic_cuda: bool) -> None:
     """Deterministic kernels on CPU (cheap there, and what makes a resumed run bit for bit the
-    uninterrupted one); on CUDA only when asked. Torch's deterministic mode on a GPU swaps in
-    slower kernels (the 250k-row embedding's backward among them) and fills every new tensor
-    with NaN, which costs a large share of a training step."""
+    uninterrupted one); on CUDA only when asked. On a GPU, torch's deterministic mode swaps in
+    slower deterministic kernels, fills every new tensor with NaN and, unless
+    CUBLAS_WORKSPACE_CONFIG is set, warns on every cuBLAS call (set here when asked)."""
     if device.type == "cuda" and not deterministic_cuda:
         torch.use_deterministic_algorithms(False)
         return
