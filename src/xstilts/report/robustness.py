@@ -33,12 +33,10 @@ def attack_summary(task: str, by_condition: dict[str, list[dict]]) -> list[str]:
     header += ["perturbations: mean drop", "effective rate"]
     rows = []
     for condition, seeds in by_condition.items():
-        first = seeds[0]["attacks"][attacks[0]]["mean_zero_shot"]
         row = [
             condition,
             pct(seed_mean(seeds, lambda m, a=attacks[0]: _zs(m, a, "clean_accuracy"))),
         ]
-        del first
         for name in attacks:
             row += [
                 pct(seed_mean(seeds, lambda m, n=name: _zs(m, n, "accuracy"))),
