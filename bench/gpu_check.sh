@@ -3,8 +3,8 @@
 # (about 7 minutes on one H100/H200, estimated from the timings in results/): training
 # throughput at the recipe's global batch (32) and at 256, our loop with and without torch's
 # deterministic mode against the careful Trainer, an operator profile of one batch-256 run per
-# variant, and evaluation throughput. Tables go to
-# stdout and to $OUT (default bench/out). Needs torch, transformers, accelerate and numpy.
+# variant, and evaluation throughput. Tables go to stdout and to $OUT (default bench/out).
+# Needs torch, transformers, accelerate and numpy.
 # SMOKE=1 runs the same steps on the CPU with the tiny architecture (a check of the script).
 set -eu
 cd "$(dirname "$0")/.."

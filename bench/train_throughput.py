@@ -92,11 +92,11 @@ class Meter:
             activities = [torch.profiler.ProfilerActivity.CPU]
             activities += [torch.profiler.ProfilerActivity.CUDA] if cuda else []
             self.profiler = torch.profiler.profile(activities=activities)
-            self.profiler.__enter__()
+            self.profiler.start()
         elif step == args.warmup + args.profile and self.profiler is not None:
             if cuda:
                 torch.cuda.synchronize()
-            self.profiler.__exit__(None, None, None)
+            self.profiler.stop()
             key = "self_device_time_total" if cuda else "self_cpu_time_total"
             averages = self.profiler.key_averages()
             self.profile = averages.table(sort_by=key, row_limit=args.profile_rows)
