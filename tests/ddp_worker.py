@@ -1,35 +1,43 @@
 """A tiny two-task training run, launched by tests/test_distributed.py on one or more CPU
-processes (`torchrun --nproc_per_node N tests/ddp_worker.py WORLD OUT PER_DEVICE`).
+processes (`torchrun --nproc_per_node N tests/ddp_worker.py WORLD OUT PER_DEVICE [--fsdp]
+[--stop-at STEP] [--mlm]`). `--mlm` pretrains a masked LM instead (its output projection is
+tied to the input embeddings).
 
 Dropout is off, so runs that differ only in how the global batch is split across processes
-and micro-steps must agree up to float rounding."""
+and micro-steps, or in whether the model is replicated or sharded, must agree up to float
+rounding. `--stop-at` ends the processes after that step (as a crash would), leaving the
+resume state behind; the next launch resumes from it."""
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from pathlib import Path
 
 import torch
 from safetensors.torch import save_file
-from transformers import XLMRobertaConfig, XLMRobertaModel
+from transformers import XLMRobertaConfig, XLMRobertaForMaskedLM, XLMRobertaModel
 
 from xstilts.data.sources import load_examples
 from xstilts.io import atomic_dir
 from xstilts.modeling.encoding import encode
 from xstilts.modeling.model import HeadInfo, MultiTaskModel
 from xstilts.modeling.tokenizer import train_tokenizer
+from xstilts.stages.base import pack_lines
 from xstilts.tasks import get_task
 from xstilts.training.loop import LoopSettings, Trainer
-from xstilts.training.objectives import TaskObjective
+from xstilts.training.objectives import MaskedLMObjective, TaskObjective
 
 TASKS = ("qqp", "race")  # a pair head and a multiple-choice head: DDP sees unused parameters
 SETTINGS = dict(max_steps=6, lr=1e-3, batch_size=8, eval_every=3, checkpoint_every=3)
 
 
+def corpus(world: Path) -> list[str]:
+    return (world / "corpus" / "en.txt").read_text(encoding="utf-8").splitlines()
+
+
 def tokenizer_for(world: Path):
-    lines = (world / "corpus" / "en.txt").read_text(encoding="utf-8").splitlines()
-    return train_tokenizer(lines, vocab_size=500)
+    return train_tokenizer(corpus(world), vocab_size=500)
 
 
 def objective(task: str, world: Path, tokenizer) -> TaskObjective:
@@ -45,7 +53,48 @@ def objective(task: str, world: Path, tokenizer) -> TaskObjective:
     )
 
 
-def train(world: Path, out: Path, per_device: int | None) -> None:
+class Interrupted(Exception):
+    pass
+
+
+def stop_at(step: int | None):
+    def check(current: int) -> None:
+        if current == step:
+            raise Interrupted
+
+    return check
+
+
+def masked_lm(world: Path, tokenizer, config: XLMRobertaConfig):
+    features = pack_lines(corpus(world)[:400], tokenizer, 32)
+    objective = MaskedLMObjective(
+        train=features[8:],
+        dev=features[:8],
+        pad_id=tokenizer.pad_token_id,
+        mask_id=tokenizer.mask_token_id,
+        vocab_size=len(tokenizer),
+        special_ids=tuple(sorted(set(tokenizer.all_special_ids))),
+    )
+    return XLMRobertaForMaskedLM(config), [objective]
+
+
+def multi_task(world: Path, tokenizer, config: XLMRobertaConfig):
+    model = MultiTaskModel(
+        XLMRobertaModel(config, add_pooling_layer=False), [HeadInfo.for_task(t) for t in TASKS]
+    )
+    model.heads["race"].dropout.p = 0.0
+    model.heads["qqp"].dropout.p = 0.0
+    return model, [objective(t, world, tokenizer) for t in TASKS]
+
+
+def train(
+    world: Path,
+    out: Path,
+    per_device: int | None,
+    fsdp: bool,
+    stop: int | None = None,
+    mlm: bool = False,
+) -> None:
     tokenizer = tokenizer_for(world)
     torch.manual_seed(0)
     config = XLMRobertaConfig(
@@ -60,22 +109,23 @@ def train(world: Path, out: Path, per_device: int | None) -> None:
         hidden_dropout_prob=0.0,
         attention_probs_dropout_prob=0.0,
     )
-    model = MultiTaskModel(
-        XLMRobertaModel(config, add_pooling_layer=False), [HeadInfo.for_task(t) for t in TASKS]
-    )
-    model.heads["race"].dropout.p = 0.0
-    model.heads["qqp"].dropout.p = 0.0
-    settings = LoopSettings(**SETTINGS, per_device_batch_size=per_device)
-    objectives = [objective(t, world, tokenizer) for t in TASKS]
-    trainer = Trainer(model, objectives, settings, 0, out.parent / f"{out.name}.state")
-    result = trainer.fit()
+    model, objectives = (masked_lm if mlm else multi_task)(world, tokenizer, config)
+    settings = LoopSettings(**SETTINGS, per_device_batch_size=per_device, fsdp=fsdp)
+    state_dir = out.parent / f"{out.name}.state"
+    trainer = Trainer(model, objectives, settings, 0, state_dir, on_step=stop_at(stop))
+    try:
+        result = trainer.fit()
+    except Interrupted:
+        return
     with atomic_dir(out) as tmp:
-        weights = {k: v.contiguous() for k, v in trainer.raw_model.state_dict().items()}
+        weights = {k: v.clone() for k, v in trainer.raw_model.state_dict().items()}
         save_file(weights, str(tmp / "model.safetensors"))
         summary = {
             "history": result.history,
             "processes": trainer.processes,
             "micro_steps": trainer.micro_steps,
+            "sharded": type(trainer.parallel).__name__ == "Sharded",
+            "resumed_from": result.resumed_from,
             "task_counts": result.task_counts,
         }
         (tmp / "result.json").write_text(json.dumps(summary), encoding="utf-8")
@@ -83,5 +133,12 @@ def train(world: Path, out: Path, per_device: int | None) -> None:
 
 
 if __name__ == "__main__":
-    per_device = None if sys.argv[3] == "none" else int(sys.argv[3])
-    train(Path(sys.argv[1]), Path(sys.argv[2]), per_device)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("world", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("per_device", type=lambda v: None if v == "none" else int(v))
+    parser.add_argument("--fsdp", action="store_true")
+    parser.add_argument("--stop-at", type=int, default=None)
+    parser.add_argument("--mlm", action="store_true")
+    args = parser.parse_args()
+    train(args.world, args.out, args.per_device, args.fsdp, args.stop_at, args.mlm)

@@ -1,5 +1,7 @@
 """The multi-process path: two CPU processes (torchrun, gloo) with a global batch of 8 split
-into micro-batches must train the same model as one process, within float tolerance."""
+into micro-batches must train the same model as one process, within float tolerance, whether
+the model is replicated (DDP) or sharded (FSDP2); a sharded run resumes exactly, and its resume
+state (full tensors) can be picked up by a run with another layout."""
 
 from __future__ import annotations
 
@@ -21,7 +23,8 @@ WORKER = REPO / "tests" / "ddp_worker.py"
 NOISE_ONLY = {"heads.race.out_proj.bias"}
 
 
-def launch(world: Path, out: Path, processes: int, per_device: str) -> dict:
+def launch(world: Path, out: Path, processes: int, per_device: str, *flags: str) -> dict:
+    """Runs the worker; returns its result, or {} when it stopped before writing one."""
     env = {
         **os.environ,
         "ACCELERATE_USE_CPU": "true",
@@ -30,25 +33,83 @@ def launch(world: Path, out: Path, processes: int, per_device: str) -> dict:
     }
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
     command += [f"--nproc_per_node={processes}", str(WORKER), str(world), str(out), per_device]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        command + list(flags), env=env, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr[-4000:]
+    if not (out / "result.json").exists():
+        return {}
     return json.loads((out / "result.json").read_text(encoding="utf-8"))
+
+
+def weights(out: Path) -> dict[str, torch.Tensor]:
+    return load_file(str(out / "model.safetensors"))
+
+
+def assert_same_run(a: dict, b: dict) -> None:
+    assert a["task_counts"] == b["task_counts"]
+    for x, y in zip(a["history"], b["history"], strict=True):
+        assert x["step"] == y["step"] and x["dev"] == y["dev"]
+        assert x["train_loss"] == pytest.approx(y["train_loss"], rel=1e-5)
+
+
+def assert_close_weights(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> None:
+    assert a.keys() == b.keys()
+    for name, value in a.items():
+        if name not in NOISE_ONLY:  # Adam on tiny gradients amplifies rounding: 1e-4 absolute
+            torch.testing.assert_close(b[name], value, rtol=1e-3, atol=1e-4, msg=name)
 
 
 def test_two_processes_train_what_one_process_trains(small_world, tmp_path) -> None:
     one = launch(small_world, tmp_path / "one", 1, "3")
     two = launch(small_world, tmp_path / "two", 2, "3")
-    assert (one["processes"], one["micro_steps"]) == (1, 3)
-    assert (two["processes"], two["micro_steps"]) == (2, 2)
-    assert one["task_counts"] == two["task_counts"]
-    for a, b in zip(one["history"], two["history"], strict=True):
-        assert a["step"] == b["step"] and a["dev"] == b["dev"]
-        assert a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-5)
-    weights_one = load_file(str(tmp_path / "one" / "model.safetensors"))
-    weights_two = load_file(str(tmp_path / "two" / "model.safetensors"))
-    assert weights_one.keys() == weights_two.keys()
-    for name, value in weights_one.items():
-        if name not in NOISE_ONLY:  # Adam on tiny gradients amplifies rounding: 1e-4 absolute
-            torch.testing.assert_close(weights_two[name], value, rtol=1e-3, atol=1e-4, msg=name)
+    assert (one["processes"], one["micro_steps"], one["sharded"]) == (1, 3, False)
+    assert (two["processes"], two["micro_steps"], two["sharded"]) == (2, 2, False)
+    assert_same_run(one, two)
+    assert_close_weights(weights(tmp_path / "one"), weights(tmp_path / "two"))
     assert not list(tmp_path.glob(".two.*")), "a non-main process left a scratch directory"
     assert not (tmp_path / "two.state").exists(), "resume state must be cleared at the end"
+
+
+@pytest.mark.parametrize("mlm", [False, True], ids=["multi-task", "masked-lm"])
+def test_sharded_processes_train_what_one_process_trains(small_world, tmp_path, mlm) -> None:
+    """FSDP over 2 processes; the masked LM's output projection is tied to its embeddings,
+    and must come back tied."""
+    extra = ("--mlm",) if mlm else ()
+    one = launch(small_world, tmp_path / "one", 1, "3", *extra)
+    sharded = launch(small_world, tmp_path / "fsdp", 2, "3", "--fsdp", *extra)
+    assert (sharded["processes"], sharded["micro_steps"], sharded["sharded"]) == (2, 2, True)
+    assert_same_run(one, sharded)
+    trained = weights(tmp_path / "fsdp")
+    assert_close_weights(weights(tmp_path / "one"), trained)
+    if mlm:
+        torch.testing.assert_close(
+            trained["lm_head.decoder.weight"], trained["roberta.embeddings.word_embeddings.weight"]
+        )
+
+
+def test_sharded_run_resumes_exactly_from_full_state(small_world, tmp_path) -> None:
+    """Stopped after step 4 (state saved at 3), then relaunched: the same weights, bit for bit,
+    as an uninterrupted sharded run. The state on disk holds whole tensors, and a single
+    process (no sharding) can resume from it too."""
+    whole = launch(small_world, tmp_path / "whole", 2, "3", "--fsdp")
+    assert launch(small_world, tmp_path / "cut", 2, "3", "--fsdp", "--stop-at", "4") == {}
+    state = load_file(str(tmp_path / "cut.state" / "tensors.safetensors"))
+    final = weights(tmp_path / "whole")
+    for name, value in final.items():
+        assert state[f"model.{name}"].shape == value.shape, name
+    # the same resume state, for a one-process run (the directory name ties state to output)
+    (tmp_path / "single.state").mkdir()
+    for file in (tmp_path / "cut.state").iterdir():
+        (tmp_path / "single.state" / file.name).write_bytes(file.read_bytes())
+
+    resumed = launch(small_world, tmp_path / "cut", 2, "3", "--fsdp")
+    assert resumed["resumed_from"] == 3 and whole["resumed_from"] is None
+    assert resumed["history"] == whole["history"]
+    for name, value in final.items():
+        assert torch.equal(weights(tmp_path / "cut")[name], value), name
+
+    single = launch(small_world, tmp_path / "single", 1, "3")
+    assert (single["resumed_from"], single["sharded"]) == (3, False)
+    assert_same_run(whole, single)
+    assert_close_weights(final, weights(tmp_path / "single"))

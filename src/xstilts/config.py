@@ -43,6 +43,7 @@ class ExecutionConfig(Section):
     gradient_checkpointing: bool = False  # recompute activations: XLM-R Large at long lengths
     log_every: PositiveInt = 50  # steps between progress-bar loss updates (a host-device sync)
     deterministic_cuda: bool = False  # deterministic CUDA kernels too (slow); CPU ones always are
+    fsdp: bool = False  # shard weights, gradients, optimizer state over processes (FSDP2)
 
 
 class SamplerConfig(Section):

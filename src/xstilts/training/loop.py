@@ -1,10 +1,11 @@
 """The one training loop, shared by MLM pretraining, intermediate and target training.
 
-Plain PyTorch plus accelerate (device placement, DDP, backward, clipping): one task per
-optimizer step chosen by the multi-task sampler, AdamW (no decay on biases and LayerNorm),
-linear warmup and decay, gradient clipping, periodic dev evaluation with early stopping on the
-mean dev score, and resumable pickle-free state every `checkpoint_every` steps. On CPU a resumed
-run is bit for bit the uninterrupted one.
+Plain PyTorch plus accelerate (processes, device placement, DDP) or torch's FSDP2 when `fsdp`
+is set (see `parallel`): one task per optimizer step chosen by the multi-task sampler, AdamW (no
+decay on biases and LayerNorm), linear warmup and decay, gradient clipping, periodic dev
+evaluation with early stopping on the mean dev score, and resumable pickle-free state (full,
+unsharded tensors) every `checkpoint_every` steps. On CPU a resumed run is bit for bit the
+uninterrupted one.
 
 `batch_size` is the global batch. Under `accelerate launch` / `torchrun` each of the W processes
 trains its share of every global batch in micro-batches of at most `per_device_batch_size` rows
@@ -16,7 +17,6 @@ waits for the device: the training loss is accumulated on it and read at evaluat
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
@@ -36,7 +36,7 @@ from transformers import get_linear_schedule_with_warmup
 
 from xstilts.ranks import is_main_process
 from xstilts.seeding import derive_seed, seed_everything
-from xstilts.training import hardware
+from xstilts.training import hardware, parallel
 from xstilts.training.batches import BatchStream
 from xstilts.training.distributed import accumulation_steps, chunks_for_process
 from xstilts.training.sampler import MultiTaskSampler
@@ -81,6 +81,7 @@ class LoopSettings:
     gradient_checkpointing: bool = False
     log_every: int = 50
     deterministic_cuda: bool = False
+    fsdp: bool = False
 
 
 # Settings that change how fast a run goes, not where it goes: a run may resume with others.
@@ -90,6 +91,7 @@ EXECUTION_ONLY = (
     "gradient_checkpointing",
     "log_every",
     "deterministic_cuda",
+    "fsdp",
 )
 
 
@@ -166,9 +168,8 @@ class Trainer:
         )
         if self.accelerator.distributed_type.value == "FSDP":
             raise ValueError(
-                "FSDP is not supported by this loop (its resume state needs unsharded weights);"
-                " launch with configs/accelerate/ddp.yaml and, if memory is short, set"
-                " execution.gradient_checkpointing: true"
+                "accelerate's own FSDP configs are not used by this loop: launch with"
+                " configs/accelerate/ddp.yaml and set execution.fsdp: true to shard the model"
             )
         self.device = self.accelerator.device
         hardware.configure_determinism(self.device, settings.deterministic_cuda)
@@ -180,6 +181,7 @@ class Trainer:
             settings.batch_size, settings.per_device_batch_size, self.processes
         )
         self.precision = hardware.resolve_precision(settings.precision, self.device)
+        self.parallel = parallel.choose(settings.fsdp, self.accelerator)
         self.model, self.optimizer = self._prepare(model)
         self.scheduler = get_linear_schedule_with_warmup(
             self.optimizer.optimizer,
@@ -196,25 +198,30 @@ class Trainer:
         self.streams = {o.name: self._stream(o) for o in objectives}
         self.step, self.best_step, self.best_score = 0, 0, -math.inf
         self.best_scores: dict[str, float] = {}
-        self.best_weights: dict[str, torch.Tensor] | None = None
+        self.best_weights: dict[str, torch.Tensor] | None = None  # full tensors
         self.evals_without_improvement = 0
         self.history: list[dict[str, Any]] = []
         self.loss_sum = torch.zeros((), dtype=torch.float64, device=self.device)
         self.loss_count = 0
+        self.finished: nn.Module | None = None
 
     def _prepare(self, model: nn.Module) -> tuple[nn.Module, Any]:
+        """Wrap the model for the processes (DDP or FSDP), then build the optimizer over the
+        parameters the wrapped model trains (sharded ones under FSDP)."""
         settings = self.settings
         if settings.gradient_checkpointing:
             hardware.enable_gradient_checkpointing(model)
         model.to(self.device)
-        hardware.maybe_compile(model, settings.compile, self.device)
+        wrapped = self.parallel.wrap(LossRunner(model, self.objectives))
+        inner = self.parallel.inner(wrapped)
+        hardware.maybe_compile(inner, settings.compile, self.device)
         optimizer = hardware.adamw(
-            _param_groups(model, settings.weight_decay),
+            _param_groups(inner, settings.weight_decay),
             settings.lr,
             settings.adam_eps,
             self.device,
         )
-        return self.accelerator.prepare(LossRunner(model, self.objectives), optimizer)
+        return wrapped, self.parallel.prepare_optimizer(optimizer)
 
     def _stream(self, objective: Objective) -> BatchStream:
         lengths = objective.lengths() if self.settings.group_by_length else None
@@ -223,7 +230,11 @@ class Trainer:
 
     @property
     def raw_model(self) -> torch.nn.Module:
-        return self.accelerator.unwrap_model(self.model).model
+        """The model being trained, unwrapped (under FSDP its parameters are shards); after
+        `fit` a plain model holding the best weights."""
+        if self.finished is not None:
+            return self.finished
+        return self.parallel.inner(self.model)
 
     # --- resumable state ------------------------------------------------------------------
     def _meta(self) -> dict[str, Any]:
@@ -243,12 +254,13 @@ class Trainer:
         }
 
     def save(self) -> None:
-        """Every process holds the same state (DDP keeps replicas equal); the main one writes."""
-        meta = self._meta()  # every process: it reads the loss, a collective under DDP
+        """Every process gathers the same full state (collectives under DDP and FSDP); the main
+        one writes it."""
+        meta = self._meta()
+        model = self.parallel.model_state(self.model)
+        optimizer = self.parallel.optimizer_state(self.optimizer.optimizer)
         if is_main_process():
-            save_state(
-                self.state_dir, self.raw_model, self.optimizer.optimizer, self.best_weights, meta
-            )
+            save_state(self.state_dir, model, optimizer, self.best_weights, meta)
         self.accelerator.wait_for_everyone()
 
     def try_resume(self) -> int | None:
@@ -258,9 +270,10 @@ class Trainer:
         if meta.get("fingerprint") != self.fingerprint:
             log.warning("ignoring resume state in %s: it belongs to another run", self.state_dir)
             return None
-        self.best_weights, meta = load_state(
-            self.state_dir, self.raw_model, self.optimizer.optimizer
-        )
+        saved = load_state(self.state_dir)
+        self.parallel.load_model_state(self.model, saved.model)
+        self.parallel.load_optimizer_state(self.optimizer.optimizer, saved.optimizer)
+        self.best_weights, meta = saved.best, saved.meta
         self.step, self.best_step = meta["step"], meta["best_step"]
         self.best_score, self.best_scores = meta["best_score"], meta["best_scores"]
         self.evals_without_improvement = meta["evals_without_improvement"]
@@ -289,12 +302,13 @@ class Trainer:
         for number, chunk in enumerate(chunks):
             inputs = {k: self._to_device(v) for k, v in chunk.batch.items()}
             last = number == len(chunks) - 1
-            with self._sync_gradients(last), hardware.autocast(self.precision, self.device):
+            sync = self.parallel.sync_gradients(self.model, last)
+            with sync, hardware.autocast(self.precision, self.device):
                 loss = self.model(task, inputs) * chunk.scale
             # DDP averages gradients over processes; the chunk scales already sum to one
             self.accelerator.backward(loss * self.processes if self.processes > 1 else loss)
             step_loss += loss.detach().double()
-        self.accelerator.clip_grad_norm_(self.model.parameters(), self.settings.max_grad_norm)
+        self.parallel.clip_grad_norm(self.model, self.settings.max_grad_norm)
         self.optimizer.step()
         self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
@@ -307,10 +321,6 @@ class Trainer:
             return tensor.pin_memory().to(self.device, non_blocking=True)
         return tensor
 
-    def _sync_gradients(self, last: bool) -> Any:
-        """All-reduce gradients only after the last micro-batch of a step."""
-        return contextlib.nullcontext() if last else self.accelerator.no_sync(self.model)
-
     def _global_loss_sum(self) -> float:
         """Training loss summed since the last evaluation, over all processes (a host sync)."""
         total = self.loss_sum
@@ -321,7 +331,10 @@ class Trainer:
     def _dev_scores(self) -> dict[str, float]:
         scores = {}
         for name, objective in self.objectives.items():
-            counts = objective.evaluate(self.raw_model, self.rank, self.processes, self.precision)
+            with self.parallel.evaluation(self.model):
+                counts = objective.evaluate(
+                    self.raw_model, self.rank, self.processes, self.precision
+                )
             if self.processes > 1:
                 summed = torch.tensor(counts, dtype=torch.float64, device=self.device)
                 counts = tuple(self.accelerator.reduce(summed, reduction="sum").tolist())
@@ -346,9 +359,7 @@ class Trainer:
         log.info("step %d: %s", self.step, json.dumps(entry))
         if score > self.best_score:
             self.best_score, self.best_scores, self.best_step = score, scores, self.step
-            self.best_weights = {
-                k: v.detach().clone() for k, v in self.raw_model.state_dict().items()
-            }
+            self.best_weights = self.parallel.model_state(self.model)
             self.evals_without_improvement = 0
         else:
             self.evals_without_improvement += 1
@@ -384,7 +395,8 @@ class Trainer:
                 self.on_step(self.step)
         bar.close()
         if self.best_weights is not None:
-            self.raw_model.load_state_dict(self.best_weights)
+            self.parallel.load_model_state(self.model, self.best_weights)
+        self.finished = self.parallel.plain_model(self.model)
         return TrainResult(
             steps=self.step,
             best_step=self.best_step,

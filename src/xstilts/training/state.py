@@ -9,6 +9,7 @@ scheduler, sampler, batch streams, counters, python RNG), written atomically.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,8 @@ from xstilts.io import atomic_dir
 TENSORS, STATE = "tensors.safetensors", "state.json"
 
 
-def optimizer_to_flat(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict]:
-    state = optimizer.state_dict()
+def optimizer_to_flat(state: dict[str, Any]) -> tuple[dict[str, torch.Tensor], dict]:
+    """An optimizer state dict as named tensors plus its JSON-able param groups."""
     tensors = {
         f"optim.{index}.{key}": value.detach().clone().contiguous()
         for index, entries in state["state"].items()
@@ -30,9 +31,8 @@ def optimizer_to_flat(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch
     return tensors, {"param_groups": state["param_groups"]}
 
 
-def optimizer_from_flat(
-    optimizer: torch.optim.Optimizer, tensors: dict[str, torch.Tensor], meta: dict
-) -> None:
+def optimizer_from_flat(tensors: dict[str, torch.Tensor], meta: dict) -> dict[str, Any]:
+    """The optimizer state dict that `optimizer_to_flat` split."""
     per_param: dict[int, dict[str, torch.Tensor]] = {}
     for name, value in tensors.items():
         if name.startswith("optim."):
@@ -41,17 +41,29 @@ def optimizer_from_flat(
     groups = [
         {**g, "betas": tuple(g["betas"])} if "betas" in g else g for g in meta["param_groups"]
     ]
-    optimizer.load_state_dict({"state": per_param, "param_groups": groups})
+    return {"state": per_param, "param_groups": groups}
+
+
+@dataclass
+class SavedState:
+    """What `load_state` reads back: full (unsharded) tensors and the JSON metadata."""
+
+    model: dict[str, torch.Tensor]
+    optimizer: dict[str, Any]
+    best: dict[str, torch.Tensor] | None
+    meta: dict[str, Any]
 
 
 def save_state(
     path: str | Path,
-    model: torch.nn.Module,
-    optimizer: torch.optim.Optimizer,
+    model: dict[str, torch.Tensor],
+    optimizer: dict[str, Any],
     best_weights: dict[str, torch.Tensor] | None,
     meta: dict[str, Any],
 ) -> None:
-    tensors = {f"model.{k}": v.detach().clone().contiguous() for k, v in model.state_dict().items()}
+    """Write a model state dict, an optimizer state dict, the best weights so far, the torch
+    RNG state and `meta`, atomically."""
+    tensors = {f"model.{k}": v.detach().clone().contiguous() for k, v in model.items()}
     optim_tensors, optim_meta = optimizer_to_flat(optimizer)
     tensors.update(optim_tensors)
     if best_weights is not None:
@@ -63,18 +75,18 @@ def save_state(
         (tmp / STATE).write_text(json.dumps(payload), encoding="utf-8")
 
 
-def load_state(
-    path: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer
-) -> tuple[dict[str, torch.Tensor] | None, dict[str, Any]]:
-    """Restore model, optimizer and torch RNG; return (best weights or None, meta)."""
+def load_state(path: str | Path) -> SavedState:
+    """Read what `save_state` wrote and restore the torch RNG."""
     path = Path(path)
     tensors = load_file(str(path / TENSORS))
     meta = json.loads((path / STATE).read_text(encoding="utf-8"))
-    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
-    optimizer_from_flat(optimizer, tensors, meta["optimizer"])
     torch.set_rng_state(tensors["rng.torch"])
-    best = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")} or None
-    return best, meta
+    return SavedState(
+        model={k[6:]: v for k, v in tensors.items() if k.startswith("model.")},
+        optimizer=optimizer_from_flat(tensors, meta["optimizer"]),
+        best={k[5:]: v for k, v in tensors.items() if k.startswith("best.")} or None,
+        meta=meta,
+    )
 
 
 def has_state(path: str | Path) -> bool:
