@@ -1,7 +1,7 @@
 """A tiny two-task training run, launched by tests/test_distributed.py on one or more CPU
 processes (`torchrun --nproc_per_node N tests/ddp_worker.py WORLD OUT PER_DEVICE [--fsdp]
-[--stop-at STEP] [--mlm]`). `--mlm` pretrains a masked LM instead (its output projection is
-tied to the input embeddings).
+[--stop-at STEP] [--mlm] [--checkpointing]`). `--mlm` pretrains a masked LM instead (its
+output projection is tied to the input embeddings); `--checkpointing` recomputes activations.
 
 Dropout is off, so runs that differ only in how the global batch is split across processes
 and micro-steps, or in whether the model is replicated or sharded, must agree up to float
@@ -94,13 +94,14 @@ def train(
     fsdp: bool,
     stop: int | None = None,
     mlm: bool = False,
+    checkpointing: bool = False,
 ) -> None:
     tokenizer = tokenizer_for(world)
     torch.manual_seed(0)
     config = XLMRobertaConfig(
         vocab_size=len(tokenizer),
         hidden_size=32,
-        num_hidden_layers=1,
+        num_hidden_layers=2,
         num_attention_heads=2,
         intermediate_size=64,
         max_position_embeddings=70,
@@ -110,7 +111,12 @@ def train(
         attention_probs_dropout_prob=0.0,
     )
     model, objectives = (masked_lm if mlm else multi_task)(world, tokenizer, config)
-    settings = LoopSettings(**SETTINGS, per_device_batch_size=per_device, fsdp=fsdp)
+    settings = LoopSettings(
+        **SETTINGS,
+        per_device_batch_size=per_device,
+        fsdp=fsdp,
+        gradient_checkpointing=checkpointing,
+    )
     state_dir = out.parent / f"{out.name}.state"
     trainer = Trainer(model, objectives, settings, 0, state_dir, on_step=stop_at(stop))
     try:
@@ -140,5 +146,8 @@ if __name__ == "__main__":
     parser.add_argument("--fsdp", action="store_true")
     parser.add_argument("--stop-at", type=int, default=None)
     parser.add_argument("--mlm", action="store_true")
+    parser.add_argument("--checkpointing", action="store_true")
     args = parser.parse_args()
-    train(args.world, args.out, args.per_device, args.fsdp, args.stop_at, args.mlm)
+    train(
+        args.world, args.out, args.per_device, args.fsdp, args.stop_at, args.mlm, args.checkpointing
+    )

@@ -36,6 +36,10 @@ def test_shipped_profiles_are_valid_and_params_yaml_is_the_sample_profile() -> N
         ({"intermediate": {"epochs": 2}}, "set exactly one of 'epochs' or 'max_steps'"),
         ({"target": {"overrides": {"xcopa": {"lr": 0}}}}, "greater than 0"),
         ({"base": {"architecture": {"hidden_size": 130}}}, "divisible"),
+        (
+            {"intermediate": {"execution": {"fsdp": True, "compile": True}}},
+            "compile and fsdp cannot both be true",
+        ),
     ],
 )
 def test_bad_values_give_one_clear_error(update: dict, message: str) -> None:

@@ -71,11 +71,15 @@ def test_two_processes_train_what_one_process_trains(small_world, tmp_path) -> N
     assert not (tmp_path / "two.state").exists(), "resume state must be cleared at the end"
 
 
-@pytest.mark.parametrize("mlm", [False, True], ids=["multi-task", "masked-lm"])
-def test_sharded_processes_train_what_one_process_trains(small_world, tmp_path, mlm) -> None:
-    """FSDP over 2 processes; the masked LM's output projection is tied to its embeddings,
-    and must come back tied."""
-    extra = ("--mlm",) if mlm else ()
+@pytest.mark.parametrize(
+    "extra",
+    [(), ("--checkpointing",), ("--mlm",)],
+    ids=["multi-task", "recomputed-activations", "masked-lm"],
+)
+def test_sharded_processes_train_what_one_process_trains(small_world, tmp_path, extra) -> None:
+    """FSDP over 2 processes (each of the 2 layers its own unit); the masked LM's output
+    projection is tied to its embeddings, and must come back tied."""
+    mlm = "--mlm" in extra
     one = launch(small_world, tmp_path / "one", 1, "3", *extra)
     sharded = launch(small_world, tmp_path / "fsdp", 2, "3", "--fsdp", *extra)
     assert (sharded["processes"], sharded["micro_steps"], sharded["sharded"]) == (2, 2, True)

@@ -17,6 +17,7 @@ from xstilts.tasks import get_task
 from xstilts.training.hardware import configure_determinism
 from xstilts.training.loop import LoopSettings, Trainer
 from xstilts.training.objectives import TaskObjective
+from xstilts.training.parallel import Replicated
 
 
 @pytest.fixture(scope="module")
@@ -79,10 +80,12 @@ class Interrupt(Exception):
     pass
 
 
-def run(world, tokenizer, state_dir: Path, stop_at: int | None = None):
+def run(world, tokenizer, state_dir: Path, stop_at: int | None = None, **execution):
     tasks = ("qqp", "race")
     model = tiny_model(tokenizer, tasks)
-    settings = LoopSettings(max_steps=12, lr=1e-3, batch_size=8, eval_every=4, checkpoint_every=4)
+    settings = LoopSettings(
+        max_steps=12, lr=1e-3, batch_size=8, eval_every=4, checkpoint_every=4, **execution
+    )
 
     def on_step(step: int) -> None:
         if step == stop_at:
@@ -113,6 +116,20 @@ def test_resumed_run_equals_uninterrupted_run_bit_for_bit(small_world, tokenizer
         assert torch.equal(a, b), name
     trainer.clear_state()
     assert not (tmp_path / "b").exists()
+
+
+def test_fsdp_on_one_process_is_the_plain_run(small_world, tokenizer, tmp_path) -> None:
+    """Nothing to shard over: the replicated strategy, the same weights bit for bit, and the
+    trainer hands back the caller's own model object."""
+    model, result, _ = run(small_world, tokenizer, tmp_path / "a")
+    asked, asked_result, trainer = run(small_world, tokenizer, tmp_path / "b", fsdp=True)
+    assert isinstance(trainer.parallel, Replicated)
+    assert trainer.raw_model is asked
+    assert asked_result.history == result.history
+    for (name, a), (_, b) in zip(
+        model.state_dict().items(), asked.state_dict().items(), strict=True
+    ):
+        assert torch.equal(a, b), name
 
 
 def test_resume_state_of_another_run_is_ignored(small_world, tokenizer, tmp_path) -> None:

@@ -45,6 +45,12 @@ class ExecutionConfig(Section):
     deterministic_cuda: bool = False  # deterministic CUDA kernels too (slow); CPU ones always are
     fsdp: bool = False  # shard weights, gradients, optimizer state over processes (FSDP2)
 
+    @model_validator(mode="after")
+    def _compile_or_fsdp(self) -> ExecutionConfig:
+        if self.compile and self.fsdp:
+            raise ValueError("compile and fsdp cannot both be true (FSDP splits compiled graphs)")
+        return self
+
 
 class SamplerConfig(Section):
     """How a multi-task run picks the task of each optimizer step."""

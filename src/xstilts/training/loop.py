@@ -181,7 +181,7 @@ class Trainer:
             settings.batch_size, settings.per_device_batch_size, self.processes
         )
         self.precision = hardware.resolve_precision(settings.precision, self.device)
-        self.parallel = parallel.choose(settings.fsdp, self.accelerator)
+        self.parallel = parallel.choose(settings.fsdp, settings.compile, self.accelerator)
         self.model, self.optimizer = self._prepare(model)
         self.scheduler = get_linear_schedule_with_warmup(
             self.optimizer.optimizer,
@@ -198,7 +198,7 @@ class Trainer:
         self.streams = {o.name: self._stream(o) for o in objectives}
         self.step, self.best_step, self.best_score = 0, 0, -math.inf
         self.best_scores: dict[str, float] = {}
-        self.best_weights: dict[str, torch.Tensor] | None = None  # full tensors
+        self.best_weights: dict[str, torch.Tensor] | None = None  # a `parallel` snapshot
         self.evals_without_improvement = 0
         self.history: list[dict[str, Any]] = []
         self.loss_sum = torch.zeros((), dtype=torch.float64, device=self.device)
@@ -211,10 +211,9 @@ class Trainer:
         settings = self.settings
         if settings.gradient_checkpointing:
             hardware.enable_gradient_checkpointing(model)
-        model.to(self.device)
+        hardware.maybe_compile(model, settings.compile, self.device)
         wrapped = self.parallel.wrap(LossRunner(model, self.objectives))
         inner = self.parallel.inner(wrapped)
-        hardware.maybe_compile(inner, settings.compile, self.device)
         optimizer = hardware.adamw(
             _param_groups(inner, settings.weight_decay),
             settings.lr,
@@ -254,13 +253,16 @@ class Trainer:
         }
 
     def save(self) -> None:
-        """Every process gathers the same full state (collectives under DDP and FSDP); the main
-        one writes it."""
+        """Every process takes part in gathering the state (the loss sum, and the shards under
+        FSDP); the main one writes it."""
         meta = self._meta()
-        model = self.parallel.model_state(self.model)
-        optimizer = self.parallel.optimizer_state(self.optimizer.optimizer)
+        gather = self.parallel.gather
+        model = gather(self.raw_model.state_dict())
+        best = gather(self.best_weights) if self.best_weights is not None else None
+        optimizer = self.parallel.gather_optimizer(self.optimizer.optimizer)
         if is_main_process():
-            save_state(self.state_dir, model, optimizer, self.best_weights, meta)
+            assert model is not None and optimizer is not None
+            save_state(self.state_dir, model, optimizer, best, meta)
         self.accelerator.wait_for_everyone()
 
     def try_resume(self) -> int | None:
@@ -271,9 +273,11 @@ class Trainer:
             log.warning("ignoring resume state in %s: it belongs to another run", self.state_dir)
             return None
         saved = load_state(self.state_dir)
-        self.parallel.load_model_state(self.model, saved.model)
-        self.parallel.load_optimizer_state(self.optimizer.optimizer, saved.optimizer)
-        self.best_weights, meta = saved.best, saved.meta
+        split = self.parallel.split
+        self.parallel.restore(self.model, split(self.model, saved.model))
+        self.parallel.load_optimizer(self.optimizer.optimizer, saved.optimizer)
+        self.best_weights = split(self.model, saved.best) if saved.best is not None else None
+        meta = saved.meta
         self.step, self.best_step = meta["step"], meta["best_step"]
         self.best_score, self.best_scores = meta["best_score"], meta["best_scores"]
         self.evals_without_improvement = meta["evals_without_improvement"]
@@ -359,7 +363,7 @@ class Trainer:
         log.info("step %d: %s", self.step, json.dumps(entry))
         if score > self.best_score:
             self.best_score, self.best_scores, self.best_step = score, scores, self.step
-            self.best_weights = self.parallel.model_state(self.model)
+            self.best_weights = self.parallel.snapshot(self.model)
             self.evals_without_improvement = 0
         else:
             self.evals_without_improvement += 1
@@ -395,7 +399,7 @@ class Trainer:
                 self.on_step(self.step)
         bar.close()
         if self.best_weights is not None:
-            self.parallel.load_model_state(self.model, self.best_weights)
+            self.parallel.restore(self.model, self.best_weights)
         self.finished = self.parallel.plain_model(self.model)
         return TrainResult(
             steps=self.step,

@@ -3,13 +3,15 @@
 `Replicated` is one process, or DDP through accelerate (every process holds the whole model).
 `Sharded` is FSDP2 (torch's `fully_shard`): parameters, gradients and optimizer moments are
 split across processes, each repeated block (every child of an `nn.ModuleList`, i.e. each
-transformer layer) its own unit, the rest (embeddings, heads) one root unit. It is for models
-whose replicas do not fit a GPU, e.g. XLM-R Large with long inputs on 40 GB cards.
+transformer layer) its own unit, the rest (embeddings, heads) one root unit. It is for GPUs
+too small for a replica plus its gradients and AdamW moments (about 9 GB for XLM-R Large).
 
-Both hand out the same full-state view: model weights keyed like the plain model's state dict
-and optimizer state keyed by parameter index, as plain (unsharded) tensors. Resume state is
-written in that form, so a run may resume under the other strategy or another process count,
-and a finished sharded run gives back an ordinary model that `save_pretrained` can write.
+Both write resume state in one form: model weights keyed like the plain model's state dict and
+optimizer state keyed by parameter index, as whole (unsharded) tensors, gathered onto the main
+process (the only writer) and split again on load. So a run may resume under the other strategy
+or another process count, and a finished sharded run gives back an ordinary model that
+`save_pretrained` can write. In memory, best-weight snapshots stay in the strategy's own layout
+(local shards under FSDP), so keeping them costs 1/W of the model per process.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ State = dict[str, torch.Tensor]
 
 
 class Parallelism(Protocol):
-    """What the training loop asks of a strategy; `wrapped` is the module `wrap` returned."""
+    """What the training loop asks of a strategy; `wrapped` is the module `wrap` returned.
+    Methods that gather or split tensors are collectives: every process calls them, in the
+    same order."""
 
     def wrap(self, runner: nn.Module) -> nn.Module: ...
     def inner(self, wrapped: nn.Module) -> nn.Module: ...
@@ -40,21 +44,24 @@ class Parallelism(Protocol):
     ) -> contextlib.AbstractContextManager: ...
     def clip_grad_norm(self, wrapped: nn.Module, max_norm: float) -> None: ...
     def evaluation(self, wrapped: nn.Module) -> contextlib.AbstractContextManager: ...
-    def model_state(self, wrapped: nn.Module) -> State: ...
-    def load_model_state(self, wrapped: nn.Module, state: State) -> None: ...
-    def optimizer_state(self, optimizer: torch.optim.Optimizer) -> dict[str, Any]: ...
-    def load_optimizer_state(self, optimizer: torch.optim.Optimizer, state: dict) -> None: ...
+    def snapshot(self, wrapped: nn.Module) -> State: ...
+    def restore(self, wrapped: nn.Module, snapshot: State) -> None: ...
+    def gather(self, state: State) -> State | None: ...
+    def split(self, wrapped: nn.Module, full: State) -> State: ...
+    def gather_optimizer(self, optimizer: torch.optim.Optimizer) -> dict[str, Any] | None: ...
+    def load_optimizer(self, optimizer: torch.optim.Optimizer, full: dict[str, Any]) -> None: ...
     def plain_model(self, wrapped: nn.Module) -> nn.Module: ...
 
 
 class Replicated:
-    """One process, or DDP via `accelerator.prepare`: the loop as it has always run."""
+    """One process, or DDP via `accelerator.prepare`: every process holds the same whole
+    model, so nothing is gathered; the main process's tensors are written as they are."""
 
     def __init__(self, accelerator: Accelerator) -> None:
         self.accelerator = accelerator
 
     def wrap(self, runner: nn.Module) -> nn.Module:
-        return self.accelerator.prepare(runner)
+        return self.accelerator.prepare(runner.to(self.accelerator.device))
 
     def inner(self, wrapped: nn.Module) -> nn.Module:
         return self.accelerator.unwrap_model(wrapped).model
@@ -72,29 +79,36 @@ class Replicated:
     def evaluation(self, wrapped: nn.Module) -> contextlib.AbstractContextManager:
         return contextlib.nullcontext()
 
-    def model_state(self, wrapped: nn.Module) -> State:
+    def snapshot(self, wrapped: nn.Module) -> State:
         return {k: v.detach().clone() for k, v in self.inner(wrapped).state_dict().items()}
 
-    def load_model_state(self, wrapped: nn.Module, state: State) -> None:
-        self.inner(wrapped).load_state_dict(state)
+    def restore(self, wrapped: nn.Module, snapshot: State) -> None:
+        self.inner(wrapped).load_state_dict(snapshot)
 
-    def optimizer_state(self, optimizer: torch.optim.Optimizer) -> dict[str, Any]:
-        return optimizer.state_dict()
+    def gather(self, state: State) -> State | None:
+        return state if self.accelerator.is_main_process else None
 
-    def load_optimizer_state(self, optimizer: torch.optim.Optimizer, state: dict) -> None:
-        optimizer.load_state_dict(state)
+    def split(self, wrapped: nn.Module, full: State) -> State:
+        return full
+
+    def gather_optimizer(self, optimizer: torch.optim.Optimizer) -> dict[str, Any] | None:
+        return optimizer.state_dict() if self.accelerator.is_main_process else None
+
+    def load_optimizer(self, optimizer: torch.optim.Optimizer, full: dict[str, Any]) -> None:
+        optimizer.load_state_dict(full)
 
     def plain_model(self, wrapped: nn.Module) -> nn.Module:
         return self.inner(wrapped)
 
 
 class Sharded:
-    """FSDP2 over all processes. The caller's model is left whole (on `device`) and a copy is
-    sharded; `plain_model` loads the trained weights back into the caller's model.
+    """FSDP2 over all processes. A copy of the caller's model is sharded (`fully_shard` moves
+    each unit to the device as it shards it, so no process ever holds two whole copies on its
+    GPU); the caller's model waits on the CPU, and `plain_model` loads the trained weights
+    into it.
 
     Gradients are reduce-scattered after every micro-batch (sharded gradients accumulate,
-    which is what saves memory); FSDP averages them over processes, as DDP does. Every full
-    tensor is gathered with collectives in the same order on every process."""
+    which is what saves memory); FSDP averages them over processes, as DDP does."""
 
     def __init__(self, accelerator: Accelerator) -> None:
         self.accelerator = accelerator
@@ -103,12 +117,10 @@ class Sharded:
         self.original: nn.Module | None = None
 
     def wrap(self, runner: nn.Module) -> nn.Module:
-        """Shards a copy of `runner.model`; the original waits on the CPU for `plain_model`."""
-        self.original = runner.model
-        runner.model = copy.deepcopy(runner.model).to(self.device)
-        self.original.to("cpu")
+        self.original = runner.model.to("cpu")
+        runner.model = copy.deepcopy(self.original)
         blocks = [m for lst in runner.modules() if isinstance(lst, nn.ModuleList) for m in lst]
-        for block in blocks:
+        for block in reversed(blocks):  # innermost first, as FSDP requires for nested units
             fully_shard(block, mesh=self.mesh)
         return fully_shard(runner, mesh=self.mesh)
 
@@ -135,50 +147,70 @@ class Sharded:
         finally:
             wrapped.reshard()
 
-    def model_state(self, wrapped: nn.Module) -> State:
-        return {k: _full(v) for k, v in self.inner(wrapped).state_dict().items()}
+    def snapshot(self, wrapped: nn.Module) -> State:
+        return {k: v.detach().clone() for k, v in self.inner(wrapped).state_dict().items()}
 
-    def load_model_state(self, wrapped: nn.Module, state: State) -> None:
-        model = self.inner(wrapped)
-        current = model.state_dict()
-        model.load_state_dict({k: _shard_like(v, current[k]) for k, v in state.items()})
+    def restore(self, wrapped: nn.Module, snapshot: State) -> None:
+        self.inner(wrapped).load_state_dict(snapshot)
 
-    def optimizer_state(self, optimizer: torch.optim.Optimizer) -> dict[str, Any]:
+    def gather(self, state: State) -> State | None:
+        main = self.accelerator.is_main_process
+        full = {k: _full(v, keep=main) for k, v in sorted(state.items())}
+        return full if main else None
+
+    def split(self, wrapped: nn.Module, full: State) -> State:
+        current = self.inner(wrapped).state_dict()
+        return {k: _shard_like(v, current[k]) for k, v in full.items()}
+
+    def gather_optimizer(self, optimizer: torch.optim.Optimizer) -> dict[str, Any] | None:
+        main = self.accelerator.is_main_process
         state = optimizer.state_dict()
-        full = {i: {k: _full(v) for k, v in s.items()} for i, s in state["state"].items()}
-        return {"state": full, "param_groups": state["param_groups"]}
+        full = {
+            index: {k: _full(v, keep=main) for k, v in sorted(state["state"][index].items())}
+            for index in sorted(state["state"])
+        }
+        return {"state": full, "param_groups": state["param_groups"]} if main else None
 
-    def load_optimizer_state(self, optimizer: torch.optim.Optimizer, state: dict) -> None:
+    def load_optimizer(self, optimizer: torch.optim.Optimizer, full: dict[str, Any]) -> None:
         params = [p for group in optimizer.param_groups for p in group["params"]]
         sharded = {
             index: {k: _shard_like(v, params[index]) for k, v in entries.items()}
-            for index, entries in state["state"].items()
+            for index, entries in full["state"].items()
         }
-        optimizer.load_state_dict({"state": sharded, "param_groups": state["param_groups"]})
+        optimizer.load_state_dict({"state": sharded, "param_groups": full["param_groups"]})
 
     def plain_model(self, wrapped: nn.Module) -> nn.Module:
+        """The caller's model with the trained weights, on the device, on every process."""
         assert self.original is not None
-        self.original.load_state_dict(self.model_state(wrapped))
+        state = self.inner(wrapped).state_dict()
+        self.original.load_state_dict({k: _full(v, keep=True) for k, v in state.items()})
         return self.original.to(self.device)
 
 
-def _full(value: torch.Tensor) -> torch.Tensor:
-    """A plain CPU copy of a (possibly sharded) tensor; a collective for sharded ones."""
+def _full(value: torch.Tensor, keep: bool) -> torch.Tensor | None:
+    """A whole CPU copy of a (possibly sharded) tensor, where `keep`; sharded tensors are
+    gathered on every process (a collective) whether or not it keeps the result."""
     if isinstance(value, DTensor):
         value = value.full_tensor()
-    return value.detach().to("cpu", copy=True)
+    return value.detach().to("cpu", copy=True) if keep else None
 
 
 def _shard_like(value: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    """`value` (a full tensor every process holds) split as `like` is; scalars stay whole."""
+    """`value` (a whole tensor that every process holds) split as `like` is, without
+    communication. Tensors of another shape (an optimizer's step count) stay whole."""
     if not isinstance(like, DTensor) or value.shape != like.shape:
         return value
     local = value.to(like.device_mesh.device_type)
     return distribute_tensor(local, like.device_mesh, like.placements, src_data_rank=None)
 
 
-def choose(fsdp: bool, accelerator: Accelerator) -> Parallelism:
+def choose(fsdp: bool, compile_model: bool, accelerator: Accelerator) -> Parallelism:
     """FSDP when asked and there is more than one process to shard over; DDP otherwise."""
+    if fsdp and compile_model:
+        raise ValueError(
+            "execution.compile with execution.fsdp is not supported: FSDP's hooks split a"
+            " compiled model's graph at every layer; use one of them"
+        )
     if fsdp and accelerator.num_processes > 1:
         return Sharded(accelerator)
     return Replicated(accelerator)
