@@ -3,7 +3,9 @@
 # (about 7 minutes on one H100/H200, estimated from the timings in results/): training
 # throughput at the recipe's global batch (32) and at 256, our loop with and without torch's
 # deterministic mode against the careful Trainer, an operator profile of one batch-256 run per
-# variant, and evaluation throughput. Tables go to stdout and to $OUT (default bench/out).
+# variant, evaluation throughput, and last the FSDP path on CUDA (a correctness check on a
+# one-process mesh, about 2 minutes more). Tables go to stdout and to $OUT (default bench/out),
+# each as soon as it is done.
 # Needs torch, transformers, accelerate and numpy.
 # SMOKE=1 runs the same steps on the CPU with the tiny architecture (a check of the script).
 set -eu
@@ -30,3 +32,8 @@ run train_32 bench/train_throughput.py --steps 60 --warmup 10
 run profile_256 bench/train_throughput.py --batch-size 256 --steps 20 --warmup 8 \
   --variants ours,hf-careful --profile 5
 run eval bench/eval_throughput.py
+echo "## fsdp"
+# shellcheck disable=SC2086
+PYTHONPATH=src python3 -m torch.distributed.run --standalone --nproc_per_node 1 \
+  bench/fsdp_check.py $device >"$out/fsdp.md"
+cat "$out/fsdp.md"
