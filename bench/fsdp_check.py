@@ -23,11 +23,8 @@ import tempfile
 import time
 
 import torch
-from synthetic import PAD_ID, features
-from train_throughput import LABELS, model_config
-from transformers import XLMRobertaModel
+from train_throughput import ours_setup
 
-from xstilts.modeling.model import HeadInfo, MultiTaskModel
 from xstilts.training import parallel
 from xstilts.training.loop import LoopSettings, Trainer
 from xstilts.training.objectives import TaskObjective
@@ -40,10 +37,7 @@ def train(args: argparse.Namespace, sharded: bool) -> dict:
         parallel.choose = lambda fsdp, compile_model, accelerator: parallel.Sharded(accelerator)
     try:
         torch.manual_seed(0)
-        data = features(args.examples, args.max_length, model_config(args).vocab_size, LABELS)
-        encoder = XLMRobertaModel(model_config(args), add_pooling_layer=False)
-        model = MultiTaskModel(encoder, [HeadInfo("mnli", "pair", ("e", "n", "c"))])
-        objective = TaskObjective("mnli", "mnli", data, data[:128], PAD_ID, eval_batch_size=64)
+        model, objective = ours_setup(args, TaskObjective)
         settings = LoopSettings(
             max_steps=args.steps,
             lr=1e-5,

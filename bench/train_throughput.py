@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from synthetic import PAD_ID, features
@@ -103,12 +104,22 @@ class Meter:
             self.profiler = None
 
 
-def run_ours(
-    args: argparse.Namespace, meter: Meter, deterministic: bool = False
-) -> torch.nn.Module:
+def ours_setup(args: argparse.Namespace, objective_type: type) -> tuple[torch.nn.Module, Any]:
+    """A random-weight MultiTaskModel with an MNLI-like pair head, and its synthetic objective
+    (an xstilts `TaskObjective` or a subclass)."""
     from transformers import XLMRobertaModel
 
     from xstilts.modeling.model import HeadInfo, MultiTaskModel
+
+    data = features(args.examples, args.max_length, model_config(args).vocab_size, LABELS)
+    encoder = XLMRobertaModel(model_config(args), add_pooling_layer=False)
+    model = MultiTaskModel(encoder, [HeadInfo("mnli", "pair", ("e", "n", "c"))])
+    return model, objective_type("mnli", "mnli", data, data[:64], PAD_ID, eval_batch_size=64)
+
+
+def run_ours(
+    args: argparse.Namespace, meter: Meter, deterministic: bool = False
+) -> torch.nn.Module:
     from xstilts.training.loop import LoopSettings, Trainer
     from xstilts.training.objectives import TaskObjective
 
@@ -118,10 +129,7 @@ def run_ours(
             meter.record(batch["attention_mask"])
             return batch
 
-    data = features(args.examples, args.max_length, model_config(args).vocab_size, LABELS)
-    encoder = XLMRobertaModel(model_config(args), add_pooling_layer=False)
-    model = MultiTaskModel(encoder, [HeadInfo("mnli", "pair", ("e", "n", "c"))])
-    objective = Counted("mnli", "mnli", data, data[:64], PAD_ID, eval_batch_size=64)
+    model, objective = ours_setup(args, Counted)
     settings = LoopSettings(
         max_steps=args.steps,
         lr=1e-5,
