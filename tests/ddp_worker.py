@@ -124,13 +124,15 @@ def train(
     except Interrupted:
         return
     with atomic_dir(out) as tmp:
-        weights = {k: v.clone() for k, v in trainer.raw_model.state_dict().items()}
+        # the stages save the model object they built: it must hold the trained weights
+        weights = {k: v.clone() for k, v in model.state_dict().items()}
         save_file(weights, str(tmp / "model.safetensors"))
         summary = {
             "history": result.history,
             "processes": trainer.processes,
             "micro_steps": trainer.micro_steps,
             "sharded": type(trainer.parallel).__name__ == "Sharded",
+            "caller_model_returned": trainer.raw_model is model,
             "resumed_from": result.resumed_from,
             "task_counts": result.task_counts,
         }

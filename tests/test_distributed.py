@@ -83,6 +83,7 @@ def test_sharded_processes_train_what_one_process_trains(small_world, tmp_path, 
     one = launch(small_world, tmp_path / "one", 1, "3", *extra)
     sharded = launch(small_world, tmp_path / "fsdp", 2, "3", "--fsdp", *extra)
     assert (sharded["processes"], sharded["micro_steps"], sharded["sharded"]) == (2, 2, True)
+    assert sharded["caller_model_returned"]
     assert_same_run(one, sharded)
     trained = weights(tmp_path / "fsdp")
     assert_close_weights(weights(tmp_path / "one"), trained)
