@@ -34,7 +34,9 @@ def train(args: argparse.Namespace, sharded: bool) -> dict:
     """One run; `sharded` forces FSDP even on one process."""
     choose = parallel.choose
     if sharded:
-        parallel.choose = lambda fsdp, compile_model, accelerator: parallel.Sharded(accelerator)
+        parallel.choose = lambda fsdp, compile_model, accelerator, precision: parallel.Sharded(
+            accelerator, precision
+        )
     try:
         torch.manual_seed(0)
         model, objective = ours_setup(args, TaskObjective)

@@ -1,7 +1,9 @@
 """A tiny two-task training run, launched by tests/test_distributed.py on one or more CPU
 processes (`torchrun --nproc_per_node N tests/ddp_worker.py WORLD OUT PER_DEVICE [--fsdp]
-[--stop-at STEP] [--mlm] [--checkpointing]`). `--mlm` pretrains a masked LM instead (its
-output projection is tied to the input embeddings); `--checkpointing` recomputes activations.
+[--stop-at STEP] [--mlm] [--checkpointing] [--bf16]`). `--mlm` pretrains a masked LM instead
+(its output projection is tied to the input embeddings); `--checkpointing` recomputes
+activations; `--bf16` trains under bf16 precision and records the dtype of the weights a layer
+computes with.
 
 Dropout is off, so runs that differ only in how the global batch is split across processes
 and micro-steps, or in whether the model is replicated or sharded, must agree up to float
@@ -87,15 +89,19 @@ def multi_task(world: Path, tokenizer, config: XLMRobertaConfig):
     return model, [objective(t, world, tokenizer) for t in TASKS]
 
 
-def train(
-    world: Path,
-    out: Path,
-    per_device: int | None,
-    fsdp: bool,
-    stop: int | None = None,
-    mlm: bool = False,
-    checkpointing: bool = False,
-) -> None:
+def record_weight_dtypes(model: torch.nn.Module) -> set[str]:
+    """The dtypes of the weight the first layer's first linear map computes with (a hook that
+    follows the model into the copy FSDP shards)."""
+    seen: set[str] = set()
+    linear = next(
+        m for n, m in model.named_modules() if ".layer.0." in n and isinstance(m, torch.nn.Linear)
+    )
+    linear.register_forward_pre_hook(lambda module, _: seen.add(str(module.weight.dtype)))
+    return seen
+
+
+def train(args: argparse.Namespace) -> None:
+    world, out = args.world, args.out
     tokenizer = tokenizer_for(world)
     torch.manual_seed(0)
     config = XLMRobertaConfig(
@@ -110,15 +116,17 @@ def train(
         hidden_dropout_prob=0.0,
         attention_probs_dropout_prob=0.0,
     )
-    model, objectives = (masked_lm if mlm else multi_task)(world, tokenizer, config)
+    model, objectives = (masked_lm if args.mlm else multi_task)(world, tokenizer, config)
+    weight_dtypes = record_weight_dtypes(model)
     settings = LoopSettings(
         **SETTINGS,
-        per_device_batch_size=per_device,
-        fsdp=fsdp,
-        gradient_checkpointing=checkpointing,
+        per_device_batch_size=args.per_device,
+        fsdp=args.fsdp,
+        gradient_checkpointing=args.checkpointing,
+        precision="bf16" if args.bf16 else "fp32",
     )
     state_dir = out.parent / f"{out.name}.state"
-    trainer = Trainer(model, objectives, settings, 0, state_dir, on_step=stop_at(stop))
+    trainer = Trainer(model, objectives, settings, 0, state_dir, on_step=stop_at(args.stop_at))
     try:
         result = trainer.fit()
     except Interrupted:
@@ -134,6 +142,7 @@ def train(
             "sharded": type(trainer.parallel).__name__ == "Sharded",
             "caller_model_returned": trainer.raw_model is model,
             "resumed_from": result.resumed_from,
+            "weight_dtypes": sorted(weight_dtypes),
             "task_counts": result.task_counts,
         }
         (tmp / "result.json").write_text(json.dumps(summary), encoding="utf-8")
@@ -149,7 +158,5 @@ if __name__ == "__main__":
     parser.add_argument("--stop-at", type=int, default=None)
     parser.add_argument("--mlm", action="store_true")
     parser.add_argument("--checkpointing", action="store_true")
-    args = parser.parse_args()
-    train(
-        args.world, args.out, args.per_device, args.fsdp, args.stop_at, args.mlm, args.checkpointing
-    )
+    parser.add_argument("--bf16", action="store_true")
+    train(parser.parse_args())

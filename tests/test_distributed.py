@@ -93,6 +93,25 @@ def test_sharded_processes_train_what_one_process_trains(small_world, tmp_path, 
         )
 
 
+def test_sharded_bf16_run_gathers_bf16_weights_and_trains_like_autocast(
+    small_world, tmp_path
+) -> None:
+    """Under bf16, FSDP gathers each layer's weights in bf16 (half the traffic) while the
+    sharded master weights stay fp32; the run stays close to one process under bf16 autocast,
+    which computes with fp32 weights cast op by op (bf16 rounding apart, the same run)."""
+    one = launch(small_world, tmp_path / "one", 1, "3", "--bf16")
+    sharded = launch(small_world, tmp_path / "fsdp", 2, "3", "--fsdp", "--bf16")
+    assert one["weight_dtypes"] == ["torch.float32"]
+    assert sharded["weight_dtypes"] == ["torch.bfloat16"]
+    for x, y in zip(one["history"], sharded["history"], strict=True):
+        assert x["train_loss"] == pytest.approx(y["train_loss"], rel=5e-3)
+    trained = weights(tmp_path / "fsdp")
+    assert {value.dtype for value in trained.values()} == {torch.float32}
+    for name, value in weights(tmp_path / "one").items():
+        if name not in NOISE_ONLY:  # a few Adam steps of 1e-3 apart at most
+            torch.testing.assert_close(trained[name], value, rtol=0, atol=1e-2, msg=name)
+
+
 def test_sharded_run_resumes_exactly_from_full_state(small_world, tmp_path) -> None:
     """Stopped after step 4 (state saved at 3), then relaunched: the same weights, bit for bit,
     as an uninterrupted sharded run. The state on disk holds whole tensors, and a single

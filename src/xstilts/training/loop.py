@@ -181,7 +181,9 @@ class Trainer:
             settings.batch_size, settings.per_device_batch_size, self.processes
         )
         self.precision = hardware.resolve_precision(settings.precision, self.device)
-        self.parallel = parallel.choose(settings.fsdp, settings.compile, self.accelerator)
+        self.parallel = parallel.choose(
+            settings.fsdp, settings.compile, self.accelerator, self.precision
+        )
         self.model, self.optimizer = self._prepare(model)
         self.scheduler = get_linear_schedule_with_warmup(
             self.optimizer.optimizer,
