@@ -3,8 +3,10 @@
 Sharding over several GPUs needs one GPU per process (NCCL allows no two ranks on a card), so
 with a single GPU this check forces the sharded strategy onto a one-process mesh. That runs the
 same code as a multi-GPU FSDP run, on CUDA with NCCL: `fully_shard`, DTensor parameters, fused
-AdamW over them, bf16 autocast, the root unshard around evaluation, gathering state for a
-checkpoint and handing back a plain model. Both runs start from the same random weights (XLM-R
+AdamW over them, bf16 weight gathering under bf16 autocast, the root unshard around evaluation,
+gathering state for a checkpoint and handing back a plain model. The two runs differ by bf16
+rounding (the replicated one computes with fp32 weights cast op by op), so expect small, not
+zero, differences. Both runs start from the same random weights (XLM-R
 Large's architecture unless --tiny) and see the same batches; the table gives each run's loss,
 dev score, step time and peak GPU memory, and how far apart the final weights are.
 
