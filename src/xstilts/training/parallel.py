@@ -16,10 +16,11 @@ or another process count, and a finished sharded run gives back an ordinary mode
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import copy
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Any
 
 import torch
 from accelerate import Accelerator
@@ -31,43 +32,57 @@ from torch.distributed.tensor import DTensor, distribute_tensor
 State = dict[str, torch.Tensor]
 
 
-class Parallelism(Protocol):
+class Parallelism(abc.ABC):
     """What the training loop asks of a strategy; `wrapped` is the module `wrap` returned.
     Methods that gather or split tensors are collectives: every process calls them, in the
-    same order."""
-
-    def wrap(self, runner: nn.Module) -> nn.Module: ...
-    def inner(self, wrapped: nn.Module) -> nn.Module: ...
-    def prepare_optimizer(self, optimizer: torch.optim.Optimizer) -> Any: ...
-    def sync_gradients(
-        self, wrapped: nn.Module, last: bool
-    ) -> contextlib.AbstractContextManager: ...
-    def clip_grad_norm(self, wrapped: nn.Module, max_norm: float) -> None: ...
-    def evaluation(self, wrapped: nn.Module) -> contextlib.AbstractContextManager: ...
-    def snapshot(self, wrapped: nn.Module) -> State: ...
-    def restore(self, wrapped: nn.Module, snapshot: State) -> None: ...
-    def gather(self, state: State) -> State | None: ...
-    def split(self, wrapped: nn.Module, full: State) -> State: ...
-    def gather_optimizer(self, optimizer: torch.optim.Optimizer) -> dict[str, Any] | None: ...
-    def load_optimizer(self, optimizer: torch.optim.Optimizer, full: dict[str, Any]) -> None: ...
-    def plain_model(self, wrapped: nn.Module) -> nn.Module: ...
-
-
-class Replicated:
-    """One process, or DDP via `accelerator.prepare`: every process holds the same whole
-    model, so nothing is gathered; the main process's tensors are written as they are."""
+    same order. The optimizer and best-weight snapshots (the model's own state dict, in the
+    strategy's layout) are handled alike by both strategies."""
 
     def __init__(self, accelerator: Accelerator) -> None:
         self.accelerator = accelerator
+
+    def prepare_optimizer(self, optimizer: torch.optim.Optimizer) -> Any:
+        return self.accelerator.prepare(optimizer)
+
+    def snapshot(self, wrapped: nn.Module) -> State:
+        return {k: v.detach().clone() for k, v in self.inner(wrapped).state_dict().items()}
+
+    def restore(self, wrapped: nn.Module, snapshot: State) -> None:
+        self.inner(wrapped).load_state_dict(snapshot)
+
+    @abc.abstractmethod
+    def wrap(self, runner: nn.Module) -> nn.Module: ...
+    @abc.abstractmethod
+    def inner(self, wrapped: nn.Module) -> nn.Module: ...
+    @abc.abstractmethod
+    def sync_gradients(
+        self, wrapped: nn.Module, last: bool
+    ) -> contextlib.AbstractContextManager: ...
+    @abc.abstractmethod
+    def clip_grad_norm(self, wrapped: nn.Module, max_norm: float) -> None: ...
+    @abc.abstractmethod
+    def evaluation(self, wrapped: nn.Module) -> contextlib.AbstractContextManager: ...
+    @abc.abstractmethod
+    def gather(self, state: State) -> State | None: ...
+    @abc.abstractmethod
+    def split(self, wrapped: nn.Module, full: State) -> State: ...
+    @abc.abstractmethod
+    def gather_optimizer(self, optimizer: torch.optim.Optimizer) -> dict[str, Any] | None: ...
+    @abc.abstractmethod
+    def load_optimizer(self, optimizer: torch.optim.Optimizer, full: dict[str, Any]) -> None: ...
+    @abc.abstractmethod
+    def plain_model(self, wrapped: nn.Module) -> nn.Module: ...
+
+
+class Replicated(Parallelism):
+    """One process, or DDP via `accelerator.prepare`: every process holds the same whole
+    model, so nothing is gathered; the main process's tensors are written as they are."""
 
     def wrap(self, runner: nn.Module) -> nn.Module:
         return self.accelerator.prepare(runner.to(self.accelerator.device))
 
     def inner(self, wrapped: nn.Module) -> nn.Module:
         return self.accelerator.unwrap_model(wrapped).model
-
-    def prepare_optimizer(self, optimizer: torch.optim.Optimizer) -> Any:
-        return self.accelerator.prepare(optimizer)
 
     def sync_gradients(self, wrapped: nn.Module, last: bool) -> contextlib.AbstractContextManager:
         """All-reduce gradients only after the last micro-batch of a step."""
@@ -78,12 +93,6 @@ class Replicated:
 
     def evaluation(self, wrapped: nn.Module) -> contextlib.AbstractContextManager:
         return contextlib.nullcontext()
-
-    def snapshot(self, wrapped: nn.Module) -> State:
-        return {k: v.detach().clone() for k, v in self.inner(wrapped).state_dict().items()}
-
-    def restore(self, wrapped: nn.Module, snapshot: State) -> None:
-        self.inner(wrapped).load_state_dict(snapshot)
 
     def gather(self, state: State) -> State | None:
         return state if self.accelerator.is_main_process else None
@@ -101,7 +110,7 @@ class Replicated:
         return self.inner(wrapped)
 
 
-class Sharded:
+class Sharded(Parallelism):
     """FSDP2 over all processes. A copy of the caller's model is sharded (`fully_shard` moves
     each unit to the device as it shards it, so no process ever holds two whole copies on its
     GPU); the caller's model waits on the CPU, and `plain_model` loads the trained weights
@@ -114,7 +123,7 @@ class Sharded:
     moments stay fp32, as under autocast."""
 
     def __init__(self, accelerator: Accelerator, precision: str) -> None:
-        self.accelerator = accelerator
+        super().__init__(accelerator)
         self.device = accelerator.device
         self.mesh = init_device_mesh(self.device.type, (accelerator.num_processes,))
         self.original: nn.Module | None = None
@@ -135,9 +144,6 @@ class Sharded:
     def inner(self, wrapped: nn.Module) -> nn.Module:
         return wrapped.model
 
-    def prepare_optimizer(self, optimizer: torch.optim.Optimizer) -> Any:
-        return self.accelerator.prepare(optimizer)
-
     def sync_gradients(self, wrapped: nn.Module, last: bool) -> contextlib.AbstractContextManager:
         return contextlib.nullcontext()
 
@@ -154,12 +160,6 @@ class Sharded:
             yield
         finally:
             wrapped.reshard()
-
-    def snapshot(self, wrapped: nn.Module) -> State:
-        return {k: v.detach().clone() for k, v in self.inner(wrapped).state_dict().items()}
-
-    def restore(self, wrapped: nn.Module, snapshot: State) -> None:
-        self.inner(wrapped).load_state_dict(snapshot)
 
     def gather(self, state: State) -> State | None:
         main = self.accelerator.is_main_process
