@@ -9,12 +9,13 @@ import torch
 from transformers import XLMRobertaConfig, XLMRobertaModel
 
 from xstilts.data.sources import load_examples
+from xstilts.errors import XstiltsError
 from xstilts.modeling.encoding import encode
 from xstilts.modeling.model import HeadInfo, MultiTaskModel, load_checkpoint
 from xstilts.modeling.tokenizer import train_tokenizer
 from xstilts.predict import accuracy, predict
 from xstilts.tasks import get_task
-from xstilts.training.hardware import configure_determinism
+from xstilts.training.hardware import configure_determinism, maybe_compile
 from xstilts.training.loop import LoopSettings, Trainer
 from xstilts.training.objectives import TaskObjective
 from xstilts.training.parallel import Replicated
@@ -33,9 +34,13 @@ def tokenizer(small_world: Path):
     return train_tokenizer(lines, vocab_size=800)
 
 
-def tiny_model(tokenizer, tasks: tuple[str, ...], seed: int = 0) -> MultiTaskModel:
+def tiny_model(
+    tokenizer, tasks: tuple[str, ...], seed: int = 0, dropout: float = 0.1
+) -> MultiTaskModel:
     torch.manual_seed(seed)
     config = XLMRobertaConfig(
+        hidden_dropout_prob=dropout,
+        attention_probs_dropout_prob=dropout,
         vocab_size=len(tokenizer),
         hidden_size=64,
         num_hidden_layers=2,
@@ -80,9 +85,11 @@ class Interrupt(Exception):
     pass
 
 
-def run(world, tokenizer, state_dir: Path, stop_at: int | None = None, **execution):
+def run(
+    world, tokenizer, state_dir: Path, stop_at: int | None = None, dropout: float = 0.1, **execution
+):
     tasks = ("qqp", "race")
-    model = tiny_model(tokenizer, tasks)
+    model = tiny_model(tokenizer, tasks, dropout=dropout)
     settings = LoopSettings(
         max_steps=12, lr=1e-3, batch_size=8, eval_every=4, checkpoint_every=4, **execution
     )
@@ -132,6 +139,43 @@ def test_fsdp_on_one_process_is_the_plain_run(small_world, tokenizer, tmp_path) 
         assert torch.equal(a, b), name
 
 
+def test_compiled_training_is_the_eager_run(small_world, tokenizer, tmp_path) -> None:
+    """`compile: true` trains what eager training trains, within float tolerance (dropout off:
+    compiled kernels draw their own random numbers), both heads and the choice inputs included;
+    compiling in place keeps the state dict's keys, so checkpoints load as usual."""
+    model, result, _ = run(small_world, tokenizer, tmp_path / "a", dropout=0.0)
+    compiled, compiled_result, _ = run(
+        small_world, tokenizer, tmp_path / "b", dropout=0.0, compile=True
+    )
+    assert compiled._compiled_call_impl is not None, "the model was not compiled"
+    assert list(compiled.state_dict()) == list(model.state_dict())
+    assert len(compiled_result.history) == len(result.history) == 3
+    for eager, fused in zip(result.history, compiled_result.history, strict=True):
+        assert fused["train_loss"] == pytest.approx(eager["train_loss"], rel=1e-4)
+        assert fused["dev"] == pytest.approx(eager["dev"], abs=1e-9)
+    for (name, a), (_, b) in zip(
+        model.state_dict().items(), compiled.state_dict().items(), strict=True
+    ):
+        if name == "heads.race.out_proj.bias":
+            # its exact gradient is zero (a softmax over choices ignores a shared shift): Adam
+            # turns the rounding noise of either run into full-size steps
+            continue
+        # Adam scales each step by the gradient's own running size, so where a gradient is
+        # nearly zero, reordered float sums move a weight further: 1.5e-4 measured
+        torch.testing.assert_close(b, a, rtol=1e-3, atol=5e-4, msg=name)
+
+
+def test_compile_without_a_compiler_fails_before_training(monkeypatch) -> None:
+    monkeypatch.delenv("CC", raising=False)
+    monkeypatch.delenv("CXX", raising=False)
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    model = torch.nn.Linear(2, 2)
+    for device, needed in (("cpu", r"C\+\+ compiler"), ("cuda", "C compiler")):
+        with pytest.raises(XstiltsError, match=f"needs a {needed} on PATH.*compile: false"):
+            maybe_compile(model, True, torch.device(device))
+    maybe_compile(model, False, torch.device("cpu"))  # off: nothing is asked of the machine
+
+
 def test_resume_state_of_another_run_is_ignored(small_world, tokenizer, tmp_path) -> None:
     with pytest.raises(Interrupt):
         run(small_world, tokenizer, tmp_path / "s", stop_at=6)
@@ -159,8 +203,6 @@ def test_checkpoint_round_trip_and_corruption(small_world, tokenizer, tmp_path) 
     )
     assert meta["stage"] == "test" and meta["heads"][0]["labels"] == list(get_task("pawsx").labels)
     (tmp_path / "ckpt" / "heads.safetensors").write_bytes(b"not a safetensors file")
-    from xstilts.errors import XstiltsError
-
     with pytest.raises(XstiltsError, match=r"checkpoint .*ckpt is missing or corrupt"):
         load_checkpoint(tmp_path / "ckpt")
 

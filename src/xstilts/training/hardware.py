@@ -6,9 +6,12 @@ Each one is a no-op on CPU with the defaults, so the CPU sample path is the plai
 from __future__ import annotations
 
 import os
+import shutil
 from contextlib import AbstractContextManager, nullcontext
 
 import torch
+
+from xstilts.errors import XstiltsError
 
 ATTN_IMPLEMENTATION = "sdpa"  # fused scaled-dot-product attention (flash / memory-efficient)
 
@@ -60,5 +63,21 @@ def enable_gradient_checkpointing(model: torch.nn.Module) -> None:
 
 def maybe_compile(model: torch.nn.Module, enabled: bool, device: torch.device) -> None:
     """Compile in place (state-dict keys unchanged); dynamic shapes for dynamic padding."""
-    if enabled and device.type == "cuda":
+    if enabled:
+        require_compiler(device)
         model.compile(dynamic=True)
+
+
+def require_compiler(device: torch.device) -> None:
+    """torch.compile builds the kernels it generates on the spot: Triton (GPUs) with a C
+    compiler, inductor's CPU backend with a C++ one. Without one, the first training step would
+    fail deep inside the compiler; say so before any compute is spent."""
+    cpu = device.type == "cpu"
+    variable, names = ("CXX", ("g++", "c++", "clang++")) if cpu else ("CC", ("cc", "gcc", "clang"))
+    if os.environ.get(variable) or any(shutil.which(name) for name in names):
+        return
+    raise XstiltsError(
+        f"execution.compile: torch.compile needs a {'C++' if cpu else 'C'} compiler on PATH "
+        f"({', '.join(names)}, or ${variable}) to build its kernels; install one (Debian: "
+        f"apt-get install {'g++' if cpu else 'gcc'}) or set compile: false"
+    )
