@@ -162,7 +162,7 @@ def serve_hub(tmp_path, monkeypatch):
             datasets.Dataset.from_list(copy.deepcopy(rows[key])).to_parquet(str(target))
             return real_load("parquet", data_files=str(target), split="train")
 
-        monkeypatch.setattr(hub, "require_hub", lambda what: None)
+        monkeypatch.setattr(hub, "require_hub", lambda what, datasets=False: None)
         monkeypatch.setattr(datasets, "load_dataset", fake_load)
         return calls
 

@@ -150,7 +150,7 @@ def test_hub_loader_reads_pinned_hub_rows(tmp_path, monkeypatch) -> None:
         calls.append((path, name, split, revision))
         return real_load("json", data_files=str(files["xnli"]), split="train")
 
-    monkeypatch.setattr(hub, "require_hub", lambda what: None)
+    monkeypatch.setattr(hub, "require_hub", lambda what, datasets=False: None)
     monkeypatch.setattr(datasets, "load_dataset", fake_load)
     spec = get_task("xnli")
     from_hub = load_examples(spec, "test", "fr", "full", tmp_path)

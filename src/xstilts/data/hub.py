@@ -1,14 +1,15 @@
 """Everything that talks to the Hugging Face hub, and the one-line error when it cannot.
 
-The libraries retry an unreachable hub for tens of seconds and print a log line per try, so the
-full profile first checks that the hub answers at all (one TCP connect, a few seconds) and stops
-with one clear line if it does not. With HF_HUB_OFFLINE=1 only the local cache is used.
+The libraries retry an unreachable hub for minutes and print a log line per try, so the full
+profile first checks that the hub answers at all (one HTTP request through huggingface_hub's own
+client, which honours HTTPS_PROXY like the downloads do; a few seconds, no retries) and stops
+with one clear line if it does not. With HF_HUB_OFFLINE=1 (or, for datasets,
+HF_DATASETS_OFFLINE=1) only the local cache is used.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
@@ -18,41 +19,49 @@ from xstilts.tasks.spec import HubSource
 
 OFFLINE_HINT = "run the offline sample profile instead: `xstilts profile sample && make repro`"
 CONNECT_TIMEOUT_S = 5.0
+OFFLINE_VALUES = {"1", "ON", "YES", "TRUE"}
 
 
-def hub_offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").upper() in {"1", "ON", "YES", "TRUE"}
+def hub_offline(datasets: bool = False) -> bool:
+    """HF_HUB_OFFLINE, or for dataset loading also datasets' own HF_DATASETS_OFFLINE."""
+    names = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE") if datasets else ("HF_HUB_OFFLINE",)
+    return any(os.environ.get(name, "").upper() in OFFLINE_VALUES for name in names)
 
 
-def require_hub(what: str) -> None:
-    """Fail fast, in one line, when the hub cannot be reached (unless running from the cache)."""
-    if hub_offline():
+def require_hub(what: str, datasets: bool = False) -> None:
+    """Fail fast, in one line, when the hub cannot be reached (unless running from the cache).
+
+    Any HTTP answer counts as reachable (the download that follows reports its own status
+    errors); no answer within the timeout, a refused or reset connection or a failing proxy
+    does not."""
+    if hub_offline(datasets):
         return
-    from huggingface_hub import constants
+    from huggingface_hub import constants, get_session
+    from huggingface_hub.errors import HTTPError
 
-    url = urlparse(constants.ENDPOINT)
-    port = url.port or (443 if url.scheme == "https" else 80)
     try:
-        socket.create_connection((url.hostname, port), timeout=CONNECT_TIMEOUT_S).close()
-    except OSError as err:
+        get_session().head(constants.ENDPOINT, timeout=CONNECT_TIMEOUT_S)
+    except HTTPError as err:  # transport errors: connect, read, proxy, protocol
         raise XstiltsError(
-            f"cannot reach the Hugging Face hub ({url.hostname}) to fetch {what}: "
-            f"{err.strerror or err}; {OFFLINE_HINT}"
+            f"cannot reach the Hugging Face hub ({urlparse(constants.ENDPOINT).hostname}) to "
+            f"fetch {what}: {first_line(err)}; {OFFLINE_HINT}"
         ) from None
 
 
 def hub_rows(source: HubSource) -> Iterator[dict[str, Any]]:
     """Rows of one split of a hub dataset at its pinned revision."""
-    require_hub(f"dataset {source.describe()}")
+    require_hub(f"dataset {source.describe()}", datasets=True)
     import datasets
+    from huggingface_hub.errors import HTTPError
 
     try:
         dataset = datasets.load_dataset(
             source.path, source.config, split=source.split, revision=source.revision
         )
-    except (ConnectionError, OSError, datasets.exceptions.DatasetNotFoundError) as err:
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise XstiltsError(f"cannot load dataset {source.describe()}: {reason}; {OFFLINE_HINT}")
+    except (OSError, HTTPError, datasets.exceptions.DatasetNotFoundError) as err:
+        raise XstiltsError(
+            f"cannot load dataset {source.describe()}: {first_line(err)}; {OFFLINE_HINT}"
+        ) from None
     yield from dataset
 
 
@@ -60,6 +69,7 @@ def snapshot_model(repo_id: str, revision: str, out_dir: str) -> None:
     """Download a pretrained MLM and its tokenizer at a pinned revision into `out_dir`
     (save_pretrained layout, safetensors weights only)."""
     require_hub(f"model {repo_id} at revision {revision}")
+    from huggingface_hub.errors import HTTPError
     from transformers import AutoModelForMaskedLM, AutoTokenizer
 
     try:
@@ -67,8 +77,13 @@ def snapshot_model(repo_id: str, revision: str, out_dir: str) -> None:
         model = AutoModelForMaskedLM.from_pretrained(
             repo_id, revision=revision, use_safetensors=True
         )
-    except OSError as err:
-        reason = str(err).splitlines()[0]
-        raise XstiltsError(f"cannot load model {repo_id}@{revision}: {reason}; {OFFLINE_HINT}")
+    except (OSError, HTTPError) as err:
+        raise XstiltsError(
+            f"cannot load model {repo_id}@{revision}: {first_line(err)}; {OFFLINE_HINT}"
+        ) from None
     tokenizer.save_pretrained(out_dir)
     model.save_pretrained(out_dir)
+
+
+def first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
