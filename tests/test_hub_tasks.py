@@ -137,6 +137,18 @@ HUB_ROWS: dict[str, list[dict]] = {
     ],
     "cambridgeltl/xcopa": [{**COPA, "changed": False}, {**COPA, "idx": 6, "changed": True}],
 }
+NLI_NAMES = ["entailment", "neutral", "contradiction"]
+# dataset -> the ClassLabel names its card declares for the integer `label` column
+CARD_LABEL_NAMES: dict[str, list[str]] = {
+    "nyu-mll/glue:mnli": NLI_NAMES,
+    "nyu-mll/glue:qqp": ["not_duplicate", "duplicate"],
+    "nyu-mll/glue:sst2": ["negative", "positive"],
+    "stanfordnlp/snli": NLI_NAMES,
+    "facebook/anli": NLI_NAMES,
+    "facebook/xnli": NLI_NAMES,
+    "google-research-datasets/paws-x": ["0", "1"],
+    "aps/super_glue:copa": ["choice1", "choice2"],
+}
 
 
 def source_key(path: str, name: str | None) -> str:
@@ -145,13 +157,16 @@ def source_key(path: str, name: str | None) -> str:
 
 @pytest.fixture
 def serve_hub(tmp_path, monkeypatch):
-    """`datasets.load_dataset` answered from local Parquet files with the given rows."""
+    """`datasets.load_dataset` answered from local Parquet files with the given rows, their
+    `label` column typed as the card's ClassLabel where the card declares one."""
     import datasets
 
     real_load = datasets.load_dataset
     calls: list[tuple] = []
 
-    def serve(rows: dict[str, list[dict]]) -> list[tuple]:
+    def serve(
+        rows: dict[str, list[dict]], label_names: dict[str, list[str]] = CARD_LABEL_NAMES
+    ) -> list[tuple]:
         def fake_load(path, name=None, split=None, revision=None):
             calls.append((path, name, split, revision))
             key = source_key(path, name)
@@ -159,7 +174,11 @@ def serve_hub(tmp_path, monkeypatch):
                 raise datasets.exceptions.DatasetNotFoundError(f"no fixture for {key}")
             target = tmp_path / "hub" / f"{key.replace('/', '_')}-{name}-{split}.parquet"
             target.parent.mkdir(exist_ok=True)
-            datasets.Dataset.from_list(copy.deepcopy(rows[key])).to_parquet(str(target))
+            dataset = datasets.Dataset.from_list(copy.deepcopy(rows[key]))
+            if key in label_names:
+                label = datasets.ClassLabel(names=label_names[key])
+                dataset = dataset.cast_column("label", label)
+            dataset.to_parquet(str(target))
             return real_load("parquet", data_files=str(target), split="train")
 
         monkeypatch.setattr(hub, "require_hub", lambda what, datasets=False: None)
@@ -272,6 +291,31 @@ def test_missing_field_names_dataset_split_row_and_field(serve_hub, task, split,
         load_examples(spec, split, lang, "full", REPO)
     text = str(caught.value)
     assert f"task {task}, {part.describe()}, row 0: field {field}: missing field" in text, text
+
+
+def test_a_reordered_label_column_at_the_hub_fails_in_one_line(serve_hub) -> None:
+    """A revision whose ClassLabel lists the classes in another order would have every label
+    decoded to the wrong name: the loader refuses it before reading a row."""
+    reordered = ["contradiction", "entailment", "neutral"]  # jiant / XTREME-file order
+    serve_hub(HUB_ROWS, {**CARD_LABEL_NAMES, "facebook/xnli": reordered})
+    with pytest.raises(XstiltsError) as caught:
+        load_examples(get_task("xnli"), "test", "zh", "full", REPO)
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith("dataset facebook/xnli (zh) split 'test'")
+    assert f"declares its label classes as {reordered}" in message
+    assert f"decodes them as {NLI_NAMES}" in message
+
+
+def test_every_hub_label_table_is_the_dataset_cards() -> None:
+    """Every source whose card declares class names has its spec assert them, in order."""
+    declared = {
+        source_key(part.path, part.config): list(part.label_names)
+        for spec in all_tasks().values()
+        for split in spec.splits.values()
+        for part in split.hub_parts
+        if part.label_names
+    }
+    assert declared == CARD_LABEL_NAMES
 
 
 def test_every_registered_task_has_a_hub_fixture() -> None:

@@ -62,7 +62,19 @@ def hub_rows(source: HubSource) -> Iterator[dict[str, Any]]:
         raise XstiltsError(
             f"cannot load dataset {source.describe()}: {first_line(err)}; {OFFLINE_HINT}"
         ) from None
+    check_label_names(dataset.features, source)
     yield from dataset
+
+
+def check_label_names(features: Any, source: HubSource) -> None:
+    """The dataset's declared class names for `label` are the ones the task spec decodes."""
+    declared = getattr(features.get("label"), "names", None) if source.label_names else None
+    if declared is not None and tuple(declared) != source.label_names:
+        raise XstiltsError(
+            f"dataset {source.describe()} declares its label classes as {list(declared)}, but the "
+            f"task spec decodes them as {list(source.label_names)}: its labels would be mapped "
+            f"to the wrong names; update the task's spec (src/xstilts/tasks/) to the new order"
+        )
 
 
 def snapshot_model(repo_id: str, revision: str, out_dir: str) -> None:

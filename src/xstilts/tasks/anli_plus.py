@@ -7,6 +7,7 @@ from typing import Any
 
 from xstilts.tasks import register, revisions
 from xstilts.tasks.spec import (
+    NLI_HUB_NAMES,
     NLI_LABELS,
     HubSource,
     SizeFacts,
@@ -29,7 +30,7 @@ def convert(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _anli(split: str) -> HubSource:
-    return HubSource("facebook/anli", None, split, revisions.ANLI)
+    return HubSource("facebook/anli", None, split, revisions.ANLI, NLI_HUB_NAMES)
 
 
 register(
@@ -44,8 +45,10 @@ register(
             "train": SplitSource(
                 None,
                 (
-                    HubSource("stanfordnlp/snli", "plain_text", "train", revisions.SNLI),
-                    HubSource("nyu-mll/glue", "mnli", "train", revisions.GLUE),
+                    HubSource(
+                        "stanfordnlp/snli", "plain_text", "train", revisions.SNLI, NLI_HUB_NAMES
+                    ),
+                    HubSource("nyu-mll/glue", "mnli", "train", revisions.GLUE, NLI_HUB_NAMES),
                     _anli("train_r1"),
                     _anli("train_r2"),
                     _anli("train_r3"),

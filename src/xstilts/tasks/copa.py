@@ -36,7 +36,7 @@ def convert(row: Row) -> dict[str, Any]:
 
 
 def hub(split: str) -> HubSource:
-    return HubSource("aps/super_glue", "copa", split, revisions.COPA)
+    return HubSource("aps/super_glue", "copa", split, revisions.COPA, ("choice1", "choice2"))
 
 
 register(

@@ -2,6 +2,7 @@
 
 from xstilts.tasks import register, revisions
 from xstilts.tasks.spec import (
+    NLI_HUB_NAMES,
     NLI_LABELS,
     HubSource,
     SizeFacts,
@@ -21,11 +22,14 @@ register(
         convert=pair_converter("premise", "hypothesis", decode_nli),
         splits={
             "train": SplitSource(
-                "tasks/mnli/train.jsonl", HubSource("nyu-mll/glue", "mnli", "train", revisions.GLUE)
+                "tasks/mnli/train.jsonl",
+                HubSource("nyu-mll/glue", "mnli", "train", revisions.GLUE, NLI_HUB_NAMES),
             ),
             "dev": SplitSource(
                 "tasks/mnli/validation_matched.jsonl",
-                HubSource("nyu-mll/glue", "mnli", "validation_matched", revisions.GLUE),
+                HubSource(
+                    "nyu-mll/glue", "mnli", "validation_matched", revisions.GLUE, NLI_HUB_NAMES
+                ),
             ),
         },
         size=SizeFacts(rows={"train": 392_702, "dev": 9_815}, tokens=96),

@@ -11,10 +11,11 @@ from xstilts.tasks.spec import (
 )
 
 LABELS = ("not_paraphrase", "paraphrase")  # 0 / 1 in google-research-datasets/paws-x
+HUB_NAMES = ("0", "1")  # the class names paws-x declares for its label column
 
 
 def _hub(config: str, split: str) -> HubSource:
-    return HubSource("google-research-datasets/paws-x", config, split, revisions.PAWSX)
+    return HubSource("google-research-datasets/paws-x", config, split, revisions.PAWSX, HUB_NAMES)
 
 
 register(

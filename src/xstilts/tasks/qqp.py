@@ -21,11 +21,12 @@ register(
         convert=pair_converter("question1", "question2", label_by_name(LABELS, LABELS)),
         splits={
             "train": SplitSource(
-                "tasks/qqp/train.jsonl", HubSource("nyu-mll/glue", "qqp", "train", revisions.GLUE)
+                "tasks/qqp/train.jsonl",
+                HubSource("nyu-mll/glue", "qqp", "train", revisions.GLUE, LABELS),
             ),
             "dev": SplitSource(
                 "tasks/qqp/validation.jsonl",
-                HubSource("nyu-mll/glue", "qqp", "validation", revisions.GLUE),
+                HubSource("nyu-mll/glue", "qqp", "validation", revisions.GLUE, LABELS),
             ),
         },
         size=SizeFacts(rows={"train": 363_846, "dev": 40_430}, tokens=80),

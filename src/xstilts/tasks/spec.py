@@ -9,7 +9,7 @@ schema, so one row converter serves both.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from xstilts.examples import ChoiceExample, Example, PairExample, TextExample
@@ -21,6 +21,9 @@ Role = Literal["intermediate", "target", "training"]
 Row = Mapping[str, Any]
 
 NLI_LABELS = ("entailment", "neutral", "contradiction")  # one NLI label space, shared
+# nyu-mll/glue mnli, stanfordnlp/snli, facebook/anli and facebook/xnli all declare their label
+# column as ClassLabel(names=[entailment, neutral, contradiction]) (dataset cards)
+NLI_HUB_NAMES = ("entailment", "neutral", "contradiction")
 
 
 class RowError(ValueError):
@@ -37,16 +40,21 @@ class HubSource:
     """One split of a dataset on the Hugging Face hub, at a pinned revision.
 
     `config` may contain `{lang}`, filled per language (e.g. facebook/xnli's per-language configs).
+    `label_names`: the class names the dataset declares for its integer `label` column (its
+    ClassLabel feature, as on the dataset card), in order. The loader asserts that the dataset
+    at this revision declares exactly these, so a reordered label column fails loudly instead
+    of being decoded by a stale position table.
     """
 
     path: str
     config: str | None
     split: str
     revision: str
+    label_names: tuple[str, ...] = ()
 
     def for_lang(self, lang: str) -> HubSource:
         config = self.config.format(lang=lang) if self.config else None
-        return HubSource(self.path, config, self.split.format(lang=lang), self.revision)
+        return replace(self, config=config, split=self.split.format(lang=lang))
 
     def describe(self) -> str:
         config = f" ({self.config})" if self.config else ""
@@ -193,6 +201,6 @@ def pair_converter(
     return convert
 
 
-# nyu-mll/glue mnli and facebook/xnli both encode 0 entailment, 1 neutral, 2 contradiction
-# (dataset cards); names (jiant/XTREME files) are accepted too.
-decode_nli = label_by_name(("entailment", "neutral", "contradiction"), NLI_LABELS)
+# The NLI sources encode 0 entailment, 1 neutral, 2 contradiction (their declared class names,
+# checked at load); names (jiant/XTREME files) are accepted too.
+decode_nli = label_by_name(NLI_HUB_NAMES, NLI_LABELS)

@@ -23,7 +23,7 @@ def convert(row: Row) -> dict[str, Any]:
 
 
 def _hub(split: str) -> HubSource:
-    return HubSource("nyu-mll/glue", "sst2", split, revisions.GLUE)
+    return HubSource("nyu-mll/glue", "sst2", split, revisions.GLUE, LABELS)
 
 
 register(

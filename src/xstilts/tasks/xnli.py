@@ -2,6 +2,7 @@
 
 from xstilts.tasks import register, revisions
 from xstilts.tasks.spec import (
+    NLI_HUB_NAMES,
     NLI_LABELS,
     HubSource,
     SizeFacts,
@@ -41,15 +42,15 @@ register(
         splits={
             "train": SplitSource(
                 "tasks/xnli/en/train.jsonl",
-                HubSource("nyu-mll/glue", "mnli", "train", revisions.GLUE),
+                HubSource("nyu-mll/glue", "mnli", "train", revisions.GLUE, NLI_HUB_NAMES),
             ),
             "dev": SplitSource(
                 "tasks/xnli/en/validation.jsonl",
-                HubSource("facebook/xnli", "en", "validation", revisions.XNLI),
+                HubSource("facebook/xnli", "en", "validation", revisions.XNLI, NLI_HUB_NAMES),
             ),
             "test": SplitSource(
                 "tasks/xnli/{lang}/test.jsonl",
-                HubSource("facebook/xnli", "{lang}", "test", revisions.XNLI),
+                HubSource("facebook/xnli", "{lang}", "test", revisions.XNLI, NLI_HUB_NAMES),
             ),
         },
         # train is MNLI; XNLI has 2,490 validation and 5,010 test rows per language
