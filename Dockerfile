@@ -13,8 +13,10 @@ FROM python:3.11-slim-bookworm
 # drivers >= 560 (and many older ones through CUDA's minor-version compatibility).
 ARG TORCH_INDEX=https://download.pytorch.org/whl/cu130
 
+# g++ (with gcc): torch.compile (`execution.compile: true`) builds the kernels it generates at
+# run time, Triton's on GPUs with a C compiler, inductor's on CPUs with a C++ one.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends git make \
+    && apt-get install -y --no-install-recommends git make g++ \
     && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 1000 xstilts

@@ -11,6 +11,8 @@ batch, each in its own process:
   hf-careful  transformers.Trainer tuned: bf16, dynamic padding, group_by_length, fused AdamW
   ours-deterministic  ours with `execution.deterministic_cuda: true` (opt-in: --variants),
               to measure what torch's deterministic mode costs on the GPU
+  ours-compiled  ours with `execution.compile: true` (opt-in: --variants): torch.compile with
+              dynamic shapes; its compilation falls in the untimed warm-up steps
 
 Tokens/s counts non-padding tokens only. Model FLOPs per example of n tokens are
 n * (6 N + 12 L d n) (N non-embedding parameters, L layers, d hidden; PaLM's formula, training =
@@ -52,7 +54,7 @@ COMMON = dict(max_position_embeddings=514, type_vocab_size=1, pad_token_id=PAD_I
               bos_token_id=0, eos_token_id=2, layer_norm_eps=1e-5)  # fmt: skip
 PEAK_TFLOPS = {"H100 PCIe": 756.0, "H100": 989.0, "H200": 989.0, "A100": 312.0, "L40S": 362.0}
 VARIANTS = ("ours", "hf-default", "hf-careful")
-EXTRA_VARIANTS = ("ours-deterministic",)
+EXTRA_VARIANTS = ("ours-deterministic", "ours-compiled")
 LABELS = 3
 
 
@@ -69,6 +71,7 @@ class Meter:
     batches: list[tuple[int, int, int]] = field(default_factory=list)  # real, padded, sum n^2
     start: float = 0.0
     end: float = 0.0
+    graphs: int = 0  # torch.compile graphs made inside the timed window (their compile time counts)
     profiler: torch.profiler.profile | None = None
     profile: str = ""
 
@@ -84,8 +87,10 @@ class Meter:
                 torch.cuda.synchronize()
             if step == args.warmup:
                 self.start = time.perf_counter()
+                self.graphs = -compiled_graphs()
             else:
                 self.end = time.perf_counter()
+                self.graphs += compiled_graphs()
 
     def _profile(self, step: int, args: argparse.Namespace) -> None:
         cuda = args.device == "cuda"
@@ -104,6 +109,13 @@ class Meter:
             self.profiler = None
 
 
+def compiled_graphs() -> int:
+    """Graphs torch.compile has made so far in this process."""
+    from torch._dynamo.utils import counters
+
+    return counters["stats"]["unique_graphs"]
+
+
 def ours_setup(args: argparse.Namespace, objective_type: type) -> tuple[torch.nn.Module, Any]:
     """A random-weight MultiTaskModel with an MNLI-like pair head, and its synthetic objective
     (an xstilts `TaskObjective` or a subclass)."""
@@ -118,7 +130,7 @@ def ours_setup(args: argparse.Namespace, objective_type: type) -> tuple[torch.nn
 
 
 def run_ours(
-    args: argparse.Namespace, meter: Meter, deterministic: bool = False
+    args: argparse.Namespace, meter: Meter, deterministic: bool = False, compile: bool = False
 ) -> torch.nn.Module:
     from xstilts.training.loop import LoopSettings, Trainer
     from xstilts.training.objectives import TaskObjective
@@ -137,7 +149,7 @@ def run_ours(
         eval_every=args.steps,
         checkpoint_every=10**9,
         group_by_length=True,
-        compile=args.compile,
+        compile=compile,
         deterministic_cuda=deterministic,
     )
     with tempfile.TemporaryDirectory() as state:
@@ -219,7 +231,8 @@ def run_variant(args: argparse.Namespace) -> dict:
     torch.manual_seed(0)
     run = {"ours": run_ours, "hf-default": lambda a, m: run_hf(a, m, False),
            "hf-careful": lambda a, m: run_hf(a, m, True),
-           "ours-deterministic": lambda a, m: run_ours(a, m, True)}[args.variant]  # fmt: skip
+           "ours-deterministic": lambda a, m: run_ours(a, m, deterministic=True),
+           "ours-compiled": lambda a, m: run_ours(a, m, compile=True)}[args.variant]  # fmt: skip
     model = run(args, meter)
     timed = meter.batches[args.warmup : args.steps - 1]
     config = model_config(args)
@@ -238,6 +251,7 @@ def run_variant(args: argparse.Namespace) -> dict:
         "tflops": flops / seconds / 1e12,
         "peak_memory_gb": torch.cuda.max_memory_allocated() / 2**30 if args.device == "cuda" else 0,
         "profile": meter.profile,
+        "graphs_in_timed_steps": meter.graphs,
     }
 
 
@@ -255,7 +269,8 @@ def peak_tflops(args: argparse.Namespace) -> tuple[str, float | None]:
 
 def table(results: list[dict], args: argparse.Namespace) -> str:
     gpu, peak = peak_tflops(args)
-    base = next((r["tokens_per_s"] for r in results if r["variant"] == "hf-default"), None)
+    baselines = ("hf-default", "hf-careful")
+    speed = {r["variant"]: r["tokens_per_s"] for r in results if "error" not in r}
     lines = [
         f"device: {gpu}; bf16 dense peak: {f'{peak:g} TFLOP/s' if peak else 'n/a'}; "
         f"{'tiny' if args.tiny else 'XLM-R Large'} architecture, random weights; global batch "
@@ -263,17 +278,28 @@ def table(results: list[dict], args: argparse.Namespace) -> str:
         f"({args.warmup} warm-up steps and the last step untimed)",
         "",
         "| variant | timed steps | s | non-pad tokens/s | padding | model TFLOP/s | MFU | "
-        "peak GPU mem (GiB) | vs hf-default |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "peak GPU mem (GiB) | vs hf-default | vs hf-careful |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
+        if "error" in r:
+            lines.append(f"| {r['variant']} | failed: {r['error']} |" + " |" * 8)
+            continue
         mfu = f"{100 * r['tflops'] / peak:.1f}%" if peak else "n/a"
-        speedup = f"{r['tokens_per_s'] / base:.2f}x" if base else "n/a"
+        versus = [
+            f"{r['tokens_per_s'] / speed[b]:.2f}x" if b in speed else "n/a" for b in baselines
+        ]
         lines.append(
             f"| {r['variant']} | {r['steps']} | {r['seconds']:.1f} | {r['tokens_per_s']:,.0f} | "
             f"{100 * r['padding']:.0f}% | {r['tflops']:.1f} | {mfu} | "
-            f"{r['peak_memory_gb']:.1f} | {speedup} |"
+            f"{r['peak_memory_gb']:.1f} | {' | '.join(versus)} |"
         )
+    for r in results:
+        if r.get("graphs_in_timed_steps"):
+            lines.append(
+                f"\n{r['variant']}: torch.compile made {r['graphs_in_timed_steps']} graph(s) "
+                "inside the timed steps, so their compile time is in its numbers"
+            )
     return "\n".join(lines)
 
 
@@ -286,7 +312,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=32, help="global batch size")
     parser.add_argument("--max-length", type=int, default=256)
     parser.add_argument("--examples", type=int, default=20000)
-    parser.add_argument("--compile", action="store_true", help="torch.compile our model")
     parser.add_argument("--peak-tflops", type=float, default=None, help="the GPU's bf16 peak")
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--profile", type=int, default=0, help="profile K timed steps")
@@ -309,20 +334,29 @@ def main() -> None:
     if args.variant:  # a worker: one variant, one JSON line
         print("RESULT " + json.dumps(run_variant(args)), flush=True)
         return
-    results = []
-    for variant in args.variants.split(","):
-        command = [sys.executable, __file__, *sys.argv[1:], "--variant", variant]
-        done = subprocess.run(command, capture_output=True, text=True)
-        lines = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]
-        if done.returncode or not lines:
-            sys.exit(f"{variant} failed:\n{done.stderr[-3000:]}")
-        results.append(json.loads(lines[-1][7:]))
-        print(f"{variant}: {results[-1]['tokens_per_s']:,.0f} tokens/s", file=sys.stderr)
+    results = [run_worker(variant) for variant in args.variants.split(",")]
     print(table(results, args))
     for result in results:
-        if result["profile"]:
+        if result.get("profile"):
             print(f"\n### {result['variant']}: operators over {args.profile} profiled steps\n")
             print(result["profile"])
+    if any("error" in result for result in results):
+        sys.exit("some variants failed: see their rows and the messages above")
+
+
+def run_worker(variant: str) -> dict:
+    """One variant in its own process. A failed one becomes a row saying why (its stderr goes
+    to ours), so that one broken variant does not cost the others' numbers."""
+    command = [sys.executable, __file__, *sys.argv[1:], "--variant", variant]
+    done = subprocess.run(command, capture_output=True, text=True)
+    lines = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]
+    if done.returncode or not lines:
+        print(f"{variant} failed:\n{done.stderr[-3000:]}", file=sys.stderr)
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"variant": variant, "error": last[:200].replace("|", "/")}
+    result = json.loads(lines[-1][7:])
+    print(f"{variant}: {result['tokens_per_s']:,.0f} tokens/s", file=sys.stderr)
+    return result
 
 
 if __name__ == "__main__":
