@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from xstilts.attack import AttackBudget, Attacker
+from xstilts.attack.search import PredictionCache
 from xstilts.errors import XstiltsError
 from xstilts.examples import ChoiceExample, Example, PairExample
 from xstilts.perturb import Resources, apply_edits, build_families
@@ -39,9 +41,11 @@ class ConstantModel(KeywordModel):
         return np.tile([0.3, 0.7], (len(examples), 1))
 
 
-def attacker(model, names=("keyboard", "char_swap", "char_delete"), cache=True) -> Attacker:
+def attacker(
+    model, names=("keyboard", "char_swap", "char_delete"), cache=True, cache_size=100_000
+) -> Attacker:
     families = build_families(names, Resources(lexicon_dir=LEXICONS))
-    return Attacker(None, None, "x", families, predict_fn=model, cache=cache)
+    return Attacker(None, None, "x", families, predict_fn=model, cache=cache, cache_size=cache_size)
 
 
 PAIRS = [
@@ -165,3 +169,102 @@ def test_the_cache_spares_repeated_inputs_but_queries_are_still_counted() -> Non
     naive_model = KeywordModel("nothing")
     naive = attacker(naive_model, cache=False).attack(example, "en", budget, random.Random(0))
     assert naive.adversarial == first.adversarial and naive_model.inputs == naive.queries
+
+
+class HashModel:
+    """Distinct, reproducible probabilities for every distinct input, the question included; it
+    records how many inputs it was sent."""
+
+    def __init__(self) -> None:
+        self.inputs = 0
+
+    def __call__(self, examples: list[Example]) -> np.ndarray:
+        self.inputs += len(examples)
+        return np.array([self.row(e) for e in examples])
+
+    @staticmethod
+    def row(example: Example) -> list[float]:
+        texts = [*example_fields(example).values(), getattr(example, "question", "")]
+        p = (zlib.crc32("\x1f".join(texts).encode()) % 1000 + 1) / 1002
+        return [1.0 - p, p]
+
+
+def _sentences(n: int) -> list[Example]:
+    return [PairExample(str(i), "en", f"sentence number {i}", "x", 0) for i in range(n)]
+
+
+def test_a_call_larger_than_the_cache_returns_every_prediction() -> None:
+    model, examples = HashModel(), _sentences(10)
+    cache = PredictionCache(model, size=3)
+    probs = cache(examples)
+    assert probs.tolist() == [HashModel.row(e) for e in examples]
+    assert len(cache) == 3 and all(e in cache for e in examples[-3:])
+    assert model.inputs == 10
+
+
+def test_a_hit_needed_by_the_same_call_is_not_lost_to_eviction() -> None:
+    model = HashModel()
+    a, b, c, d = _sentences(4)
+    cache = PredictionCache(model, size=2)
+    cache([a, b])
+    probs = cache([a, c, d, a])  # a is a hit; storing c and d evicts everything older
+    assert probs.tolist() == [HashModel.row(e) for e in (a, c, d, a)]
+    assert model.inputs == 4  # a was not asked about twice
+
+
+def test_the_cache_evicts_the_least_recently_used_input() -> None:
+    model = HashModel()
+    a, b, c = _sentences(3)
+    cache = PredictionCache(model, size=2)
+    cache([a])
+    cache([b])
+    cache([a])  # a hit: a is now the most recently used
+    assert model.inputs == 2
+    cache([c])
+    assert a in cache and c in cache and b not in cache
+    cache([a])
+    assert model.inputs == 3
+    cache([b])
+    assert model.inputs == 4 and c not in cache
+
+
+def test_inputs_that_differ_only_in_the_question_get_their_own_predictions() -> None:
+    cause = ChoiceExample("8", "en", "the man got wet", "cause", ("it rained", "it was sunny"), 0)
+    effect = ChoiceExample("8", "en", "the man got wet", "effect", ("it rained", "it was sunny"), 0)
+    assert HashModel.row(cause) != HashModel.row(effect)
+    model = HashModel()
+    cache = PredictionCache(model)
+    assert cache([cause]).tolist() == [HashModel.row(cause)]
+    assert cache([effect]).tolist() == [HashModel.row(effect)]
+    assert model.inputs == 2
+    search = attacker(HashModel())
+    for example in (cause, effect, cause):
+        result = search.attack(example, "en", AttackBudget(max_queries=5), random.Random(0))
+        assert result.clean_probs.tolist() == HashModel.row(example)
+
+
+def test_an_attack_whose_rounds_outgrow_the_cache_matches_one_with_a_big_cache() -> None:
+    keywords = ["good", "bad", "fine", "poor"]
+    pairs = [
+        PairExample(str(i), "en", f"one two three four {k} six seven eight nine ten eleven", "x", 1)
+        for i, k in enumerate(keywords)
+    ]
+
+    def any_keyword(examples: list[Example]) -> np.ndarray:
+        hits = [any(k in e.text_a.split() for k in keywords) for e in examples]
+        return np.array([[0.1, 0.9] if hit else [0.8, 0.2] for hit in hits])
+
+    budget = AttackBudget(max_unit_fraction=0.2, beam_width=2)
+    jobs = [(e, "en", random.Random(5)) for e in pairs]
+    small = attacker(any_keyword, cache_size=30)
+    assert sum(len(e.text_a.split()) + 1 for e in pairs) > 30  # one ranking round
+    results = small.attack_many(jobs, budget)
+    expected = attacker(any_keyword).attack_many(
+        [(e, "en", random.Random(5)) for e in pairs], budget
+    )
+    assert all(r.flipped for r in results)
+    for got, want in zip(results, expected, strict=True):
+        assert got.adversarial == want.adversarial and got.queries == want.queries
+        assert got.edits == want.edits and got.families == want.families
+        assert got.adversarial_probs.tolist() == want.adversarial_probs.tolist()
+    assert len(small.predict_fn) <= 30

@@ -42,6 +42,25 @@ def test_swap_trades_two_whole_graphemes() -> None:
     assert result.text != "क्षत्रिय" and result.n_edited == 2
 
 
+def test_swap_at_low_strength_swaps_once_in_a_short_sentence() -> None:
+    # nine letters at strength 0.1 give a budget of one grapheme, and a swap changes two
+    text, swap = "Das ist gut.", build_family("char_swap", RESOURCES)
+    for seed in range(10):
+        result = swap.apply(text, "de", 0.1, random.Random(seed))
+        assert len(result.edits) == 1 and result.n_units == 9 and result.n_edited == 2
+        (edit,) = result.edits
+        first, second = text[edit.start : edit.end]
+        assert edit.replacement == second + first and first != second
+
+
+def test_swap_on_a_long_field_keeps_the_budget() -> None:
+    text = "Alle Menschen sind frei und gleich an Würde und Rechten geboren"  # 53 letters
+    swap = build_family("char_swap", RESOURCES)
+    for seed in range(10):
+        result = swap.apply(text, "de", 0.1, random.Random(seed))
+        assert result.n_units == 53 and result.edits and result.n_edited <= 6
+
+
 def test_delete_never_removes_a_whole_one_letter_word() -> None:
     result = build_family("char_delete", RESOURCES).apply("a b c", "en", 1.0, random.Random(0))
     assert result.text == "a b c"

@@ -13,8 +13,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.perturb_support import LEXICONS, real_world_strings
-from xstilts.perturb import Perturbation, Resources, apply_edits, build_family, families, rng_for
-from xstilts.perturb.segment import graphemes
+from xstilts.perturb import (
+    Edit,
+    Perturbation,
+    Proposal,
+    Resources,
+    apply_edits,
+    build_family,
+    families,
+    rng_for,
+)
+from xstilts.perturb.segment import Span, graphemes
 
 RESOURCES = Resources(lexicon_dir=LEXICONS)
 BUILT = {name: build_family(name, RESOURCES) for name in families()}
@@ -52,8 +61,10 @@ def check_invariants(family: Perturbation, text: str, language: str, strength: f
         assert before.end < after.start or (before.end == after.start and not inserting)
     units = family.units(text, language)
     budget = math.ceil(strength * len(units))
-    assert len(result.edits) <= result.n_edited <= budget
-    assert _units_touched(units, result.edits) <= budget
+    assert len(result.edits) <= result.n_edited
+    if result.n_edited > budget:  # only the one edit made when nothing fits the budget
+        assert strength > 0 and len(result.edits) == 1
+    assert _units_touched(units, result.edits) <= max(budget, result.n_edited)
     if not family.breaks_clusters:
         assert graphemes(result.text) == _expected_graphemes(text, result.edits)
     again = family.apply(text, language, strength, rng_for(7, rng_seed, family.name))
@@ -115,3 +126,45 @@ def test_word_variants_are_deterministic_distinct_and_bounded(name: str) -> None
         assert len(first) <= 4 and len(set(first)) == len(first) and word not in first
     assert family.word_variants("", "en", random.Random(0), k=4) == []
     assert family.word_variants("book", "en", random.Random(0), k=0) == []
+
+
+class CostlyAtEvenWords(Perturbation):
+    """Upper-cases words: an even-indexed word together with the next one (cost 2), an
+    odd-indexed word alone (cost 1) unless `only_costly`. Not registered."""
+
+    name = "test_costly"
+    unit = "word"
+    only_costly = False
+
+    def propose(self, text, language, units: list[Span], index, rng) -> Proposal | None:
+        if index % 2 == 0 and index + 1 < len(units):
+            first, second = units[index], units[index + 1]
+            return Proposal(
+                Edit(first.start, second.end, text[first.start : second.end].upper()), 2
+            )
+        if index % 2 == 1 and not self.only_costly:
+            return Proposal(Edit(units[index].start, units[index].end, units[index].text.upper()))
+        return None
+
+
+class OnlyCostly(CostlyAtEvenWords):
+    only_costly = True
+
+
+def test_an_edit_too_costly_for_the_budget_is_made_only_when_nothing_fits() -> None:
+    text = "one two three four five six"  # six words: strength 0.1 gives a budget of one
+    for seed in range(20):
+        mixed = CostlyAtEvenWords(RESOURCES).apply(text, "en", 0.1, random.Random(seed))
+        assert len(mixed.edits) == 1 and mixed.n_edited == 1
+        costly = OnlyCostly(RESOURCES).apply(text, "en", 0.1, random.Random(seed))
+        assert len(costly.edits) == 1 and costly.n_edited == 2
+        assert costly == OnlyCostly(RESOURCES).apply(text, "en", 0.1, random.Random(seed))
+        assert OnlyCostly(RESOURCES).apply(text, "en", 0.0, random.Random(seed)).edits == ()
+    assert OnlyCostly(RESOURCES).apply("one", "en", 1.0, random.Random(0)).edits == ()
+
+
+def test_a_long_field_keeps_the_budget_when_costly_edits_come_first() -> None:
+    text = " ".join(f"w{i}" for i in range(40))  # strength 0.1: at most four words
+    for seed in range(20):
+        result = OnlyCostly(RESOURCES).apply(text, "en", 0.1, random.Random(seed))
+        assert result.edits and result.n_edited <= 4

@@ -27,6 +27,27 @@ def test_word_swap_keeps_the_words_and_punctuation() -> None:
     assert result.text.count(",") == 1 and result.n_edited == 2
 
 
+def test_word_swap_at_low_strength_swaps_once_in_a_short_sentence() -> None:
+    # ten words at strength 0.1 give a budget of one word, and a swap changes two
+    text = "The man turned on the faucet to fill the sink."
+    swap = build_family("word_swap", RESOURCES)
+    for seed in range(10):
+        result = swap.apply(text, "en", 0.1, random.Random(seed))
+        assert len(result.edits) == 1 and result.n_units == 10 and result.n_edited == 2
+        (edit,) = result.edits
+        assert sorted(edit.replacement.split()) == sorted(text[edit.start : edit.end].split())
+        assert result.text != text and result.text.endswith(".")
+        assert sorted(result.text[:-1].split()) == sorted(text[:-1].split())
+
+
+def test_word_swap_on_a_long_field_keeps_the_budget() -> None:
+    text = " ".join(f"word{i}" for i in range(45))  # strength 0.1: ceil(4.5) = 5 words
+    swap = build_family("word_swap", RESOURCES)
+    for seed in range(10):
+        result = swap.apply(text, "en", 0.1, random.Random(seed))
+        assert result.edits and result.n_edited <= 5 and 2 * len(result.edits) == result.n_edited
+
+
 def test_word_repeat_in_spaced_and_unspaced_scripts() -> None:
     repeat = build_family("word_repeat", RESOURCES)
     assert repeat.word_variants("book", "en", random.Random(0), 2) == ["book book"]

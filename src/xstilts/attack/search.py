@@ -13,12 +13,14 @@ forward pass carries hundreds of candidates instead of one.
 Queries and cache: `queries` counts the distinct inputs a search asked about (what a black-box
 attacker pays for), whatever was cached. The attacker keeps a bounded prediction cache across
 searches and calls, so a repeated input (the clean input of several attacks, a demo user
-attacking the same sentence again with a larger budget) costs no forward pass.
+attacking the same sentence again with a larger budget) costs no forward pass. Its eviction is
+least recently used, and one call may ask about more inputs than it holds.
 """
 
 from __future__ import annotations
 
 import random
+from collections import OrderedDict
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 
@@ -27,7 +29,7 @@ from transformers import PreTrainedTokenizerBase
 
 from xstilts.attack.budget import AttackBudget
 from xstilts.attack.scorer import BatchPredictor, PredictFn
-from xstilts.examples import Example
+from xstilts.examples import ChoiceExample, Example
 from xstilts.modeling.model import MultiTaskModel
 from xstilts.perturb.base import Edit, Perturbation, apply_edits
 from xstilts.perturb.examples import example_fields, with_fields
@@ -114,27 +116,54 @@ class _Job:
 
 
 def input_key(example: Example) -> tuple[str, ...]:
-    return tuple(example_fields(example).values())
+    """Everything the model sees of `example`: its kind, its perturbable fields and, for multiple
+    choice, the question, which the attack leaves alone but the model reads (XCOPA's
+    "cause"/"effect" changes the answer for the same premise and choices)."""
+    key = (type(example).__name__, *example_fields(example).values())
+    if isinstance(example, ChoiceExample):
+        key += (example.question,)
+    return key
 
 
 class PredictionCache:
-    """Probabilities of recently scored inputs, at most `size` of them (oldest dropped)."""
+    """Probabilities of recently scored inputs, at most `size` of them (least recently used
+    dropped first).
+
+    A call's answer is assembled from its hits and its fresh predictions before anything is
+    evicted, so a call may ask about more inputs than the cache holds."""
 
     def __init__(self, predict_fn: PredictFn, size: int = 100_000) -> None:
         self.predict_fn, self.size = predict_fn, size
-        self._store: dict[tuple[str, ...], np.ndarray] = {}
+        self._store: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
         self.forward_inputs = 0  # inputs actually sent to the model
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def __contains__(self, example: Example) -> bool:
+        return input_key(example) in self._store
 
     def __call__(self, examples: list[Example]) -> np.ndarray:
         keys = [input_key(e) for e in examples]
-        missing = {k: e for k, e in zip(keys, examples, strict=True) if k not in self._store}
+        found: dict[tuple[str, ...], np.ndarray] = {}
+        missing: dict[tuple[str, ...], Example] = {}
+        for key, example in zip(keys, examples, strict=True):
+            if key in found or key in missing:
+                continue
+            if key in self._store:
+                self._store.move_to_end(key)
+                found[key] = self._store[key]
+            else:
+                missing[key] = example
         if missing:
             probs = self.predict_fn(list(missing.values()))
             self.forward_inputs += len(missing)
-            self._store.update(zip(missing, probs, strict=True))
-            for old in list(self._store)[: max(0, len(self._store) - self.size)]:
-                del self._store[old]
-        return np.stack([self._store[k] for k in keys])
+            fresh = dict(zip(missing, probs, strict=True))
+            found.update(fresh)
+            self._store.update(fresh)
+            while len(self._store) > self.size:
+                self._store.popitem(last=False)
+        return np.stack([found[k] for k in keys])
 
 
 class Attacker:
@@ -142,7 +171,7 @@ class Attacker:
 
     `predict_fn` maps examples to probabilities; by default the shared prediction path on
     `model`. `cache=False` scores every candidate every time it comes up and keeps no cache
-    (the naive baseline of the benchmark).
+    (the naive baseline of the benchmark); `cache_size` bounds the prediction cache otherwise.
     """
 
     def __init__(
@@ -155,6 +184,7 @@ class Attacker:
         batch_size: int = 64,
         predict_fn: PredictFn | None = None,
         cache: bool = True,
+        cache_size: int = 100_000,
     ) -> None:
         if not families:
             raise ValueError("an attack needs at least one perturbation family")
@@ -162,7 +192,7 @@ class Attacker:
             raise ValueError("an attack needs a model or a predict_fn")
         self.families, self.dedup = families, cache
         predict_fn = predict_fn or BatchPredictor(model, tokenizer, head, max_length, batch_size)
-        self.predict_fn = PredictionCache(predict_fn) if cache else predict_fn
+        self.predict_fn = PredictionCache(predict_fn, cache_size) if cache else predict_fn
 
     def attack(
         self,

@@ -5,6 +5,12 @@ draws units in a seeded random order, keeps proposals that fit the edit budget, 
 earlier edit and (unless the family declares `breaks_clusters`) leave every grapheme cluster
 around them intact, and returns the perturbed text with its edits as code-point offsets into the
 original text, so labels on spans can be re-aligned later.
+
+The edit budget is ceil(strength x units), counted in the units each edit changes (a swap changes
+two, a code-switched phrase each of its words). One rule keeps a positive strength from being a
+no-op on short fields: when no edit fits the budget but one is possible, the first possible edit
+in the seeded order is made alone, whatever it costs (at strength 0.1 a field of ten words has a
+budget of one word, and a word swap changes two). Otherwise every edit fits the budget.
 """
 
 from __future__ import annotations
@@ -119,7 +125,8 @@ class Perturbation(ABC):
         """An edit of `units[index]` (and maybe its neighbours), or None if none applies."""
 
     def apply(self, text: str, language: str, strength: float, rng: random.Random) -> Perturbed:
-        """Edit at most ceil(strength * n_units) units of `text`; strength 0 changes nothing."""
+        """Edit at most ceil(strength * n_units) units of `text`, or make the one possible edit
+        that exceeds it when none fits (see the module docstring); strength 0 changes nothing."""
         check_text(text)
         strength = check_strength(strength)
         if strength == 0.0 or not text:
@@ -159,18 +166,30 @@ class Perturbation(ABC):
         rng: random.Random,
         max_edits: int | None = None,
     ) -> Perturbed:
+        """Accept proposals in a seeded order while they fit `budget`; if none did, the first
+        admissible proposal that was too costly is made alone (any positive strength edits)."""
         taken = _Taken(None if self.breaks_clusters else ClusterGuard(text))
         used = 0
+        too_costly: list[Proposal] = []
         order = list(range(len(units)))
         rng.shuffle(order)
         for index in order:
             if used >= budget or len(taken) == max_edits:
                 break
             proposal = self.propose(text, language, units, index, rng)
-            if proposal is None or used + proposal.cost > budget:
+            if proposal is None:
+                continue
+            if used + proposal.cost > budget:
+                if not taken:
+                    too_costly.append(proposal)
                 continue
             if taken.add(proposal.edit):
                 used += proposal.cost
+        if budget > 0 and not taken and max_edits != 0:
+            for proposal in too_costly:
+                if taken.add(proposal.edit):
+                    used += proposal.cost
+                    break
         edits = taken.edits()
         return Perturbed(apply_edits(text, edits), edits, self.name, len(units), used)
 
