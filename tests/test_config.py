@@ -114,6 +114,15 @@ def test_bad_target_sequences_languages_and_plan_values(update: dict, message: s
     assert message in str(caught.value)
 
 
+def test_a_target_left_without_languages_is_refused() -> None:
+    """In the full profile each target has its own languages: restricting them to English and
+    German would leave XCOPA (no en, no de) trained for nothing."""
+    raw = yaml.safe_load((REPO / "profiles" / "full.yaml").read_text(encoding="utf-8"))
+    with pytest.raises(XstiltsError, match=r"keeps none of target xcopa's languages \(et, ht"):
+        parse_params(deep_update(raw, {"data": {"languages": ["en", "de"]}}))
+    parse_params(deep_update(raw, {"data": {"languages": ["en", "de", "sw"]}}))
+
+
 def test_full_profile_trains_xcopa_in_two_steps_and_the_sample_in_one() -> None:
     full = load_params(REPO / "profiles" / "full.yaml")
     steps = full.target.steps_for("xcopa")

@@ -349,6 +349,13 @@ class Params(Section):
                     f"data.languages: '{lang}' is not a language of any target "
                     f"(known: {', '.join(sorted(pool))})"
                 )
+        for target in self.targets:
+            own = get_task(target).languages if self.profile != "sample" else pool
+            if not set(own) & set(self.data.languages):
+                raise ValueError(
+                    f"data.languages keeps none of target {target}'s languages "
+                    f"({', '.join(sorted(own))}): add one, or drop {target} from targets"
+                )
 
     @property
     def condition_names(self) -> tuple[str, ...]:
