@@ -214,6 +214,8 @@ def test_full_profile_prepare_reads_every_task_through_the_hub_loader(tmp_path, 
     assert len({r["id"] for r in anli}) == len(anli)
     assert {r["label"] for r in anli} == {0, 1, 2}
     assert summary["anli_plus/train.en.jsonl"]["source"].startswith("stanfordnlp/snli")
+    assert summary["anli_plus/train.en.jsonl"]["skipped_rows"] == {"no gold label": 1}
+    assert "skipped_rows" not in summary["anli_plus/dev.en.jsonl"]
     # RACE: a cloze question has its blank filled; two questions on one article stay distinct
     race = read_jsonl(tmp_path / "prepared/race/train.en.jsonl")
     assert race[1]["choices"][0] == "Tom has a dog ." and race[1]["question"] == ""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from xstilts.data import hub
-from xstilts.data.sources import load_examples
+from xstilts.data.sources import load_examples, load_split
 from xstilts.errors import XstiltsError
 from xstilts.examples import ChoiceExample, PairExample
 from xstilts.tasks import all_tasks, get_task, intermediate_task_names, target_task_names
@@ -120,6 +120,25 @@ def test_bad_rows_name_dataset_row_and_field(tmp_path, task, change, message) ->
     with pytest.raises(XstiltsError) as caught:
         load_examples(spec, split, "en", "sample", tmp_path)
     assert f"task {task}, {path}, row 1: {message}" in str(caught.value)
+
+
+def test_a_few_empty_texts_are_dropped_and_counted_more_are_an_error(tmp_path) -> None:
+    """GLUE QQP's train split has two rows with an empty question2 among 363,846: such rows are
+    dropped and counted, up to 0.1% of a source; beyond that the first one is the error."""
+    spec = get_task("qqp")
+    good = HUB_ROWS["qqp"]
+    rows = [{**good, "idx": i} for i in range(2000)]
+    path = tmp_path / spec.splits["train"].sample
+    for empties in (2, 3):
+        bad = [{**good, "question2": "", "idx": 2000 + i} for i in range(empties)]
+        write_rows(path, rows[:700] + bad + rows[700:])
+        if empties == 2:
+            loaded = load_split(spec, "train", "en", "sample", tmp_path)
+            assert len(loaded.examples) == 2000 and loaded.skipped == {"empty text": 2}
+            assert "" not in {e.text_b for e in loaded.examples}
+        else:
+            with pytest.raises(XstiltsError, match=r"row 700: field question2: empty text"):
+                load_split(spec, "train", "en", "sample", tmp_path)
 
 
 def test_missing_field_is_named(tmp_path) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xstilts.config import Params
-from xstilts.data.sources import load_examples, source_name
+from xstilts.data.sources import load_split, source_name
 from xstilts.errors import XstiltsError
 from xstilts.examples import Example, example_from_dict, example_to_dict, required_texts
 from xstilts.io import atomic_dir, dumps, read_jsonl, write_jsonl
@@ -58,7 +58,9 @@ def planned_splits(params: Params) -> list[SplitKey]:
 def subsample(examples: list[Example], key: SplitKey, params: Params) -> list[Example]:
     """Training splits: a seeded random subset; eval splits: the first N (keeps test sets
     parallel across languages)."""
-    limit = params.data.max_train_examples if key.split == "train" else params.data.max_eval_examples
+    limit = (
+        params.data.max_train_examples if key.split == "train" else params.data.max_eval_examples
+    )
     if limit is None or len(examples) <= limit:
         return examples
     if key.split != "train":
@@ -89,8 +91,8 @@ def prepare(params: Params, out_dir: str | Path, data_root: str | Path | None = 
         for key in planned_splits(params):
             spec = get_task(key.task)
             where = source_name(spec, key.split, key.lang, params.profile, data_root)
-            examples = load_examples(spec, key.split, key.lang, params.profile, data_root)
-            examples = subsample(examples, key, params)
+            loaded = load_split(spec, key.split, key.lang, params.profile, data_root)
+            examples = subsample(loaded.examples, key, params)
             validate(examples, key, where)
             (tmp / key.task).mkdir(exist_ok=True)
             write_jsonl(tmp / key.filename, (example_to_dict(e) for e in examples))
@@ -99,6 +101,8 @@ def prepare(params: Params, out_dir: str | Path, data_root: str | Path | None = 
                 "examples": len(examples),
                 "labels": dict(sorted(Counter(str(e.label) for e in examples).items())),
             }
+            if loaded.skipped:
+                summary[key.filename]["skipped_rows"] = dict(sorted(loaded.skipped.items()))
         (tmp / "summary.json").write_text(dumps(summary), encoding="utf-8")
     return summary
 

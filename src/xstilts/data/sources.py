@@ -6,14 +6,24 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from xstilts.data.hub import hub_rows
 from xstilts.errors import XstiltsError
 from xstilts.examples import Example
-from xstilts.tasks.spec import HubSource, RowError, SkipRow, SplitSource, TaskSpec
+from xstilts.tasks.spec import (
+    EMPTY_TEXT_SHARE,
+    EmptyText,
+    HubSource,
+    RowError,
+    SkipRow,
+    SplitSource,
+    TaskSpec,
+)
 
 log = logging.getLogger(__name__)
 PULL_HINT = "run `dvc pull data.dvc` (or regenerate it: `python -m xstilts.sample --out data`)"
@@ -65,31 +75,55 @@ def _parts(
         yield part.describe(), prefix, hub_rows(part)
 
 
+@dataclass
+class LoadedSplit:
+    """A split's examples, and how many source rows were dropped, by reason."""
+
+    examples: list[Example]
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
 def load_examples(
     spec: TaskSpec, split: str, lang: str, profile: str, data_root: Path
 ) -> list[Example]:
+    """Every example of one split in one language (see `load_split`)."""
+    return load_split(spec, split, lang, profile, data_root).examples
+
+
+def load_split(spec: TaskSpec, split: str, lang: str, profile: str, data_root: Path) -> LoadedSplit:
     """Every example of one split in one language, validated row by row. Rows the dataset
-    marks as unusable (SkipRow) are dropped and counted in the log."""
+    marks as unusable (SkipRow) and a few rows with an empty text (EmptyText, at most
+    EMPTY_TEXT_SHARE of a source) are dropped and counted; any other bad row is an error."""
     source = _split_source(spec, split, profile)
-    examples: list[Example] = []
+    loaded = LoadedSplit([])
     for where, prefix, rows in _parts(source, lang, profile, data_root):
-        skipped = 0
+        skipped: Counter[str] = Counter()
+        first_empty = ""
+        index = -1
         for index, row in enumerate(rows):
             try:
                 example = spec.make_example(row, index, lang)
-            except SkipRow:
-                skipped += 1
+            except SkipRow as skip:
+                skipped[skip.reason] += 1
                 continue
             except RowError as err:
-                raise XstiltsError(f"task {spec.name}, {where}, row {index}: field {err}") from None
-            examples.append(example if not prefix else _with_prefix(example, prefix))
-        if skipped:
-            log.info("task %s, %s: dropped %d rows without a gold label", spec.name, where, skipped)
-    if not examples:
+                message = f"task {spec.name}, {where}, row {index}: field {err}"
+                if not isinstance(err, EmptyText):
+                    raise XstiltsError(message) from None
+                first_empty = first_empty or message
+                skipped["empty text"] += 1
+                continue
+            loaded.examples.append(example if not prefix else _with_prefix(example, prefix))
+        if skipped["empty text"] > EMPTY_TEXT_SHARE * (index + 1):
+            raise XstiltsError(first_empty)
+        for reason, count in sorted(skipped.items()):
+            log.warning("task %s, %s: dropped %d rows (%s)", spec.name, where, count, reason)
+        loaded.skipped.update(skipped)
+    if not loaded.examples:
         raise XstiltsError(
             f"task {spec.name}: {source_name(spec, split, lang, profile, data_root)} is empty"
         )
-    return examples
+    return loaded
 
 
 def _with_prefix(example: Example, prefix: str) -> Example:

@@ -32,7 +32,18 @@ class RowError(ValueError):
 
 class SkipRow(Exception):
     """A row the dataset itself marks as unusable (SNLI's -1 'no gold label'); the loader drops
-    it and counts it. Only converters that document such a marker raise this."""
+    it and counts it under `reason`. Only converters that document such a marker raise this."""
+
+    reason = "no gold label"
+
+
+class EmptyText(RowError):
+    """A text field that is empty. Real datasets have a few (GLUE QQP's train split has two rows
+    with an empty question2), so the loader drops and counts them, up to `EMPTY_TEXT_SHARE` of
+    a split; more than that means a wrong field, and the first one is reported as an error."""
+
+
+EMPTY_TEXT_SHARE = 0.001
 
 
 @dataclass(frozen=True)
@@ -152,7 +163,7 @@ def text_field(row: Row, name: str) -> str:
     if not isinstance(value, str):
         raise RowError(f"{name}: expected text, got {type(value).__name__}")
     if not value.strip():
-        raise RowError(f"{name}: empty text")
+        raise EmptyText(f"{name}: empty text")
     return value
 
 
