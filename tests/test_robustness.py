@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,38 @@ def test_erased_perturbations_are_not_counted_as_robustness() -> None:
     assert summary["perturbed_unit_ratio"] == pytest.approx(0.1)
 
 
+def test_a_language_without_effective_rows_has_no_drop_and_stays_out_of_the_mean() -> None:
+    rows = [
+        row(pred=0, clean_pred=1, effective=True),
+        row(pred=1, clean_pred=1, effective=True),
+        row(pred=1, clean_pred=1, effective=False, lang="zh"),  # erased everywhere in zh
+        row(pred=0, clean_pred=0, effective=False, lang="zh"),
+        row(pred=1, clean_pred=1, effective=False, lang="en"),
+    ]
+    summary = summarize_variant(rows)
+    zh = summary["languages"]["zh"]
+    assert zh["effective_rate"] == 0.0
+    assert zh["drop_effective"] is None
+    assert zh["accuracy_effective"] is None and zh["clean_accuracy_effective"] is None
+    assert summary["mean_zero_shot"]["drop_effective"] == pytest.approx(0.5)  # ru alone, not 0.25
+    assert summary["mean_zero_shot"]["effective_rate"] == pytest.approx(0.5)  # ru 1.0, zh 0.0
+    assert summary["n_zero_shot"] == {
+        "accuracy": 2,
+        "drop": 2,
+        "drop_effective": 1,
+        "effective_rate": 2,
+    }
+    assert json.loads(json.dumps(summary))["languages"]["zh"]["drop_effective"] is None
+
+
+def test_a_variant_never_effective_has_no_zero_shot_drop() -> None:
+    rows = [row(pred=1, clean_pred=1, effective=False, lang=lang) for lang in ("ru", "zh", "en")]
+    summary = summarize_variant(rows)
+    assert summary["mean_zero_shot"]["drop_effective"] is None
+    assert summary["n_zero_shot"]["drop_effective"] == 0
+    assert summary["mean_zero_shot"]["effective_rate"] == 0.0
+
+
 def attack(flipped: bool, units: int = 0, attacked: bool = True, lang: str = "ru") -> dict:
     if not attacked:
         return {"lang": lang, "attacked": False, "flipped": False, "correct": False}
@@ -92,3 +125,24 @@ def test_attack_metrics_and_budget_curve() -> None:
     assert summary["perturbed_unit_ratio"] == pytest.approx(0.15)
     # at a 10% budget only the one-word flip succeeds; at 20% both do
     assert summary["accuracy_at_budget"] == {"0.1": 0.5, "0.2": 0.25}
+
+
+def test_attack_metrics_over_nothing_are_undefined_not_zero() -> None:
+    rows = [
+        attack(True, 1),
+        attack(False),
+        attack(False, attacked=False, lang="zh"),  # nothing attacked in zh
+        attack(False, attacked=False, lang="zh"),
+        attack(False, lang="hi"),  # attacked, never flipped
+    ]
+    summary = summarize_attack(rows, [0.1])
+    zh, hi = summary["languages"]["zh"], summary["languages"]["hi"]
+    assert zh["success_rate"] is None and zh["mean_queries"] is None
+    assert zh["perturbed_unit_ratio"] is None and hi["perturbed_unit_ratio"] is None
+    assert (zh["clean_accuracy"], zh["accuracy"]) == (0.0, 0.0)
+    assert hi["success_rate"] == 0.0
+    means, counts = summary["mean_zero_shot"], summary["n_zero_shot"]
+    assert means["success_rate"] == pytest.approx(0.25)  # ru 0.5, hi 0.0; zh left out
+    assert means["mean_queries"] == pytest.approx(10.25)  # ru 10.5, hi 10.0
+    assert counts == {"clean_accuracy": 3, "accuracy": 3, "success_rate": 2, "mean_queries": 2}
+    assert means["accuracy"] == pytest.approx((0.5 + 0.0 + 1.0) / 3)

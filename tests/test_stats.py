@@ -263,3 +263,58 @@ def test_tables_are_deterministic_and_independent_of_row_order_and_selection() -
     pd.testing.assert_frame_equal(
         compare_drops(PLANTED, n_resamples=300), compare_drops(PLANTED, n_resamples=300)
     )
+
+
+def _uneven_seeds() -> pd.DataFrame:
+    """Two seeds whose variant covers 40 and 4 of the 40 clean rows (as when the effective subset
+    differs by seed), with per-seed drops that disagree: pooling rows and averaging per-seed means
+    give different numbers."""
+    rows = []
+    for condition in ("multi", "none"):
+        for seed, covered in ((0, 40), (1, 4)):
+            for i in range(40):
+                keys = (condition, "t", seed, "vi")
+                rows.append((*keys, "clean", f"e{i}", 1))
+                if i < covered:
+                    wrong = (condition == "multi" and seed == 1) or (
+                        condition == "none" and seed == 0 and i < 8
+                    )
+                    rows.append((*keys, "v@0.1", f"e{i}", 0 if wrong else 1))
+    columns = ["condition", "task", "seed", "language", "variant", "example_id", "correct"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def test_side_means_and_difference_use_the_same_rows_across_uneven_seeds() -> None:
+    frame = _uneven_seeds()
+    did = compare_drops(frame, [("multi", "none")], n_resamples=200)
+    assert len(did) == 2  # the pooled row and vi
+    for _, row in did.iterrows():
+        assert row["diff"] == pytest.approx(row["drop_a"] - row["drop_b"], abs=1e-12)
+        assert (row["n_seeds"], row["n_rows"]) == (2, 44)
+    # pooled over the 44 rows: multi loses 4, none loses 8; per-seed means would say 0.5 vs 0.1
+    assert did.iloc[0]["drop_a"] == pytest.approx(4 / 44)
+    assert did.iloc[0]["drop_b"] == pytest.approx(8 / 44)
+    drops = robustness_drops(frame, n_resamples=200)
+    for _, row in drops.iterrows():
+        assert row["drop"] == pytest.approx(row["clean_acc"] - row["variant_acc"], abs=1e-12)
+    table = compare(frame, [("multi", "none")], n_resamples=200)
+    for _, row in table.iterrows():
+        assert row["diff"] == pytest.approx(row["acc_a"] - row["acc_b"], abs=1e-12)
+    perturbed = table[table["variant"] == "v@0.1"].iloc[0]
+    assert perturbed["acc_a"] == pytest.approx(40 / 44) and perturbed["acc_b"] == pytest.approx(
+        36 / 44
+    )
+
+
+def test_every_cell_has_a_pooled_row_even_with_one_language() -> None:
+    frame = PLANTED[PLANTED["language"] == "de"]
+    for result in (
+        compare(frame, n_resamples=100),
+        robustness_drops(frame, n_resamples=100),
+        compare_drops(frame, n_resamples=100),
+    ):
+        assert set(result["language"]) == {"all", "de"}
+        pooled = result[result["language"] == "all"].reset_index(drop=True)
+        alone = result[result["language"] == "de"].reset_index(drop=True)
+        assert len(pooled) == len(alone)
+        np.testing.assert_allclose(pooled["p_value"], alone["p_value"])

@@ -5,7 +5,10 @@ over the zero-shot languages, is the multi-task condition's accuracy drop under 
 from that of each other condition? The drop is clean minus attacked accuracy on the same
 examples; the comparison is a paired difference in differences (bootstrap CI over examples with
 all their seeds, stratified by language; sign-flip/McNemar test). Per-family perturbation
-comparisons form a second, exploratory family with its own correction.
+comparisons form a second, exploratory family with its own correction; each is pooled over the
+zero-shot languages where the family changed some input the tokenizer sees, which can be a single
+language (diacritics, for instance), and every such comparison is in the family. The drops shown
+next to a difference are over the same pooled rows, so the difference is their difference.
 """
 
 from __future__ import annotations
@@ -32,7 +35,11 @@ def zero_shot(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def drop_comparisons(frame: pd.DataFrame, params: Params, variants: Sequence[str]) -> pd.DataFrame:
-    """Pooled zero-shot difference-in-drop rows for `variants`, Holm-corrected among themselves."""
+    """Pooled zero-shot difference-in-drop rows for `variants`, Holm-corrected among themselves.
+
+    One row per (task, variant, pair) that has rows, pooled over the zero-shot languages where the
+    variant has rows (one language or several: `languages` names them, `n_languages` counts them).
+    """
     rows = zero_shot(frame)
     rows = rows[rows["variant"].isin(["clean", *variants])]
     if rows.empty or len(set(rows["variant"])) < 2:
@@ -45,9 +52,15 @@ def drop_comparisons(frame: pd.DataFrame, params: Params, variants: Sequence[str
         alpha=params.robustness.alpha,
         pooled=POOLED,
     )
-    languages = set(rows["language"])
-    pooled = table[table["language"] == (POOLED if len(languages) > 1 else next(iter(languages)))]
-    pooled = pooled.copy()
+    pooled = table[table["language"] == POOLED].copy()
+    covered = (
+        rows[rows["variant"] != "clean"]
+        .groupby(["task", "variant"])["language"]
+        .agg(lambda langs: sorted(set(langs)))
+    )
+    keys = list(zip(pooled["task"], pooled["variant"], strict=True))
+    pooled["languages"] = [", ".join(covered[key]) for key in keys]
+    pooled["n_languages"] = [len(covered[key]) for key in keys]
     pooled["p_holm"] = holm(pooled["p_value"].to_numpy())
     pooled["significant"] = pooled["p_holm"] <= params.robustness.alpha
     return pooled.reset_index(drop=True)

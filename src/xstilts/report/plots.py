@@ -1,14 +1,18 @@
 """Report plots, as PNG for REPORT.md and as CSV data that `dvc plots` renders.
 
 - robustness drop by condition and language (mean accuracy drop over the perturbation families,
-  effective examples only);
-- accuracy under attack against the attack's edit budget (zero-shot mean), per condition.
+  effective examples only; a family with no effective example in a language has no drop there
+  and is left out, and a language where no family was effective has no bar);
+- accuracy under attack against the attack's edit budget (zero-shot mean), per condition. The
+  curve is read off one attack run at the attack's configured budget: exact for greedy search
+  (beam width 1), an upper bound on accuracy at the smaller budgets for beam search (see
+  `xstilts.robustness.under_attack`); each panel and CSV row names its search.
 """
 
 from __future__ import annotations
 
 import csv
-import statistics
+from collections.abc import Mapping
 from pathlib import Path
 
 import matplotlib
@@ -17,63 +21,84 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 
 from xstilts.io import atomic_file
-from xstilts.report.robustness import Runs
+from xstilts.report.robustness import Runs, mean_defined
 
 DROP_CSV, BUDGET_CSV = "robustness_drop.csv", "attack_budget.csv"
 
 
 def drop_rows(runs: Runs) -> list[dict]:
+    """Mean effective-only drop over the families per (task, condition, language), mean over
+    seeds; undefined drops are left out, and a cell with none defined has no row."""
     rows = []
     for task, by_condition in runs.items():
         for condition, seeds in by_condition.items():
             languages = next(iter(seeds[0]["perturbations"].values()))["languages"]
             for lang in languages:
-                drops = [
-                    statistics.fmean(
-                        v["languages"][lang]["drop_effective"] for v in m["perturbations"].values()
+                drop = mean_defined(
+                    mean_defined(
+                        v["languages"].get(lang, {}).get("drop_effective")
+                        for v in m["perturbations"].values()
                     )
                     for m in seeds
-                ]
+                )
+                if drop is None:
+                    continue
                 rows.append(
                     {
                         "task": task,
                         "condition": condition,
                         "language": lang,
-                        "drop_pp": round(100 * statistics.fmean(drops), 2),
+                        "drop_pp": round(100 * drop, 2),
                     }
                 )
     return rows
 
 
-def budget_rows(runs: Runs) -> list[dict]:
-    """Accuracy under each attack at each budget (zero-shot mean); budget 0 is clean accuracy."""
+def search_label(beam_width: int | None) -> str:
+    """How the accuracy-vs-budget curve of an attack with this beam width reads."""
+    if beam_width is None:
+        return "search unknown"
+    if beam_width == 1:
+        return "greedy: exact"
+    return f"beam {beam_width}: upper bound"
+
+
+def budget_rows(runs: Runs, beam_widths: Mapping[str, int] | None = None) -> list[dict]:
+    """Accuracy under each attack at each budget (zero-shot mean); budget 0 is clean accuracy.
+
+    `beam_widths` (attack name -> beam width) names each curve's search in the `search` column.
+    """
+    widths = beam_widths or {}
     rows = []
     for task, by_condition in runs.items():
         for condition, seeds in by_condition.items():
             for attack, metrics in seeds[0]["attacks"].items():
                 first = next(iter(metrics["languages"].values()))
                 for budget in ["0", *first["accuracy_at_budget"]]:
-                    values = [
-                        statistics.fmean(
+                    accuracy = mean_defined(
+                        mean_defined(
                             _at_budget(lang_metrics, budget)
                             for lang, lang_metrics in m["attacks"][attack]["languages"].items()
                             if lang != "en"
                         )
                         for m in seeds
-                    ]
+                    )
+                    if accuracy is None:
+                        continue
                     rows.append(
                         {
                             "task": task,
                             "attack": attack,
                             "condition": condition,
                             "budget": float(budget),
-                            "accuracy": round(100 * statistics.fmean(values), 2),
+                            "accuracy": round(100 * accuracy, 2),
+                            "search": search_label(widths.get(attack)),
                         }
                     )
     return rows
 
 
-def _at_budget(metrics: dict, budget: str) -> float:
+def _at_budget(metrics: dict, budget: str) -> float | None:
     return metrics["clean_accuracy"] if budget == "0" else metrics["accuracy_at_budget"][budget]
 
 
@@ -85,6 +110,9 @@ def write_csv(path: Path, rows: list[dict]) -> None:
 
 
 def plot_drops(rows: list[dict], path: Path) -> None:
+    if not rows:
+        _save_empty("no perturbation was effective: no drop to plot", path)
+        return
     tasks = sorted({r["task"] for r in rows})
     fig, axes = plt.subplots(1, len(tasks), figsize=(5 * len(tasks), 3.6), squeeze=False)
     for ax, task in zip(axes[0], tasks, strict=True):
@@ -94,8 +122,9 @@ def plot_drops(rows: list[dict], path: Path) -> None:
         width = 0.8 / len(conditions)
         for i, condition in enumerate(conditions):
             values = {r["language"]: r["drop_pp"] for r in mine if r["condition"] == condition}
-            xs = [j + i * width for j in range(len(languages))]
-            ax.bar(xs, [values[lang] for lang in languages], width, label=condition)
+            present = [j for j, lang in enumerate(languages) if lang in values]
+            xs = [j + i * width for j in present]
+            ax.bar(xs, [values[languages[j]] for j in present], width, label=condition)
         ax.set_xticks([j + 0.4 - width / 2 for j in range(len(languages))], languages)
         ax.axhline(0, color="black", linewidth=0.6)
         ax.set_title(task)
@@ -105,6 +134,9 @@ def plot_drops(rows: list[dict], path: Path) -> None:
 
 
 def plot_budget(rows: list[dict], path: Path) -> None:
+    if not rows:
+        _save_empty("no attack results to plot", path)
+        return
     tasks = list(dict.fromkeys(r["task"] for r in rows))
     attacks = list(dict.fromkeys(r["attack"] for r in rows))
     fig, axes = plt.subplots(
@@ -118,10 +150,18 @@ def plot_budget(rows: list[dict], path: Path) -> None:
                     (r["budget"], r["accuracy"]) for r in mine if r["condition"] == condition
                 )
                 ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=condition)
-            ax.set_title(f"{task}: {attack} attack")
+            search = mine[0]["search"] if mine else ""
+            ax.set_title(f"{task}: {attack} attack ({search})", fontsize=9)
             ax.set_xlabel("edit budget (fraction of words; 0 = clean)")
             ax.set_ylabel("zero-shot accuracy (%)")
     axes[0][-1].legend(fontsize=7)
+    _save(fig, path)
+
+
+def _save_empty(message: str, path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(5, 1.5))
+    ax.axis("off")
+    ax.text(0.5, 0.5, message, ha="center", va="center")
     _save(fig, path)
 
 
@@ -132,8 +172,11 @@ def _save(fig: plt.Figure, path: Path) -> None:
     plt.close(fig)
 
 
-def write_plots(runs: Runs, out_dir: Path) -> list[Path]:
-    drops, budgets = drop_rows(runs), budget_rows(runs)
+def write_plots(
+    runs: Runs, out_dir: Path, beam_widths: Mapping[str, int] | None = None
+) -> list[Path]:
+    """The CSVs and PNGs; `beam_widths` (attack name -> beam width) labels the budget curves."""
+    drops, budgets = drop_rows(runs), budget_rows(runs, beam_widths)
     write_csv(out_dir / DROP_CSV, drops)
     write_csv(out_dir / BUDGET_CSV, budgets)
     plot_drops(drops, out_dir / "robustness_drop.png")

@@ -1,10 +1,15 @@
-"""Robustness tables from the evaluate stage's metrics (means over seeds)."""
+"""Robustness tables from the evaluate stage's metrics (means over seeds).
+
+A metric that is undefined (None in the metrics files: e.g. the drop on effective examples where
+no perturbation was effective, or the success rate where nothing was attacked) is left out of
+every mean, over seeds and over variants, and a cell with no defined value shows "-".
+"""
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from xstilts.perturb.segment import char_script
 from xstilts.report.markdown import table
@@ -16,9 +21,18 @@ def pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}"
 
 
+def num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def mean_defined(values: Iterable[float | None]) -> float | None:
+    """The mean of the values that are not None; None when there are none."""
+    defined = [v for v in values if v is not None]
+    return statistics.fmean(defined) if defined else None
+
+
 def seed_mean(seeds: list[dict], get: Callable[[dict], float | None]) -> float | None:
-    values = [v for v in map(get, seeds) if v is not None]
-    return statistics.fmean(values) if values else None
+    return mean_defined(map(get, seeds))
 
 
 def has_robustness(runs: Runs) -> bool:
@@ -41,7 +55,7 @@ def attack_summary(task: str, by_condition: dict[str, list[dict]]) -> list[str]:
             row += [
                 pct(seed_mean(seeds, lambda m, n=name: _zs(m, n, "accuracy"))),
                 pct(seed_mean(seeds, lambda m, n=name: _zs(m, n, "success_rate"))),
-                f"{seed_mean(seeds, lambda m, n=name: _zs(m, n, 'mean_queries')):.1f}",
+                num(seed_mean(seeds, lambda m, n=name: _zs(m, n, "mean_queries"))),
             ]
         row += [
             pct(seed_mean(seeds, lambda m: _mean_over_variants(m, "drop_effective"))),
@@ -53,33 +67,34 @@ def attack_summary(task: str, by_condition: dict[str, list[dict]]) -> list[str]:
         "",
         *table(header, rows),
         "",
+        "perturbations: mean drop is over the perturbation variants with an effective example in "
+        'some zero-shot language (effective examples only); "-": no value was defined.',
+        "",
     ]
 
 
 def family_table(task: str, by_condition: dict[str, list[dict]]) -> list[str]:
     conditions = list(by_condition)
-    variants = list(next(iter(by_condition.values()))[0]["perturbations"])
+    first = next(iter(by_condition.values()))
+    variants = list(first[0]["perturbations"])
     rows = []
     for variant in variants:
-        rate = seed_mean(
-            next(iter(by_condition.values())),
-            lambda m, v=variant: m["perturbations"][v]["mean_zero_shot"]["effective_rate"],
-        )
+        rate = seed_mean(first, lambda m, v=variant: _variant_zs(m, v, "effective_rate"))
+        counts = [_zero_shot_count(m, variant, "drop_effective") for m in first]
         cells = [
-            pct(
-                seed_mean(
-                    seeds,
-                    lambda m, v=variant: m["perturbations"][v]["mean_zero_shot"]["drop_effective"],
-                )
-            )
+            pct(seed_mean(seeds, lambda m, v=variant: _variant_zs(m, v, "drop_effective")))
             for seeds in by_condition.values()
         ]
-        rows.append([variant, pct(rate), *cells])
+        rows.append([variant, pct(rate), _count_range(counts), *cells])
     return [
         f"### {task}: accuracy drop per perturbation family "
         "(pp, effective examples, zero-shot mean)",
         "",
-        *table(["family@strength", "effective rate %", *conditions], rows),
+        "Each drop is the mean over the zero-shot languages with at least one effective example "
+        "(their number in the third column, a range when it differs by seed); "
+        '"-": no zero-shot example was effective, so there is no drop to measure.',
+        "",
+        *table(["family@strength", "effective rate %", "languages (effective)", *conditions], rows),
         "",
     ]
 
@@ -124,9 +139,27 @@ def language_script(text: str, min_share: float = 0.2) -> str:
     return "Latin" if counts.get("Latin") else "Common"
 
 
-def _zs(metrics: dict, attack: str, key: str) -> float:
+def _zs(metrics: dict, attack: str, key: str) -> float | None:
     return metrics["attacks"][attack]["mean_zero_shot"][key]
 
 
-def _mean_over_variants(metrics: dict, key: str) -> float:
-    return statistics.fmean(v["mean_zero_shot"][key] for v in metrics["perturbations"].values())
+def _variant_zs(metrics: dict, variant: str, key: str) -> float | None:
+    return metrics["perturbations"][variant]["mean_zero_shot"][key]
+
+
+def _zero_shot_count(metrics: dict, variant: str, key: str) -> int | None:
+    """How many zero-shot languages the variant's mean of `key` is over (None if not recorded)."""
+    return metrics["perturbations"][variant].get("n_zero_shot", {}).get(key)
+
+
+def _count_range(counts: list[int | None]) -> str:
+    """The count of the seeds ("3"), a range when they differ ("2 to 3"), "?" if unrecorded."""
+    known = sorted(c for c in counts if c is not None)
+    if not known:
+        return "?"
+    return str(known[0]) if known[0] == known[-1] else f"{known[0]} to {known[-1]}"
+
+
+def _mean_over_variants(metrics: dict, key: str) -> float | None:
+    """Mean over the perturbation variants where the zero-shot mean of `key` is defined."""
+    return mean_defined(v["mean_zero_shot"][key] for v in metrics["perturbations"].values())

@@ -1,5 +1,12 @@
 """Per-language summaries with the zero-shot mean (every language but English), shared by the
-perturbation and attack metrics."""
+perturbation and attack metrics.
+
+A per-language value that is undefined (a rate or mean over no rows, e.g. the drop on effective
+examples in a language where no perturbation was effective) is None, written as JSON null, never
+0.0: zero would read as a measured "no drop". The zero-shot mean of a key is over the languages
+where it is defined, None when it is defined in none, and `n_zero_shot` records how many
+languages went into each mean.
+"""
 
 from __future__ import annotations
 
@@ -10,22 +17,31 @@ from typing import Any
 Rows = list[dict[str, Any]]
 
 
-def mean(values: Sequence[float | bool]) -> float:
-    """The mean, 0.0 for no values."""
-    return statistics.fmean(values) if values else 0.0
+def mean(values: Sequence[float | bool]) -> float | None:
+    """The mean, None (undefined) for no values."""
+    return statistics.fmean(values) if values else None
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    """numerator / denominator, None (undefined) when the denominator is 0."""
+    return numerator / denominator if denominator else None
 
 
 def per_language(
     rows: Rows, summarize: Callable[[Rows], dict[str, Any]], zero_shot_keys: Sequence[str]
 ) -> dict[str, Any]:
-    """`summarize` of each language's rows, and the mean of `zero_shot_keys` over the
-    zero-shot languages."""
+    """`summarize` of each language's rows; the mean of each of `zero_shot_keys` over the
+    zero-shot languages where it is defined (None if none), and how many languages that is."""
     by_lang: dict[str, Rows] = {}
     for row in rows:
         by_lang.setdefault(row["lang"], []).append(row)
     languages = {lang: summarize(lang_rows) for lang, lang_rows in by_lang.items()}
-    zero_shot = [m for lang, m in languages.items() if lang != "en"]
+    defined = {
+        key: [m[key] for lang, m in languages.items() if lang != "en" and m[key] is not None]
+        for key in zero_shot_keys
+    }
     return {
         "languages": languages,
-        "mean_zero_shot": {key: mean([m[key] for m in zero_shot]) for key in zero_shot_keys},
+        "mean_zero_shot": {key: mean(values) for key, values in defined.items()},
+        "n_zero_shot": {key: len(values) for key, values in defined.items()},
     }

@@ -1,10 +1,19 @@
 """Accuracy under attack: every attack of the profile against one target checkpoint.
 
 Only examples the model gets right are attacked (an example it already gets wrong counts as
-wrong under attack and costs no query). Success rate = flipped / attacked; the perturbed-unit
-ratio is over successful attacks; accuracy at each budget of `budget_curve` counts an attack as
-successful at that budget when it needed at most that fraction of the words, which is exact for
-the incremental searches used here (each step adds one changed word).
+wrong under attack and costs no query). Success rate = flipped / attacked and mean queries are
+over attacked examples, the perturbed-unit ratio over successful attacks; each is None (JSON
+null) in a language where there is nothing to average over, and left out of the zero-shot mean.
+
+Accuracy at each budget of `budget_curve` is read off the one attack run at the configured
+budget: an attack counts as successful at a smaller budget when it needed at most that fraction
+of the words. For greedy search (beam width 1) this is exact: a run with the smaller budget
+follows the same path (each step adds one changed word, and the word ranking and query budget do
+not depend on the word budget) and stops where the word budget runs out. For beam search (beam
+width > 1) it is not: with a smaller word budget the beam holds different partial attacks, and a
+run could find a flip within the smaller budget that this run did not. The curve is then an
+upper bound on accuracy at the smaller budgets (a lower bound on attack success); only the point
+at the configured budget is measured.
 """
 
 from __future__ import annotations
@@ -16,7 +25,7 @@ from xstilts.attack import AttackBudget, Attacker, AttackResult
 from xstilts.examples import Example
 from xstilts.perturb.examples import example_fields
 from xstilts.perturb.rng import rng_for
-from xstilts.robustness.languages import mean, per_language
+from xstilts.robustness.languages import mean, per_language, ratio
 
 
 def attack_row(name: str, seed: int, example: Example, result: AttackResult | None) -> dict:
@@ -65,6 +74,7 @@ def run_attack(
 
 
 def summarize_attack(rows: list[dict[str, Any]], budget_curve: Sequence[float]) -> dict[str, Any]:
+    """Per-language attack metrics and their zero-shot means (see the module docstring)."""
     return per_language(
         rows,
         lambda lang_rows: _summary(lang_rows, budget_curve),
@@ -77,9 +87,9 @@ def _summary(rows: list[dict[str, Any]], budget_curve: Sequence[float]) -> dict[
     flipped = [r for r in attacked if r["flipped"]]
     return {
         "n": len(rows),
-        "clean_accuracy": len(attacked) / len(rows) if rows else 0.0,
+        "clean_accuracy": ratio(len(attacked), len(rows)),
         "accuracy": mean([r["correct"] for r in rows]),
-        "success_rate": len(flipped) / len(attacked) if attacked else 0.0,
+        "success_rate": ratio(len(flipped), len(attacked)),
         "mean_queries": mean([r["queries"] for r in attacked]),
         "perturbed_unit_ratio": mean([r["perturbed_units"] / r["total_units"] for r in flipped]),
         "accuracy_at_budget": {
@@ -89,7 +99,8 @@ def _summary(rows: list[dict[str, Any]], budget_curve: Sequence[float]) -> dict[
 
 
 def _survives(row: dict[str, Any], budget: float) -> bool:
-    """Still correct when the attack may change at most `budget` of the words."""
+    """Still correct when the attack may change at most `budget` of the words (exact for greedy
+    search; for beam search an optimistic reading, see the module docstring)."""
     if not row["attacked"]:
         return False
     if not row["flipped"]:

@@ -3,7 +3,9 @@
 A perturbation that the model's tokenizer erases (same token ids as the clean input) is no test
 of robustness: its "accuracy under perturbation" is clean accuracy. Every row therefore carries
 an `effective` flag, and the headline drop is measured on effective examples only, next to the
-effective rate; the accuracy over all perturbed inputs is reported as well.
+effective rate; the accuracy over all perturbed inputs is reported as well. In a language where
+no perturbed input is effective, the effective-only values are undefined: None (JSON null), left
+out of the zero-shot mean.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 from xstilts.examples import Example
 from xstilts.perturb.examples import example_fields
 from xstilts.perturb.resources import TokenizerLike
-from xstilts.robustness.languages import mean, per_language
+from xstilts.robustness.languages import mean, per_language, ratio
 from xstilts.robustness.perturbed_set import PerturbedExample
 
 PredictFn = Callable[[list[Example]], np.ndarray]
@@ -74,24 +76,34 @@ def evaluate_perturbations(
 
 
 def summarize_variant(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per-language metrics of one variant and their zero-shot means.
+
+    The `*_effective` values are None in a language with no effective row (undefined, not a
+    drop of 0), and such a language is left out of the zero-shot mean of `drop_effective`.
+    """
     return per_language(rows, _summary, ("accuracy", "drop", "drop_effective", "effective_rate"))
 
 
 def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    correct = [r["pred"] == r["gold"] for r in rows]
-    clean = [r["clean_pred"] == r["gold"] for r in rows]
+    correct = mean([r["pred"] == r["gold"] for r in rows])
+    clean = mean([r["clean_pred"] == r["gold"] for r in rows])
     effective = [r for r in rows if r["effective"]]
     acc_eff = mean([r["pred"] == r["gold"] for r in effective])
     clean_eff = mean([r["clean_pred"] == r["gold"] for r in effective])
-    units = sum(r["units"] for r in rows)
     return {
         "n": len(rows),
-        "accuracy": mean(correct),
-        "clean_accuracy": mean(clean),
-        "drop": mean(clean) - mean(correct),
-        "effective_rate": len(effective) / len(rows) if rows else 0.0,
+        "accuracy": correct,
+        "clean_accuracy": clean,
+        "drop": _difference(clean, correct),
+        "effective_rate": ratio(len(effective), len(rows)),
         "accuracy_effective": acc_eff,
         "clean_accuracy_effective": clean_eff,
-        "drop_effective": clean_eff - acc_eff if effective else 0.0,
-        "perturbed_unit_ratio": sum(r["edited"] for r in rows) / units if units else 0.0,
+        "drop_effective": _difference(clean_eff, acc_eff),
+        "perturbed_unit_ratio": ratio(
+            sum(r["edited"] for r in rows), sum(r["units"] for r in rows)
+        ),
     }
+
+
+def _difference(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b

@@ -116,8 +116,17 @@ def write_report(params: Params, root: Path, report_path: Path, summary_path: Pa
     if has_robustness(runs):
         frame = load_frame(params, root)
         answer, details, summary["robustness"] = robustness_section(params, root, runs, frame)
-        images = [p for p in write_plots(runs, report_path.parent / "plots") if p.suffix == ".png"]
-        details += ["## Plots", "", *[f"![{p.stem}](plots/{p.name})" for p in images], ""]
+        widths = {name: a.beam_width for name, a in params.robustness.attacks.items()}
+        written = write_plots(runs, report_path.parent / "plots", widths)
+        images = [p for p in written if p.suffix == ".png"]
+        details += [
+            "## Plots",
+            "",
+            *[f"![{p.stem}](plots/{p.name})" for p in images],
+            "",
+            budget_curve_note(params),
+            "",
+        ]
     text = [
         "# X-STILTs robustness artifact: results",
         "",
@@ -180,7 +189,10 @@ def robustness_section(
     details += [
         "### Exploratory: drop under each perturbation family, pooled zero-shot",
         "",
-        "Holm-corrected within this table only (a second family of hypotheses).",
+        "Holm-corrected within this table only (a second family of hypotheses). Each row pools "
+        "the zero-shot languages where the family changed some input the tokenizer sees "
+        "(`languages`): a family effective in one language only is compared on that language. "
+        "Drops are over the same pooled rows as the difference, so diff = drop a - drop b.",
         "",
         *comparison_table(exploratory),
         "",
@@ -192,19 +204,53 @@ def robustness_section(
     return answer, details, summary
 
 
+def budget_curve_note(params: Params) -> str:
+    """How to read the accuracy-vs-budget curves: exact for greedy, a bound for beam search."""
+    attacks = params.robustness.attacks
+    greedy = [name for name, a in attacks.items() if a.beam_width == 1]
+    beam = [
+        f"{name} (beam width {a.beam_width})" for name, a in attacks.items() if a.beam_width > 1
+    ]
+    parts = [
+        "attack_budget: accuracy under each attack at each edit budget is read off one attack "
+        "run at the attack's configured budget, counting an attack as successful at a smaller "
+        "budget when it changed at most that fraction of the words."
+    ]
+    if greedy:
+        parts.append(
+            f"For greedy search ({', '.join(greedy)}) the curve is exact: a run with the smaller "
+            "budget would take the same path."
+        )
+    if beam:
+        parts.append(
+            f"For beam search ({', '.join(beam)}) it is an upper bound on accuracy at the "
+            "smaller budgets: a run with a smaller budget keeps different partial attacks in its "
+            "beam and may find flips this run did not; only the point at the configured budget "
+            "is measured."
+        )
+    return " ".join(parts)
+
+
 def attack_name(variant: str) -> str:
     return variant.removeprefix("attack:") + " attack"
+
+
+COMPARISON_HEADER = [
+    "task", "variant", "languages", "a vs b", "drop a", "drop b", "diff (pp)", "95% CI",
+    "Holm p", "sig.",
+]  # fmt: skip
 
 
 def comparison_table(rows: pd.DataFrame) -> list[str]:
     if rows.empty:
         return ["(no comparisons)"]
     return table(
-        ["task", "variant", "a vs b", "drop a", "drop b", "diff (pp)", "95% CI", "Holm p", "sig."],
+        COMPARISON_HEADER,
         [
             [
                 r["task"],
                 r["variant"],
+                str(r["languages"]),
                 f"{r['condition_a']} vs {r['condition_b']}",
                 f"{100 * r['drop_a']:.1f}",
                 f"{100 * r['drop_b']:.1f}",

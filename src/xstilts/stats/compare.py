@@ -43,17 +43,18 @@ def compare(
     `frame` is the tidy table [condition, task, seed, language, variant, example_id, correct].
     Sides pair on (seed, language, example_id) within a task and variant and must cover the same
     rows, else `XstiltsError`. `pairs` defaults to `DEFAULT_PAIRS` restricted to the conditions
-    present; a named pair with a condition absent from `frame` is an error. Rows per language and,
-    when there are several languages, pooled over them (`language == pooled`, bootstrap
-    stratified by language).
+    present; a named pair with a condition absent from `frame` is an error. Rows per language and
+    pooled over the languages present (`language == pooled`, bootstrap stratified by language;
+    present also when there is one language, then with that language's estimates and test).
 
-    Columns: acc_a/acc_b (mean over seeds of per-seed accuracy) with std over seeds (ddof=1, NaN
-    for one seed); diff = acc_a - acc_b over all paired rows; ci_low/ci_high its percentile
-    bootstrap interval (example ids resampled with all their seeds, within languages); b01/b10
-    discordant rows (a wrong, b right / a right, b wrong) summed over seeds; p_value from McNemar's
-    test generalised to seeds (`sign_flip_test` on per-example sums; plain McNemar for one seed),
-    `test` its method; p_holm Holm-adjusted over the family of ALL rows of the returned table (every
-    pair x task x variant x language, pooled rows included; Holm is valid under their dependence);
+    Columns: acc_a/acc_b (accuracy over all paired rows, seeds pooled) with the std over seeds of
+    per-seed accuracy (ddof=1, NaN for one seed); diff = acc_a - acc_b; ci_low/ci_high its
+    percentile bootstrap interval (example ids resampled with all their seeds, within languages);
+    b01/b10 discordant rows (a wrong, b right / a right, b wrong) summed over seeds; p_value from
+    McNemar's test generalised to seeds (`sign_flip_test` on per-example sums; plain McNemar for
+    one seed), `test` its method; p_holm Holm-adjusted over the family of ALL rows of the returned
+    table (every pair x task x variant x language, pooled rows included; Holm is valid under their
+    dependence, and a pooled row that repeats its only language only makes it conservative);
     significant = p_holm <= alpha.
     """
     table = validate(frame)

@@ -42,11 +42,13 @@ def robustness_drops(
 ) -> pd.DataFrame:
     """One row per (condition, task, variant != clean, language): drop = clean_acc - variant_acc.
 
-    Accuracies are means over seeds of per-seed accuracy on the variant's rows (std ddof=1, NaN
-    for one seed); ci_low/ci_high bootstrap the drop (example ids with all their seeds, within
-    languages); b01 = rows wrong clean but right perturbed, b10 = right clean, wrong perturbed;
-    p_value tests drop = 0 (McNemar, generalised to seeds); p_holm is Holm over all rows of this
-    table. A variant row without its clean row raises `XstiltsError`.
+    Accuracies are over the variant's rows with seeds pooled, so drop == clean_acc - variant_acc
+    even when seeds cover different rows (std: over seeds of per-seed accuracy, ddof=1, NaN for
+    one seed); rows per language and pooled over the languages present (`language == pooled`,
+    also when there is one); ci_low/ci_high bootstrap the drop (example ids with all their seeds,
+    within languages); b01 = rows wrong clean but right perturbed, b10 = right clean, wrong
+    perturbed; p_value tests drop = 0 (McNemar, generalised to seeds); p_holm is Holm over all
+    rows of this table. A variant row without its clean row raises `XstiltsError`.
     """
     table = validate(frame)
     rows = []
@@ -73,8 +75,11 @@ def compare_drops(
     diff < 0 means a loses less accuracy than b under that variant (a is more robust). The per-row
     vectors u = clean_a - variant_a and v = clean_b - variant_b pair on (seed, language,
     example_id); both conditions must cover the same variant rows, each with its clean row, else
-    `XstiltsError`. ci_low/ci_high: percentile bootstrap of mean(u) - mean(v) (example ids with
-    all their seeds, within languages); p_value: exact-or-normal sign-flip test on per-example
+    `XstiltsError`. drop_a = mean(u), drop_b = mean(v) over all those rows (seeds pooled; std over
+    seeds of per-seed drops), so diff == drop_a - drop_b even when the rows differ by seed. Rows
+    per language and pooled over the languages present (`language == pooled`, also when there is
+    one). ci_low/ci_high: percentile bootstrap of mean(u) - mean(v) (example ids with all their
+    seeds, within languages); p_value: exact-or-normal sign-flip test on per-example
     sums of u - v; p_holm: Holm over all rows of this table. `pairs` as in `compare`.
     """
     table = validate(frame)

@@ -7,13 +7,15 @@ deviation is undefined and reported as NaN, never 0: a single run says nothing a
 Paired comparisons across seeds concatenate the per-seed paired vectors (row = one example under
 one seed; each seed's perturbed inputs are shared by both sides of the pair). The difference is
 then the mean over all rows, which equals the mean over seeds of the per-seed differences when
-every seed covers the same examples. For the bootstrap and the test, the rows of one example are
-kept together (`example_clusters`): an example that is hard under one seed is hard under the
-others, so treating its seed replicates as independent draws (resampling examples within seed
-strata, or McNemar on the concatenated pairs) would make intervals too narrow and p-values too
-small. Resampling example ids, each with all its seeds, within language strata, is the bootstrap
-of the population the conclusions are about: examples. With one seed it is the ordinary paired
-bootstrap and McNemar test.
+every seed covers the same examples. The two sides' means reported next to it are over the same
+rows (not means of per-seed means), so the difference is always the difference of those means,
+also when seeds cover different examples (e.g. the examples a perturbation is effective on).
+For the bootstrap and the test, the rows of one example are kept together (`example_clusters`):
+an example that is hard under one seed is hard under the others, so treating its seed replicates
+as independent draws (resampling examples within seed strata, or McNemar on the concatenated
+pairs) would make intervals too narrow and p-values too small. Resampling example ids, each with
+all its seeds, within language strata, is the bootstrap of the population the conclusions are
+about: examples. With one seed it is the ordinary paired bootstrap and McNemar test.
 """
 
 from __future__ import annotations

@@ -30,11 +30,15 @@ def paired_summary(
     seed: int,
     confidence: float,
 ) -> dict[str, object]:
-    """Per-seed means of a and b, mean(a) - mean(b), its CI and the exact-or-chi2 test.
+    """mean(a), mean(b) and diff = mean(a) - mean(b) over all rows, its CI and the test.
 
-    `index` holds (seed, language, example_id) per row. The bootstrap resamples example ids (each
-    with all its seeds) within languages; the test is `sign_flip_test` on per-example sums of
-    a - b over seeds, which is McNemar's test when there is one seed and a, b are 0/1.
+    `index` holds (seed, language, example_id) per row. mean_a/mean_b, diff, the interval and the
+    test are all over the same pooled rows, so diff == mean_a - mean_b (up to rounding) even when
+    seeds cover different rows; with equal rows per seed the pooled mean is the mean over seeds
+    of per-seed means. std_a/std_b are the spread over seeds of per-seed means (ddof=1; NaN for
+    one seed). The bootstrap resamples example ids (each with all its seeds) within languages;
+    the test is `sign_flip_test` on per-example sums of a - b over seeds, which is McNemar's test
+    when there is one seed and a, b are 0/1.
     """
     seeds = index.get_level_values("seed").to_numpy()
     languages = index.get_level_values("language").to_numpy()
@@ -50,9 +54,9 @@ def paired_summary(
         "n_examples": int(clusters.max()) + 1,
         "n_seeds": side_a.n,
         "n_rows": len(a),
-        "mean_a": side_a.mean,
+        "mean_a": float(np.mean(a)),
         "std_a": side_a.std,
-        "mean_b": side_b.mean,
+        "mean_b": float(np.mean(b)),
         "std_b": side_b.std,
         "diff": interval.estimate,
         "ci_low": interval.low,
@@ -66,9 +70,14 @@ def paired_summary(
 
 
 def by_language(index: pd.MultiIndex, pooled: str) -> list[tuple[str, np.ndarray]]:
-    """(label, row mask): the pool of all languages (only if there are several), then each one."""
+    """(label, row mask): the pool of all languages present, then each one.
+
+    The pooled row is always there, also when only one language is present (it then repeats that
+    language's estimates and test, with an interval drawn from its own bootstrap seed), so every
+    cell of a table has exactly one pooled row to select.
+    """
     languages = index.get_level_values("language").to_numpy()
     names = sorted(set(languages.tolist()))
-    masks = [(pooled, np.ones(len(languages), dtype=bool))] if len(names) > 1 else []
+    masks = [(pooled, np.ones(len(languages), dtype=bool))]
     masks += [(str(lang), languages == lang) for lang in names]
     return masks
