@@ -76,7 +76,12 @@ def write_metrics(metrics: Path, condition: str, task: str, accuracy: float) -> 
         "perturbations": {
             "char_swap@0.1": {
                 "languages": {"ru": {"accuracy": 0.1}},
-                "mean_zero_shot": {"accuracy": accuracy - 0.2, "drop": 0.05, "effective_rate": 1.0},
+                "mean_zero_shot": {
+                    "accuracy": accuracy - 0.2,
+                    "drop": 0.05,
+                    "drop_effective": 0.08 if condition == "multi" else None,
+                    "effective_rate": 0.6,
+                },
             }
         },
         "attacks": {

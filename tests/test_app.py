@@ -256,7 +256,9 @@ def test_headline_reads_clean_and_robustness_numbers_gracefully(
     table = {row[0]: row[1:] for row in rows}
     assert table["clean accuracy · en"] == ["50.0", "60.0"]
     assert table["perturbed char_swap@0.1 · accuracy (zero-shot)"] == ["30.0", "40.0"]
-    assert table["perturbed char_swap@0.1 · drop (zero-shot)"] == ["5.0", "5.0"]
+    assert table["perturbed char_swap@0.1 · drop on all inputs (zero-shot)"] == ["5.0", "5.0"]
+    # the report's drop; undefined (no effective input) for `none`: null, shown as "–"
+    assert table["perturbed char_swap@0.1 · drop on effective inputs (zero-shot)"] == ["–", "8.0"]
     assert table["attack typo · success rate (zero-shot)"] == ["40.0", "40.0"]
     assert table["attack typo · mean queries (zero-shot)"] == ["57.5", "57.5"]
     assert table["extra · score"] == ["50.0", "50.0"]

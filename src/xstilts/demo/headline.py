@@ -17,8 +17,15 @@ from pathlib import Path
 from typing import Any
 
 # What the evaluate stage writes under `perturbations` (per variant "family@strength") and
-# `attacks` (per attack name), each with a zero-shot mean; the headline shows these leaves.
-PERTURBATION_KEYS = (("accuracy", "accuracy"), ("drop", "drop"), ("effective_rate", "effective"))
+# `attacks` (per attack name), each with a zero-shot mean; the headline shows these leaves. The
+# report's drop is the one on effective inputs (those the tokenizer sees changed); a mean that is
+# undefined (no effective input in any zero-shot language) is null and shown as "–".
+PERTURBATION_KEYS = (
+    ("accuracy", "accuracy"),
+    ("drop_effective", "drop on effective inputs"),
+    ("drop", "drop on all inputs"),
+    ("effective_rate", "effective"),
+)
 ATTACK_KEYS = (
     ("accuracy", "accuracy under attack"),
     ("success_rate", "success rate"),
