@@ -296,8 +296,8 @@ def test_missing_field_names_dataset_split_row_and_field(serve_hub, task, split,
 
 
 def test_a_reordered_label_column_at_the_hub_fails_in_one_line(serve_hub) -> None:
-    """A revision whose ClassLabel lists the classes in another order would have every label
-    decoded to the wrong name: the loader refuses it before reading a row."""
+    """A revision whose ClassLabel lists the classes in another order, or names none, would
+    have every label decoded by an unchecked table: the loader refuses it before reading a row."""
     reordered = ["contradiction", "entailment", "neutral"]  # jiant / XTREME-file order
     serve_hub(HUB_ROWS, {**CARD_LABEL_NAMES, "facebook/xnli": reordered})
     with pytest.raises(XstiltsError) as caught:
@@ -306,6 +306,10 @@ def test_a_reordered_label_column_at_the_hub_fails_in_one_line(serve_hub) -> Non
     assert "\n" not in message and message.startswith("dataset facebook/xnli (zh) split 'test'")
     assert f"declares its label classes as {reordered}" in message
     assert f"decodes them as {NLI_NAMES}" in message
+    untyped = {k: v for k, v in CARD_LABEL_NAMES.items() if k != "facebook/xnli"}
+    serve_hub(HUB_ROWS, untyped)  # a plain integer column: nothing to check the table against
+    with pytest.raises(XstiltsError, match=r"declares its label classes with no names"):
+        load_examples(get_task("xnli"), "test", "zh", "full", REPO)
 
 
 def test_every_hub_label_table_is_the_dataset_cards() -> None:

@@ -167,7 +167,8 @@ def test_hub_loader_reads_pinned_hub_rows(tmp_path, monkeypatch) -> None:
 
     def fake_load(path, name=None, split=None, revision=None):
         calls.append((path, name, split, revision))
-        return real_load("json", data_files=str(files["xnli"]), split="train")
+        rows = real_load("json", data_files=str(files["xnli"]), split="train")
+        return rows.cast_column("label", datasets.ClassLabel(names=list(NLI_LABELS)))
 
     monkeypatch.setattr(hub, "require_hub", lambda what, datasets=False: None)
     monkeypatch.setattr(datasets, "load_dataset", fake_load)

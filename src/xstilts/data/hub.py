@@ -68,12 +68,15 @@ def hub_rows(source: HubSource) -> Iterator[dict[str, Any]]:
 
 def check_label_names(features: Any, source: HubSource) -> None:
     """The dataset's declared class names for `label` are the ones the task spec decodes."""
-    declared = getattr(features.get("label"), "names", None) if source.label_names else None
-    if declared is not None and tuple(declared) != source.label_names:
+    if not source.label_names:
+        return
+    declared = getattr(features.get("label"), "names", None)
+    if declared is None or tuple(declared) != source.label_names:
+        found = f"as {list(declared)}" if declared is not None else "with no names"
         raise XstiltsError(
-            f"dataset {source.describe()} declares its label classes as {list(declared)}, but the "
-            f"task spec decodes them as {list(source.label_names)}: its labels would be mapped "
-            f"to the wrong names; update the task's spec (src/xstilts/tasks/) to the new order"
+            f"dataset {source.describe()} declares its label classes {found}, but the task "
+            f"spec decodes them as {list(source.label_names)}: its labels could be mapped to the "
+            f"wrong names; update the task's spec (src/xstilts/tasks/) to what the dataset says"
         )
 
 

@@ -115,7 +115,10 @@ def load_split(spec: TaskSpec, split: str, lang: str, profile: str, data_root: P
                 continue
             loaded.examples.append(example if not prefix else _with_prefix(example, prefix))
         if skipped["empty text"] > EMPTY_TEXT_SHARE * (index + 1):
-            raise XstiltsError(first_empty)
+            raise XstiltsError(
+                f"{first_empty} ({skipped['empty text']} empty texts in {index + 1} rows: more "
+                f"than the {EMPTY_TEXT_SHARE:.1%} a dataset may have; is the field right?)"
+            )
         for reason, count in sorted(skipped.items()):
             log.warning("task %s, %s: dropped %d rows (%s)", spec.name, where, count, reason)
         loaded.skipped.update(skipped)
