@@ -15,7 +15,7 @@ from xstilts.modeling.model import HeadInfo, MultiTaskModel, load_checkpoint
 from xstilts.modeling.tokenizer import train_tokenizer
 from xstilts.predict import accuracy, predict
 from xstilts.tasks import get_task
-from xstilts.training.hardware import configure_determinism, maybe_compile
+from xstilts.training.hardware import configure_determinism, find_compiler, maybe_compile
 from xstilts.training.loop import LoopSettings, Trainer
 from xstilts.training.objectives import TaskObjective
 from xstilts.training.parallel import Replicated
@@ -139,6 +139,10 @@ def test_fsdp_on_one_process_is_the_plain_run(small_world, tokenizer, tmp_path) 
         assert torch.equal(a, b), name
 
 
+@pytest.mark.skipif(
+    find_compiler(torch.device("cpu")) is None,
+    reason="no C++ compiler for torch.compile's CPU backend: `apt-get install g++` (.ci/run does)",
+)
 def test_compiled_training_is_the_eager_run(small_world, tokenizer, tmp_path) -> None:
     """`compile: true` trains what eager training trains, within float tolerance (dropout off:
     compiled kernels draw their own random numbers), both heads and the choice inputs included;

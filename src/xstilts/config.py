@@ -39,7 +39,7 @@ class ExecutionConfig(Section):
     per_device_batch_size: PositiveInt | None = None  # None: the whole global batch at once
     precision: Precision = "auto"  # auto: bf16 autocast on CUDA GPUs that support it, else fp32
     group_by_length: bool = False  # seeded mega-batches sorted by length: less padding
-    compile: bool = False  # torch.compile the model (needs a C compiler; first steps are slow)
+    compile: bool = False  # torch.compile the model (needs a C/C++ compiler; first steps slow)
     gradient_checkpointing: bool = False  # recompute activations: XLM-R Large at long lengths
     log_every: PositiveInt = 50  # steps between progress-bar loss updates (a host-device sync)
     deterministic_cuda: bool = False  # deterministic CUDA kernels too (slow); CPU ones always are
@@ -349,8 +349,10 @@ class Params(Section):
                     f"data.languages: '{lang}' is not a language of any target "
                     f"(known: {', '.join(sorted(pool))})"
                 )
+        if self.profile == "sample":  # every target has the sample world's languages
+            return
         for target in self.targets:
-            own = get_task(target).languages if self.profile != "sample" else pool
+            own = get_task(target).languages
             if not set(own) & set(self.data.languages):
                 raise ValueError(
                     f"data.languages keeps none of target {target}'s languages "

@@ -72,12 +72,25 @@ def require_compiler(device: torch.device) -> None:
     """torch.compile builds the kernels it generates on the spot: Triton (GPUs) with a C
     compiler, inductor's CPU backend with a C++ one. Without one, the first training step would
     fail deep inside the compiler; say so before any compute is spent."""
-    cpu = device.type == "cpu"
-    variable, names = ("CXX", ("g++", "c++", "clang++")) if cpu else ("CC", ("cc", "gcc", "clang"))
-    if os.environ.get(variable) or any(shutil.which(name) for name in names):
+    if find_compiler(device):
         return
+    cpu = device.type == "cpu"
+    variable, names = _compilers(device)
     raise XstiltsError(
         f"execution.compile: torch.compile needs a {'C++' if cpu else 'C'} compiler on PATH "
         f"({', '.join(names)}, or ${variable}) to build its kernels; install one (Debian: "
         f"apt-get install {'g++' if cpu else 'gcc'}) or set compile: false"
     )
+
+
+def find_compiler(device: torch.device) -> str | None:
+    """The compiler torch.compile would use on `device` (its variable, or one on PATH)."""
+    variable, names = _compilers(device)
+    return os.environ.get(variable) or next(filter(None, map(shutil.which, names)), None)
+
+
+def _compilers(device: torch.device) -> tuple[str, tuple[str, ...]]:
+    """(environment variable, commands) of the compiler torch.compile needs on `device`."""
+    if device.type == "cpu":
+        return "CXX", ("g++", "c++", "clang++")
+    return "CC", ("cc", "gcc", "clang")
