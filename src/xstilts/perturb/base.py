@@ -164,7 +164,6 @@ class Perturbation(ABC):
         units: list[Span],
         budget: int,
         rng: random.Random,
-        max_edits: int | None = None,
     ) -> Perturbed:
         """Accept proposals in a seeded order while they fit `budget`; if none did, the first
         admissible proposal that was too costly is made alone (any positive strength edits)."""
@@ -174,7 +173,7 @@ class Perturbation(ABC):
         order = list(range(len(units)))
         rng.shuffle(order)
         for index in order:
-            if used >= budget or len(taken) == max_edits:
+            if used >= budget:
                 break
             proposal = self.propose(text, language, units, index, rng)
             if proposal is None:
@@ -185,7 +184,7 @@ class Perturbation(ABC):
                 continue
             if taken.add(proposal.edit):
                 used += proposal.cost
-        if budget > 0 and not taken and max_edits != 0:
+        if not taken:
             for proposal in too_costly:
                 if taken.add(proposal.edit):
                     used += proposal.cost

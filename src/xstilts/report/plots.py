@@ -54,21 +54,18 @@ def drop_rows(runs: Runs) -> list[dict]:
     return rows
 
 
-def search_label(beam_width: int | None) -> str:
+def search_label(beam_width: int) -> str:
     """How the accuracy-vs-budget curve of an attack with this beam width reads."""
-    if beam_width is None:
-        return "search unknown"
     if beam_width == 1:
         return "greedy: exact"
     return f"beam {beam_width}: upper bound"
 
 
-def budget_rows(runs: Runs, beam_widths: Mapping[str, int] | None = None) -> list[dict]:
+def budget_rows(runs: Runs, beam_widths: Mapping[str, int]) -> list[dict]:
     """Accuracy under each attack at each budget (zero-shot mean); budget 0 is clean accuracy.
 
     `beam_widths` (attack name -> beam width) names each curve's search in the `search` column.
     """
-    widths = beam_widths or {}
     rows = []
     for task, by_condition in runs.items():
         for condition, seeds in by_condition.items():
@@ -92,7 +89,7 @@ def budget_rows(runs: Runs, beam_widths: Mapping[str, int] | None = None) -> lis
                             "condition": condition,
                             "budget": float(budget),
                             "accuracy": round(100 * accuracy, 2),
-                            "search": search_label(widths.get(attack)),
+                            "search": search_label(beam_widths[attack]),
                         }
                     )
     return rows
@@ -172,9 +169,7 @@ def _save(fig: plt.Figure, path: Path) -> None:
     plt.close(fig)
 
 
-def write_plots(
-    runs: Runs, out_dir: Path, beam_widths: Mapping[str, int] | None = None
-) -> list[Path]:
+def write_plots(runs: Runs, out_dir: Path, beam_widths: Mapping[str, int]) -> list[Path]:
     """The CSVs and PNGs; `beam_widths` (attack name -> beam width) labels the budget curves."""
     drops, budgets = drop_rows(runs), budget_rows(runs, beam_widths)
     write_csv(out_dir / DROP_CSV, drops)

@@ -147,17 +147,15 @@ def _variant_zs(metrics: dict, variant: str, key: str) -> float | None:
     return metrics["perturbations"][variant]["mean_zero_shot"][key]
 
 
-def _zero_shot_count(metrics: dict, variant: str, key: str) -> int | None:
-    """How many zero-shot languages the variant's mean of `key` is over (None if not recorded)."""
-    return metrics["perturbations"][variant].get("n_zero_shot", {}).get(key)
+def _zero_shot_count(metrics: dict, variant: str, key: str) -> int:
+    """How many zero-shot languages the variant's mean of `key` is over."""
+    return metrics["perturbations"][variant]["n_zero_shot"][key]
 
 
-def _count_range(counts: list[int | None]) -> str:
-    """The count of the seeds ("3"), a range when they differ ("2 to 3"), "?" if unrecorded."""
-    known = sorted(c for c in counts if c is not None)
-    if not known:
-        return "?"
-    return str(known[0]) if known[0] == known[-1] else f"{known[0]} to {known[-1]}"
+def _count_range(counts: list[int]) -> str:
+    """The count of the seeds ("3"), or a range when they differ ("2 to 3")."""
+    low, high = min(counts), max(counts)
+    return str(low) if low == high else f"{low} to {high}"
 
 
 def _mean_over_variants(metrics: dict, key: str) -> float | None:
