@@ -1,9 +1,9 @@
 """A tiny two-task training run, launched by tests/test_distributed.py on one or more CPU
 processes (`torchrun --nproc_per_node N tests/ddp_worker.py WORLD OUT PER_DEVICE [--fsdp]
-[--stop-at STEP] [--mlm] [--checkpointing] [--bf16]`). `--mlm` pretrains a masked LM instead
-(its output projection is tied to the input embeddings); `--checkpointing` recomputes
-activations; `--bf16` trains under bf16 precision and records the dtype of the weights a layer
-computes with.
+[--stop-at STEP] [--mlm] [--checkpointing] [--bf16] [--compile]`). `--mlm` pretrains a masked
+LM instead (its output projection is tied to the input embeddings); `--checkpointing`
+recomputes activations; `--bf16` trains under bf16 precision and records the dtype of the
+weights a layer computes with; `--compile` compiles the model (torch.compile) inside DDP.
 
 Dropout is off, so runs that differ only in how the global batch is split across processes
 and micro-steps, or in whether the model is replicated or sharded, must agree up to float
@@ -124,6 +124,7 @@ def train(args: argparse.Namespace) -> None:
         fsdp=args.fsdp,
         gradient_checkpointing=args.checkpointing,
         precision="bf16" if args.bf16 else "fp32",
+        compile=args.compile,
     )
     state_dir = out.parent / f"{out.name}.state"
     trainer = Trainer(model, objectives, settings, 0, state_dir, on_step=stop_at(args.stop_at))
@@ -141,6 +142,7 @@ def train(args: argparse.Namespace) -> None:
             "micro_steps": trainer.micro_steps,
             "sharded": type(trainer.parallel).__name__ == "Sharded",
             "caller_model_returned": trainer.raw_model is model,
+            "compiled": model._compiled_call_impl is not None,
             "resumed_from": result.resumed_from,
             "weight_dtypes": sorted(weight_dtypes),
             "task_counts": result.task_counts,
@@ -159,4 +161,5 @@ if __name__ == "__main__":
     parser.add_argument("--mlm", action="store_true")
     parser.add_argument("--checkpointing", action="store_true")
     parser.add_argument("--bf16", action="store_true")
+    parser.add_argument("--compile", action="store_true")
     train(parser.parse_args())

@@ -15,6 +15,8 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from xstilts.training.hardware import find_compiler
+
 from .conftest import REPO
 
 WORKER = REPO / "tests" / "ddp_worker.py"
@@ -69,6 +71,23 @@ def test_two_processes_train_what_one_process_trains(small_world, tmp_path) -> N
     assert_close_weights(weights(tmp_path / "one"), weights(tmp_path / "two"))
     assert not list(tmp_path.glob(".two.*")), "a non-main process left a scratch directory"
     assert not (tmp_path / "two.state").exists(), "resume state must be cleared at the end"
+
+
+@pytest.mark.skipif(
+    find_compiler(torch.device("cpu")) is None,
+    reason="no C++ compiler for torch.compile's CPU backend: `apt-get install g++` (.ci/run does)",
+)
+def test_compiled_model_inside_ddp_trains_what_one_eager_process_trains(
+    small_world, tmp_path
+) -> None:
+    """`compile: true` with DDP, as on a multi-GPU server: the compiled model runs inside DDP's
+    forward and its gradients are still reduced over the processes."""
+    one = launch(small_world, tmp_path / "one", 1, "3")
+    two = launch(small_world, tmp_path / "two", 2, "3", "--compile")
+    assert (two["processes"], two["micro_steps"], two["sharded"]) == (2, 2, False)
+    assert two["compiled"] and not one["compiled"]
+    assert_same_run(one, two)
+    assert_close_weights(weights(tmp_path / "one"), weights(tmp_path / "two"))
 
 
 @pytest.mark.parametrize(
