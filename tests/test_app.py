@@ -17,7 +17,7 @@ pytest.importorskip("gradio", reason="the demo needs gradio (pip install -e '.[d
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from tests.app_support import REPO, app_module, build_demo_root, start_app
+from tests.app_support import REPO, app_module, build_demo_root, start_app, write_metrics
 from xstilts.demo.catalogue import find_checkpoints, load_catalogue
 from xstilts.demo.headline import headline_table
 from xstilts.demo.inputs import (
@@ -268,6 +268,23 @@ def test_headline_reads_clean_and_robustness_numbers_gracefully(
     (tmp_path / "evaluate" / "none" / "xnli" / "seed0.json").write_text("{not json")
     assert headline_table(tmp_path, "xnli")[1] == []
     assert "No evaluation metrics for xnli" in headline_table(tmp_path, "xnli")[2]
+
+
+def test_headline_says_when_a_value_is_undefined_in_some_seeds(tmp_path: Path) -> None:
+    """A drop with no effective input is null: "–" where no seed defines it, and the seeds it
+    is over where only some do."""
+    write_metrics(tmp_path, "none", "xnli", 0.5)  # drop on effective inputs: null
+    write_metrics(tmp_path, "multi", "xnli", 0.6)  # 0.08
+    folder = tmp_path / "evaluate" / "multi" / "xnli"
+    run = json.loads((folder / "seed0.json").read_text(encoding="utf-8"))
+    run["seed"] = 1
+    run["perturbations"]["char_swap@0.1"]["mean_zero_shot"]["drop_effective"] = None
+    (folder / "seed1.json").write_text(json.dumps(run), encoding="utf-8")
+    _, rows, _ = headline_table(tmp_path, "xnli", ["none", "multi"])
+    table = {row[0]: row[1:] for row in rows}
+    name = "perturbed char_swap@0.1 · drop on effective inputs (zero-shot)"
+    assert table[name] == ["–", "8.0 (1 of 2 seeds)"]
+    assert table["perturbed char_swap@0.1 · drop on all inputs (zero-shot)"] == ["5.0", "5.0 ± 0.0"]
 
 
 # --- the running app ---------------------------------------------------------------------------

@@ -19,7 +19,8 @@ from typing import Any
 # What the evaluate stage writes under `perturbations` (per variant "family@strength") and
 # `attacks` (per attack name), each with a zero-shot mean; the headline shows these leaves. The
 # report's drop is the one on effective inputs (those the tokenizer sees changed); a mean that is
-# undefined (no effective input in any zero-shot language) is null and shown as "–".
+# undefined (no effective input in any zero-shot language) is null: its row shows "–", and a
+# value defined in only some seeds says over how many it is.
 PERTURBATION_KEYS = (
     ("accuracy", "accuracy"),
     ("drop_effective", "drop on effective inputs"),
@@ -77,11 +78,12 @@ def _leaves(value: Any, path: tuple[str, ...], languages: set[str]) -> Iterator[
             yield from _leaves(child, (*path, str(key)), languages)
 
 
-def metric_values(run: dict[str, Any]) -> dict[str, float]:
-    """The headline numbers of one run: clean accuracy, then every robustness leaf."""
+def metric_values(run: dict[str, Any]) -> dict[str, float | None]:
+    """The headline numbers of one run: clean accuracy, then every robustness leaf (None where
+    the metrics file says the value is undefined)."""
     accuracy = run.get("accuracy") if isinstance(run.get("accuracy"), dict) else {}
     languages = set(accuracy)
-    values: dict[str, float] = {}
+    values: dict[str, float | None] = {}
     if isinstance(accuracy.get("en"), int | float):
         values["clean accuracy · en"] = float(accuracy["en"])
     if isinstance(run.get("mean_zero_shot"), int | float):
@@ -100,9 +102,10 @@ def metric_values(run: dict[str, Any]) -> dict[str, float]:
 
 def _summary_leaves(
     section: Any, prefix: str, keys: tuple[tuple[str, str], ...]
-) -> dict[str, float]:
-    """`<prefix> <variant> · <what> (zero-shot)` from {variant: {"mean_zero_shot": {...}}}."""
-    values: dict[str, float] = {}
+) -> dict[str, float | None]:
+    """`<prefix> <variant> · <what> (zero-shot)` from {variant: {"mean_zero_shot": {...}}};
+    a key present as null is kept as None (undefined), an absent one is left out."""
+    values: dict[str, float | None] = {}
     if not isinstance(section, dict):
         return values
     for variant, summary in section.items():
@@ -111,8 +114,11 @@ def _summary_leaves(
             continue
         for key, label in keys:
             number = means.get(key)
-            if isinstance(number, int | float) and not isinstance(number, bool):
-                values[f"{prefix} {variant} · {label} (zero-shot)"] = float(number)
+            name = f"{prefix} {variant} · {label} (zero-shot)"
+            if number is None and key in means:
+                values[name] = None
+            elif isinstance(number, int | float) and not isinstance(number, bool):
+                values[name] = float(number)
     return values
 
 
@@ -151,8 +157,11 @@ def headline_table(
     for name in names:
         row = [name]
         for runs_values in per_condition.values():
-            found = [v[name] for v in runs_values if name in v]
-            row.append(_format(name, found) if found else "–")
+            found = [v[name] for v in runs_values if v.get(name) is not None]
+            cell = _format(name, found) if found else "–"
+            if found and len(found) < len(runs_values):
+                cell += f" ({len(found)} of {len(runs_values)} seeds)"
+            row.append(cell)
         rows.append(row)
     seeds_seen = sorted({len(rs) for rs in runs.values()})
     robust = [n for n in names if not n.startswith("clean accuracy")]
