@@ -9,3 +9,10 @@ traceback.
 
 class XstiltsError(Exception):
     """A problem the user can fix; the message says how."""
+
+
+def first_line(err: BaseException) -> str:
+    """The first line of an exception's message (its type's name if it has none), for the
+    one-line errors that wrap a library's exception."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
 
-from xstilts.errors import XstiltsError
+from xstilts.errors import XstiltsError, first_line
 from xstilts.tasks.spec import HubSource
 
 OFFLINE_HINT = "run the offline sample profile instead: `xstilts profile sample && make repro`"
@@ -98,7 +98,3 @@ def snapshot_model(repo_id: str, revision: str, out_dir: str) -> None:
         ) from None
     tokenizer.save_pretrained(out_dir)
     model.save_pretrained(out_dir)
-
-
-def first_line(err: Exception) -> str:
-    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__

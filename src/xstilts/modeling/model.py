@@ -18,7 +18,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoTokenizer, PreTrainedTokenizerBase, XLMRobertaModel
 
-from xstilts.errors import XstiltsError
+from xstilts.errors import XstiltsError, first_line
 from xstilts.modeling.heads import ClassificationHead
 from xstilts.tasks import get_task
 from xstilts.training.hardware import ATTN_IMPLEMENTATION
@@ -147,8 +147,7 @@ def require_dir(path: str | Path) -> None:
 
 
 def corrupt(path: str | Path, err: Exception) -> XstiltsError:
-    reason = str(err).splitlines()[0] if str(err) else type(err).__name__
     return XstiltsError(
-        f"checkpoint {path} is missing or corrupt ({reason}); rerun the stage that writes it "
-        f"(`dvc repro`)"
+        f"checkpoint {path} is missing or corrupt ({first_line(err)}); rerun the stage that "
+        f"writes it (`dvc repro`)"
     )
