@@ -15,14 +15,9 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from xstilts.training.hardware import find_compiler
-
-from .conftest import REPO
+from .conftest import NOISE_ONLY, REPO, needs_cpu_compiler
 
 WORKER = REPO / "tests" / "ddp_worker.py"
-# A multiple-choice head's output bias shifts every choice's score alike: its gradient is zero
-# up to rounding, and Adam turns that rounding noise into full-size steps. It is not compared.
-NOISE_ONLY = {"heads.race.out_proj.bias"}
 
 
 def launch(world: Path, out: Path, processes: int, per_device: str, *flags: str) -> dict:
@@ -73,10 +68,7 @@ def test_two_processes_train_what_one_process_trains(small_world, tmp_path) -> N
     assert not (tmp_path / "two.state").exists(), "resume state must be cleared at the end"
 
 
-@pytest.mark.skipif(
-    find_compiler(torch.device("cpu")) is None,
-    reason="no C++ compiler for torch.compile's CPU backend: `apt-get install g++` (.ci/run does)",
-)
+@needs_cpu_compiler
 def test_compiled_model_inside_ddp_trains_what_one_eager_process_trains(
     small_world, tmp_path
 ) -> None:
