@@ -19,7 +19,10 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends git make g++ \
     && rm -rf /var/lib/apt/lists/*
 
-RUN useradd --create-home --uid 1000 xstilts
+# The checkout's directory belongs to the user: WORKDIR would create it owned by root, and
+# COPY --chown changes only what it copies, so `make install` could not create .venv in it.
+RUN useradd --create-home --uid 1000 xstilts \
+    && install -d -o xstilts -g xstilts /home/xstilts/xstilts
 WORKDIR /home/xstilts/xstilts
 COPY --chown=xstilts:xstilts . .
 USER xstilts
