@@ -8,6 +8,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# A stage's log file is one of its outputs, hashed into dvc.lock with the model beside it: without
+# wall-clock times, a rerun that computes the same numbers writes the same bytes, so on the same
+# hardware a rerun's dvc.lock equals the committed one. The console keeps the times.
+FILE_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
 def configure() -> None:
@@ -22,9 +26,9 @@ def configure() -> None:
 
 @contextmanager
 def log_to(path: str | Path) -> Iterator[None]:
-    """Copy every log record to `path` while the block runs."""
+    """Copy every log record to `path` (without its time: see FILE_FORMAT) while the block runs."""
     handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(logging.Formatter(FILE_FORMAT))
     root = logging.getLogger()
     root.addHandler(handler)
     try:
