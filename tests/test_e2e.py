@@ -1,15 +1,19 @@
-"""The sample profile end to end, as a reviewer runs it: a fresh copy of the repository,
-`dvc pull data.dvc`, `dvc repro`, then the checks a reviewer would make."""
+"""The sample profile end to end, as a reviewer runs it: a fresh copy of the repository with the
+container's DVC cache settings, `dvc pull data.dvc`, `dvc repro`, then the checks a reviewer
+would make."""
 
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from xstilts.config import load_params
 from xstilts.io import read_json
@@ -43,11 +47,22 @@ def fresh_copy(destination: Path) -> Path:
     return destination
 
 
-@pytest.fixture(scope="module")
-def pipeline(tmp_path_factory: pytest.TempPathFactory):
-    repo = fresh_copy(tmp_path_factory.mktemp("clone"))
+def dockerfile_dvc_setup(cache: Path) -> list[list[str]]:
+    """The Dockerfile's DVC configuration (its one `RUN dvc ...` line), with the cache volume
+    `/cache/dvc` replaced by `cache`: the run below keeps its cache outside the repository, as
+    the container does, with the container's own commands."""
+    lines = (REPO / "Dockerfile").read_text(encoding="utf-8").splitlines()
+    (line,) = [line for line in lines if line.startswith("RUN dvc ")]
+    commands = line.removeprefix("RUN ").split("&&")
+    return [shlex.split(command.replace("/cache/dvc", str(cache))) for command in commands]
+
+
+def runner(repo: Path) -> Callable[..., str]:
+    """Runs a command in `repo` offline with this interpreter's tools first on PATH, letting
+    Python write bytecode next to the sources as it does on most machines; returns the output
+    and fails the test with the output's tail if the command fails."""
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
         "HF_HUB_OFFLINE": "1",
     }
@@ -59,13 +74,29 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory):
         )
         return done.stdout + done.stderr
 
+    return run
+
+
+def set_up_like_the_container(repo: Path, cache: Path) -> Callable[..., str]:
+    """The image's DVC configuration with `cache` as its volume, then `make repro`'s data step."""
+    run = runner(repo)
+    for command in dockerfile_dvc_setup(cache):
+        run(*command)
     run("dvc", "pull", "data.dvc")
+    return run
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory):
+    repo = fresh_copy(tmp_path_factory.mktemp("clone"))
+    cache = tmp_path_factory.mktemp("dvc-cache")
+    run = set_up_like_the_container(repo, cache)
     run("dvc", "repro")
-    return repo, run
+    return repo, run, cache
 
 
 def test_every_run_of_params_has_metrics_and_the_report_lists_them(pipeline) -> None:
-    repo, _ = pipeline
+    repo, _, _ = pipeline
     params = load_params(repo / "params.yaml")
     summary = read_json(repo / "metrics/summary.json")
     assert set(summary) == {*params.targets, "robustness"}
@@ -88,7 +119,7 @@ def test_models_learn_in_english_and_transfer_zero_shot(pipeline) -> None:
     (labels carried largely by shared names and numerals) transfers for every condition; PAWS-X
     for at least one; XCOPA's cause-effect pairs are lexical knowledge that the tiny encoder
     does not align, so it is not required to transfer."""
-    repo, _ = pipeline
+    repo, _, _ = pipeline
     params = load_params(repo / "params.yaml")
     runs = {
         (task, condition): read_json(repo / f"metrics/evaluate/{condition}/{task}/seed0.json")
@@ -103,7 +134,7 @@ def test_models_learn_in_english_and_transfer_zero_shot(pipeline) -> None:
 
 
 def test_dvc_is_clean_after_the_run_and_nothing_reruns(pipeline) -> None:
-    _, run = pipeline
+    _, run, _ = pipeline
     assert "Data and pipelines are up to date" in run("dvc", "status")
     assert "Running stage" not in run("dvc", "repro")
     assert "base" in run("dvc", "dag")
@@ -111,10 +142,61 @@ def test_dvc_is_clean_after_the_run_and_nothing_reruns(pipeline) -> None:
     assert "metrics/summary.json" in shown
 
 
+def test_the_run_records_the_committed_sources_and_data(pipeline) -> None:
+    """The stages wrote Python bytecode next to the sources they depend on; dvc.lock still
+    records exactly the committed hashes of every source and data dependency, so a reviewer's
+    `git diff dvc.lock` after a rerun shows only outputs (none at all on the same hardware)."""
+    repo, _, _ = pipeline
+    assert any((repo / "src/xstilts").rglob("__pycache__/*.pyc"))
+    rerun = yaml.safe_load((repo / "dvc.lock").read_text(encoding="utf-8"))
+    committed = yaml.safe_load((REPO / "dvc.lock").read_text(encoding="utf-8"))
+    assert input_dependencies(rerun) == input_dependencies(committed), (
+        "dvc.lock records other sources than these: commit the dvc.lock of a fresh `make repro`"
+    )
+
+
+def input_dependencies(lock: dict) -> dict[tuple[str, str], dict]:
+    """Every stage's dependencies that no stage produces (sources, scripts, data), by stage."""
+    stages = lock["stages"]
+    outputs = [out["path"] for stage in stages.values() for out in stage.get("outs", [])]
+
+    def produced(path: str) -> bool:
+        return any(
+            out == path or out.startswith(f"{path}/") or path.startswith(f"{out}/")
+            for out in outputs
+        )
+
+    return {
+        (name, dep["path"]): dep
+        for name, stage in stages.items()
+        for dep in stage.get("deps", [])
+        if not produced(dep["path"])
+    }
+
+
+def test_a_fresh_copy_restores_the_run_from_the_cache_volume(pipeline, tmp_path: Path) -> None:
+    """The container keeps DVC's cache in a volume, so a new container (a fresh copy with the same
+    cache) gets every output back from DVC's stage cache without running a stage again."""
+    repo, _, cache = pipeline
+    assert not (repo / ".dvc/cache").exists()
+    copy = fresh_copy(tmp_path)
+    run = set_up_like_the_container(copy, cache)
+    log = run("dvc", "repro")
+    assert "Running stage" not in log and "is cached - skipping run" in log
+    for output in ["metrics/summary.json", "reports/REPORT.md", "models/target/multi/xnli/seed0"]:
+        assert digest(copy / output) == digest(repo / output), output
+    assert "Data and pipelines are up to date" in run("dvc", "status")
+
+
+def digest(path: Path) -> dict[str, bytes]:
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return {str(p.relative_to(path.parent)): p.read_bytes() for p in files}
+
+
 def test_robustness_outputs_and_the_answer(pipeline) -> None:
     """Every run has perturbation and attack results; the report opens with the statistical
     answer for every (task, attack, comparison) and has its plots."""
-    repo, _ = pipeline
+    repo, _, _ = pipeline
     params = load_params(repo / "params.yaml")
     for task in params.targets:
         for condition in params.condition_names:
@@ -134,7 +216,7 @@ def test_robustness_outputs_and_the_answer(pipeline) -> None:
 
 
 def test_rerunning_a_chain_gives_identical_files(pipeline) -> None:
-    repo, run = pipeline
+    repo, run, _ = pipeline
     outputs = [
         repo / "metrics/evaluate/multi/xnli/seed0.json",
         repo / "predictions/multi/xnli/seed0.jsonl",
