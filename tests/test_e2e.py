@@ -58,12 +58,17 @@ def dockerfile_dvc_setup(cache: Path) -> list[list[str]]:
 
 
 def runner(repo: Path) -> Callable[..., str]:
-    """Runs a command in `repo` offline with this interpreter's tools first on PATH, letting
-    Python write bytecode next to the sources as it does on most machines; returns the output
-    and fails the test with the output's tail if the command fails."""
+    """Runs a command in `repo` offline with this interpreter's tools first on PATH and `repo`'s
+    code first on the import path, letting Python write bytecode next to the sources as it does
+    on most machines; returns the output and fails the test with the output's tail if the
+    command fails."""
     env = {
         **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        # the copy's own code, not the checkout that this interpreter has installed (editable)
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(repo / "src"), os.environ.get("PYTHONPATH")])
+        ),
         "HF_HUB_OFFLINE": "1",
     }
 
