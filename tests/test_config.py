@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from xstilts.config import load_params, parse_params
+from xstilts.data.prepared import planned_splits, training_tasks
 from xstilts.errors import XstiltsError
 
 from .conftest import REPO, deep_update, sample_profile
@@ -16,6 +17,19 @@ def test_shipped_profiles_are_valid_and_params_yaml_is_the_sample_profile() -> N
     assert load_params(REPO / "profiles" / "sample.yaml").profile == "sample"
     shipped = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
     assert shipped == sample_profile(), "a fresh clone must run the sample profile"
+
+
+@pytest.mark.parametrize("profile", ["sample", "full"])
+def test_a_run_shrunk_to_one_target_keeps_the_others_settings_inert(profile: str) -> None:
+    """`dvc exp run -S 'targets=[xnli]'` needs no edit of the XCOPA overrides or train sequence:
+    they stay valid and nothing of them is planned."""
+    raw = yaml.safe_load((REPO / "profiles" / f"{profile}.yaml").read_text(encoding="utf-8"))
+    params = parse_params({**raw, "targets": ["xnli"]})
+    assert params.targets == ("xnli",)
+    assert "xcopa" in {*params.target.overrides, *params.target.train_sequence}
+    tasks = training_tasks(params)
+    assert "xnli" in tasks and not {"xcopa", "siqa", "copa"} & set(tasks)
+    assert {key.task for key in planned_splits(params)} == {*tasks}
 
 
 @pytest.mark.parametrize(
@@ -91,8 +105,12 @@ def test_target_overrides_merge_over_defaults() -> None:
             {"target": {"train_sequence": {"xnli": ["race"]}}},
             "'race' (choice, labels ()) cannot train the head of 'xnli'",
         ),
-        ({"target": {"train_sequence": {"tydiqa": ["copa"]}}}, "not one of targets"),
+        (
+            {"target": {"train_sequence": {"tydiqa": ["copa"]}}},
+            "target.train_sequence.tydiqa: unknown target task; known: ",
+        ),
         ({"target": {"overrides": {"siqa": {"epochs": 1}}}}, "nor a train_sequence step"),
+        ({"target": {"overrides": {"xnil": {"epochs": 1}}}}, "neither a target task (pawsx"),
         ({"data": {"languages": ["en", "xx"]}}, "data.languages: 'xx' is not a language"),
         ({"plan": {"tokens_per_second": 0}}, "plan.tokens_per_second = 0"),
         (

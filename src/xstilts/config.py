@@ -299,25 +299,27 @@ class Params(Section):
                     f"targets: unknown target task '{task}'; known: {', '.join(known_target)}"
                 )
         self._check_train_sequences()
+        # Settings of a known target that `targets` leaves out stay inert, so a run can be
+        # shrunk to some targets (`dvc exp run -S 'targets=[xnli]'`) without editing them out.
         steps = {s for seq in self.target.train_sequence.values() for s in seq}
         for task in self.target.overrides:
-            if task not in self.targets and task not in steps:
+            if task not in known_target and task not in steps:
                 raise ValueError(
-                    f"target.overrides.{task}: not one of targets {self.targets} "
-                    "nor a train_sequence step"
+                    f"target.overrides.{task}: neither a target task "
+                    f"({', '.join(known_target)}) nor a train_sequence step"
                 )
             self.target.training_for(task)  # surface bad override keys now
         self._check_languages()
         return self
 
     def _check_train_sequences(self) -> None:
-        from xstilts.tasks import all_tasks
+        from xstilts.tasks import all_tasks, target_task_names
 
-        known = all_tasks()
+        known, known_target = all_tasks(), target_task_names()
         for target, sequence in self.target.train_sequence.items():
             where = f"target.train_sequence.{target}"
-            if target not in self.targets:
-                raise ValueError(f"{where}: not one of targets {self.targets}")
+            if target not in known_target:
+                raise ValueError(f"{where}: unknown target task; known: {', '.join(known_target)}")
             if not sequence:
                 raise ValueError(f"{where}: lists no training task")
             spec = known[target]
