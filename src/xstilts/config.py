@@ -298,7 +298,7 @@ class Params(Section):
                 raise ValueError(
                     f"targets: unknown target task '{task}'; known: {', '.join(known_target)}"
                 )
-        self._check_train_sequences()
+        self._check_train_sequences(known_target)
         # Settings of a known target that `targets` leaves out stay inert, so a run can be
         # shrunk to some targets (`dvc exp run -S 'targets=[xnli]'`) without editing them out.
         steps = {s for seq in self.target.train_sequence.values() for s in seq}
@@ -312,10 +312,10 @@ class Params(Section):
         self._check_languages()
         return self
 
-    def _check_train_sequences(self) -> None:
-        from xstilts.tasks import all_tasks, target_task_names
+    def _check_train_sequences(self, known_target: tuple[str, ...]) -> None:
+        from xstilts.tasks import all_tasks
 
-        known, known_target = all_tasks(), target_task_names()
+        known = all_tasks()
         for target, sequence in self.target.train_sequence.items():
             where = f"target.train_sequence.{target}"
             if target not in known_target:
