@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # A stage's log file is one of its outputs, hashed into dvc.lock with the model beside it: without
 # wall-clock times, a rerun that computes the same numbers writes the same bytes, so on the same
 # hardware a rerun's dvc.lock equals the committed one. The console keeps the times.
 FILE_FORMAT = "%(levelname)s %(name)s: %(message)s"
+FORMAT = f"%(asctime)s {FILE_FORMAT}"
 
 
 def configure() -> None:
