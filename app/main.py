@@ -1,10 +1,18 @@
-"""The Gradio demo: type a sentence pair (or a COPA item) in any language, perturb it, and see the
-conditions' models side by side; attack them within a budget; read the run's headline numbers.
+"""The Gradio demo of the X-STILTs robustness artifact.
 
-Widgets only: every check, prediction and table comes from `xstilts.demo`. Start it with
-`make app` or `xstilts app [--models DIR] [--metrics DIR] [--host 127.0.0.1] [--port 7860]`
+Type a sentence pair (or a COPA item) in any language, perturb it, and see each
+intermediate-training condition's model predict the clean and the perturbed input side by side;
+attack the models within a budget; read the run's headline numbers and its report.
+
+Widgets only: every check, prediction, table and page text comes from `xstilts.demo`. Start it
+with `make app` or `xstilts app [--models DIR] [--metrics DIR] [--host 127.0.0.1] [--port 7860]`
 (`python app/main.py ...` works too). It binds 127.0.0.1 unless told otherwise (`--host 0.0.0.0`
 inside a container), never makes a share link, sends no analytics and records no run history.
+
+The page's own events are private; the public API is four named endpoints, `/perturb`,
+`/compare`, `/attack` and `/headline`, each taking named parameters (those a task does not use
+may be left out) and returning one JSON object with named keys. A rejected request is a Gradio
+error whose message names the field.
 """
 
 from __future__ import annotations
@@ -17,18 +25,24 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("GRADIO_RUN_HISTORY", "False")
 
 import argparse
+import html
+import inspect
 import logging
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
 import pandas as pd
 
 from xstilts.demo.catalogue import load_catalogue
+from xstilts.demo.guide import guide_markdown, header_markdown, report_markdown
 from xstilts.demo.inputs import FIELDS, Limits
-from xstilts.demo.perturbview import COLORS
-from xstilts.demo.samples import example_rows
+from xstilts.demo.render import CSS as VIEW_CSS
+from xstilts.demo.render import diff_html, message_html, page_html, table_html
+from xstilts.demo.samples import example_labels, example_rows
 from xstilts.demo.service import (
     ATTACK_HEADER,
     EFFECTIVE_HEADER,
@@ -45,13 +59,22 @@ LANGUAGES = [
     "auto", "en", "vi", "ru", "ar", "hi", "zh", "el", "he", "th", "ja", "ko", "ka", "ta", "bn",
     "hy", "fa", "uk", "bg", "tr", "de", "fr", "es", "sw", "mr",
 ]  # fmt: skip
-CSS = """
+CSS = (
+    VIEW_CSS
+    + """
 .bidi-auto textarea, .bidi-auto .textfield { unicode-bidi: plaintext; }
 """
+)
+PRIVATE = {"api_visibility": "private"}  # the page's own events: not part of the API
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="xstilts app", description=__doc__.splitlines()[0])
+    doc = __doc__.split("\n\n")
+    parser = argparse.ArgumentParser(
+        prog="xstilts app",
+        description=" ".join(doc[0:2]).replace("\n", " "),
+        epilog=doc[3].replace("\n", " "),
+    )
     parser.add_argument(
         "--models",
         default="models/target",
@@ -63,6 +86,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="params.yaml",
         help="params file listing the run's conditions and seeds for the headline panel "
         "(ignored when missing: then every metrics file found is shown)",
+    )
+    parser.add_argument(
+        "--report", default="reports/REPORT.md", help="the run's report, shown in its own tab"
     )
     parser.add_argument("--lexicons", default="data/lexicon", help="code-switching lexicons")
     parser.add_argument("--tasks", nargs="*", help="only these target tasks")
@@ -86,6 +112,7 @@ def build_service(args: argparse.Namespace) -> DemoService:
     catalogue = load_catalogue(args.models, args.tasks, args.conditions, args.seeds)
     runs: tuple[list[str] | None, list[int] | None] = (args.conditions, args.seeds)
     presets: dict[str, AttackSettings] = {}
+    conditions: dict[str, tuple[str, ...]] = {}
     if Path(args.params).is_file():
         from xstilts.config import load_params
 
@@ -94,6 +121,7 @@ def build_service(args: argparse.Namespace) -> DemoService:
             args.conditions or list(params.condition_names),
             args.seeds or list(params.seeds),
         )
+        conditions = dict(params.conditions)
         presets = {
             name: AttackSettings(
                 max_unit_fraction=attack.max_unit_fraction,
@@ -112,25 +140,71 @@ def build_service(args: argparse.Namespace) -> DemoService:
         max_length=args.max_length,
         runs=runs,
         attack_presets=presets,
+        conditions=conditions,
+        report=Path(args.report),
     )
 
 
-def _table(header: list[str], rows: list[list[str]]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=header)
+# --- the API: named parameters in, one JSON object out, rejected input as a Gradio error ------
 
 
-def _failure(err: Exception) -> str:
-    """The user-facing message of a failed request; tracebacks stay in the server log."""
-    if isinstance(err, XstiltsError):
-        message = str(err)
-    else:
-        LOG.exception("request failed")
-        message = f"internal error ({type(err).__name__}); the server log has the details"
-    gr.Warning(message)
-    return f"⚠️ {message}"
+class DemoBlocks(gr.Blocks):
+    """Blocks whose API endpoints answer a wrong number of values with a message.
+
+    Gradio refuses too few values before any handler runs, with an error a client only sees as
+    `null`, and silently drops extra ones. For the named API functions, values left out take the
+    parameter's default (so a client sends only the fields its task uses); too many, or a
+    required one missing, is a Gradio error naming the parameters.
+    """
+
+    def validate_inputs(self, block_fn, inputs: list) -> None:
+        params = _api_parameters(block_fn)
+        if params is None:
+            return super().validate_inputs(block_fn, inputs)
+        name = f"/{block_fn.api_name}"
+        if len(inputs) > len(params):
+            raise gr.Error(
+                f"{name} takes at most {len(params)} values "
+                f"({', '.join(p.name for p in params)}), got {len(inputs)}",
+                print_exception=False,
+            )
+        missing = [p.name for p in params[len(inputs) :] if p.default is p.empty]
+        if missing:
+            raise gr.Error(
+                f"{name} needs {', '.join(missing)} (got {len(inputs)} value(s))",
+                print_exception=False,
+            )
+        inputs.extend(p.default for p in params[len(inputs) :])
+        return None
 
 
-def _fields(task: str, text_a, text_b, premise, question, choice1, choice2) -> dict:
+def _api_parameters(block_fn) -> list[inspect.Parameter] | None:
+    """The parameters of a `gr.api` function (whose inputs are all API placeholders)."""
+    if block_fn.fn is None or not block_fn.inputs:
+        return None
+    if not all(type(b).__name__ == "Api" for b in block_fn.inputs):
+        return None
+    return list(inspect.signature(block_fn.fn).parameters.values())
+
+
+def _answer(call: Callable[[], dict]) -> dict:
+    """Run one API request: the library's refusal becomes a Gradio error the client can catch;
+    anything else is logged here and named only by its type."""
+    try:
+        return call()
+    except XstiltsError as err:
+        raise gr.Error(str(err), print_exception=False) from None
+    except gr.Error:
+        raise
+    except Exception as err:
+        LOG.exception("API request failed")
+        raise gr.Error(
+            f"internal error ({type(err).__name__}); the server log has the details",
+            print_exception=False,
+        ) from None
+
+
+def _fields(text_a, text_b, premise, question, choice1, choice2) -> dict:
     return {
         "text_a": text_a,
         "text_b": text_b,
@@ -142,262 +216,397 @@ def _fields(task: str, text_a, text_b, premise, question, choice1, choice2) -> d
     }
 
 
+def _models(service: DemoService, task: object, models: object) -> object:
+    """No models named: every model of the task."""
+    return [key for _, key in service.model_choices(str(task))] if models is None else models
+
+
+def _views(result: Result) -> list[dict]:
+    return [
+        {"model": title, "fields": [d.as_dict() for d in diffs]} for title, diffs in result.views
+    ]
+
+
+def add_api(service: DemoService) -> None:
+    """The four public endpoints (inside a Blocks context)."""
+
+    def perturb(
+        task: str,
+        models: list[str] | None = None,
+        text_a: str = "",
+        text_b: str = "",
+        premise: str = "",
+        question: str = "cause",
+        choice1: str = "",
+        choice2: str = "",
+        language: str = "auto",
+        family: str = "char_swap",
+        strength: float = 0.2,
+        seed: int = 0,
+    ) -> dict:
+        """Perturb the input once (the same seed gives the same edits) and say, per model,
+        whether its tokenizer sees the edit. XNLI/PAWS-X use text_a and text_b; XCOPA uses
+        premise, question (cause or effect), choice1 and choice2. models: keys as listed by the
+        page (default: every model of the task). Returns {message, fields, tokenizer}."""
+
+        def call() -> dict:
+            request = service.parse(
+                task, _fields(text_a, text_b, premise, question, choice1, choice2), language
+            )
+            result = service.perturb(
+                request, _models(service, task, models), family, strength, seed
+            )
+            return {
+                "message": result.message,
+                "language": request.language,
+                "fields": _views(result)[0]["fields"],
+                "tokenizer": {"headers": result.header, "rows": result.rows},
+            }
+
+        return _answer(call)
+
+    def compare(
+        task: str,
+        models: list[str] | None = None,
+        text_a: str = "",
+        text_b: str = "",
+        premise: str = "",
+        question: str = "cause",
+        choice1: str = "",
+        choice2: str = "",
+        language: str = "auto",
+        family: str = "char_swap",
+        strength: float = 0.2,
+        seed: int = 0,
+    ) -> dict:
+        """Perturb the input once and give each model's prediction and probabilities on the
+        clean and the perturbed input. Parameters as for /perturb. Returns {message, language,
+        fields, predictions}."""
+
+        def call() -> dict:
+            request = service.parse(
+                task, _fields(text_a, text_b, premise, question, choice1, choice2), language
+            )
+            result = service.compare(
+                request, _models(service, task, models), family, strength, seed
+            )
+            return {
+                "message": result.message,
+                "language": request.language,
+                "fields": _views(result)[0]["fields"],
+                "predictions": {"headers": result.header, "rows": result.rows},
+            }
+
+        return _answer(call)
+
+    def attack(
+        task: str,
+        models: list[str] | None = None,
+        text_a: str = "",
+        text_b: str = "",
+        premise: str = "",
+        question: str = "cause",
+        choice1: str = "",
+        choice2: str = "",
+        language: str = "auto",
+        max_unit_fraction: float = 0.2,
+        max_queries: int = 200,
+        beam_width: int = 1,
+        candidates_per_unit: int = 4,
+        families: list[str] | None = None,
+        seed: int = 0,
+    ) -> dict:
+        """Search, per model, for a perturbation within the budget that changes its prediction
+        (families: none given means every family that supports the language). Returns {message,
+        language, results, adversarial} (adversarial: per model, its fields' edits)."""
+
+        def call() -> dict:
+            request = service.parse(
+                task, _fields(text_a, text_b, premise, question, choice1, choice2), language
+            )
+            settings = AttackSettings(
+                max_unit_fraction=max_unit_fraction,
+                max_queries=max_queries,
+                beam_width=beam_width,
+                candidates_per_unit=candidates_per_unit,
+                families=() if families is None else families,
+            )
+            result = service.attack(request, _models(service, task, models), settings, seed)
+            return {
+                "message": result.message,
+                "language": request.language,
+                "results": {"headers": result.header, "rows": result.rows},
+                "adversarial": _views(result),
+            }
+
+        return _answer(call)
+
+    def headline(task: str) -> dict:
+        """The run's headline numbers for a target task, from its metrics files: {note, header,
+        rows}."""
+
+        def call() -> dict:
+            result = service.headline(task)
+            return {"note": result.message, "header": result.header, "rows": result.rows}
+
+        return _answer(call)
+
+    for fn in (perturb, compare, attack, headline):
+        gr.api(fn, api_name=fn.__name__)
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+
+def _failure(err: Exception) -> str:
+    """The user-facing message of a failed page request; tracebacks stay in the server log."""
+    if isinstance(err, XstiltsError):
+        message = str(err)
+    else:
+        LOG.exception("request failed")
+        message = f"internal error ({type(err).__name__}); the server log has the details"
+    gr.Warning(html.escape(message))
+    return message_html(f"⚠️ {message}")
+
+
+def _outputs(result: Result) -> tuple[str, str, str]:
+    views = [diff_html(diffs, title) for title, diffs in result.views]
+    return message_html(result.message), page_html(views), table_html(result.header, result.rows)
+
+
+@dataclass
+class Inputs:
+    """The widgets every request reads."""
+
+    task: gr.Dropdown
+    models: gr.CheckboxGroup
+    language: gr.Dropdown
+    fields: list[gr.components.Component]  # text_a, text_b, premise, question, choice1, choice2
+    pair_box: gr.Column
+    text_b: gr.Textbox
+    choice_box: gr.Column
+    example_boxes: list[gr.Column]
+
+    @property
+    def common(self) -> list:
+        return [self.task, self.models, *self.fields, self.language]
+
+
+def _kind(task: str) -> str:
+    return get_task(task).kind
+
+
+def input_widgets(service: DemoService, first: str) -> Inputs:
+    """Task, models, language, the text fields of every task kind, and the examples."""
+    limit, tasks = service.limits.max_chars, service.tasks()
+    with gr.Row():
+        task = gr.Dropdown(tasks, value=first, label="Target task", scale=1)
+        # Every model is a valid choice, whatever task is picked (the service checks that a
+        # model serves the task); the page narrows the list to the chosen task's models when it
+        # loads and whenever the task changes.
+        models = gr.CheckboxGroup(
+            choices=[(f"{m.task}: {m.label}", m.key) for m in service.catalogue.models.values()],
+            value=[key for _, key in service.model_choices(first)],
+            label="Models (condition · seed)",
+            scale=3,
+        )
+        language = gr.Dropdown(
+            LANGUAGES,
+            value="auto",
+            allow_custom_value=True,
+            label="Language",
+            info="auto: guessed from the script on every request (the examples use auto too)",
+            scale=1,
+        )
+    kind = _kind(first)
+    with gr.Column(visible=kind in ("pair", "single")) as pair_box:
+        text_a = gr.Textbox(
+            label=FIELDS["pair"][0][1], lines=2, max_length=limit, elem_classes="bidi-auto"
+        )
+        text_b = gr.Textbox(
+            label=FIELDS["pair"][1][1],
+            lines=2,
+            max_length=limit,
+            visible=kind == "pair",
+            elem_classes="bidi-auto",
+        )
+    with gr.Column(visible=kind == "choice") as choice_box:
+        premise = gr.Textbox(label="Premise", lines=2, max_length=limit, elem_classes="bidi-auto")
+        question = gr.Radio(["cause", "effect"], value="cause", label="Question")
+        with gr.Row():
+            choice1 = gr.Textbox(label="Choice 1", max_length=limit, elem_classes="bidi-auto")
+            choice2 = gr.Textbox(label="Choice 2", max_length=limit, elem_classes="bidi-auto")
+    boxes = []
+    for name in tasks:
+        with gr.Column(visible=name == first) as box:
+            rows = example_rows(name)
+            if rows:
+                fields = (
+                    [premise, question, choice1, choice2]
+                    if _kind(name) == "choice"
+                    else [text_a, text_b][: len(FIELDS[_kind(name)])]
+                )
+                gr.Examples(
+                    rows,
+                    [*fields, language],
+                    label=f"Examples ({name}): sample-world rows are made-up pseudo-words",
+                    example_labels=example_labels(name),
+                    examples_per_page=12,
+                    api_visibility="private",
+                )
+        boxes.append(box)
+    fields = [text_a, text_b, premise, question, choice1, choice2]
+    return Inputs(task, models, language, fields, pair_box, text_b, choice_box, boxes)
+
+
+def perturb_tab(service: DemoService, inputs: Inputs) -> None:
+    with gr.Tab("Perturb & compare"):
+        with gr.Row():
+            family = gr.Dropdown(
+                service.family_names(), value="char_swap", label="Perturbation family"
+            )
+            strength = gr.Slider(0.0, 1.0, value=0.2, step=0.05, label="Strength (unit share)")
+            seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
+        with gr.Row():
+            perturb_btn = gr.Button("Perturb")
+            compare_btn = gr.Button("Perturb & compare", variant="primary")
+        status = gr.HTML(elem_id="status")
+        view = gr.HTML(label="Clean and perturbed input", elem_id="perturbed")
+        table = gr.HTML(elem_id="predictions")
+
+    def handler(method: str, header: list[str]):
+        def run(task, models, a, b, premise, question, c1, c2, language, family, strength, seed):
+            try:
+                fields = _fields(a, b, premise, question, c1, c2)
+                request = service.parse(task, fields, language)
+                call = service.compare if method == "compare" else service.perturb
+                return _outputs(call(request, models, family, strength, seed))
+            except Exception as err:
+                return _failure(err), "", table_html(header, [])
+
+        return run
+
+    args = [*inputs.common, family, strength, seed]
+    outputs = [status, view, table]
+    perturb_btn.click(handler("perturb", EFFECTIVE_HEADER), args, outputs, **PRIVATE)
+    compare_btn.click(handler("compare", PREDICTION_HEADER), args, outputs, **PRIVATE)
+
+
+def attack_tab(service: DemoService, inputs: Inputs) -> None:
+    with gr.Tab("Attack"):
+        presets = {"default": AttackSettings(), **service.attack_presets}
+        preset = gr.Dropdown(
+            list(presets),
+            value="default",
+            label="Budget preset",
+            info="default: the attack's own defaults, every family; others: the run's attacks "
+            "in params.yaml",
+        )
+        with gr.Row():
+            fraction = gr.Slider(0.05, 1.0, value=0.2, step=0.05, label="Max unit fraction")
+            queries = gr.Slider(
+                10, service.limits.max_queries, value=200, step=10, label="Max queries"
+            )
+            beam = gr.Slider(1, 8, value=1, step=1, label="Beam width")
+            candidates = gr.Slider(1, 16, value=4, step=1, label="Candidates per unit")
+        families = gr.CheckboxGroup(
+            service.family_names(),
+            value=[],
+            label="Families the attack may use (none ticked: all that support the language)",
+        )
+        seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
+        button = gr.Button("Attack", variant="primary")
+        status = gr.HTML(elem_id="attack-status")
+        view = gr.HTML(elem_id="attack-view")
+        table = gr.HTML(elem_id="attack-results")
+
+    def on_preset(name: str):
+        chosen = presets.get(name, AttackSettings())
+        return (
+            chosen.max_unit_fraction,
+            chosen.max_queries,
+            chosen.beam_width,
+            chosen.candidates_per_unit,
+            list(chosen.families),
+        )
+
+    def run(
+        task, models, a, b, premise, question, c1, c2, language,
+        fraction, queries, beam, candidates, chosen, seed,
+        progress=gr.Progress(),  # noqa: B008 - how gradio injects a progress tracker
+    ):  # fmt: skip
+        try:
+            request = service.parse(task, _fields(a, b, premise, question, c1, c2), language)
+            settings = AttackSettings(fraction, queries, beam, candidates, tuple(chosen or ()))
+            report = lambda f, d: progress(f, desc=d)  # noqa: E731
+            return _outputs(service.attack(request, models, settings, seed, report))
+        except Exception as err:
+            return _failure(err), "", table_html(ATTACK_HEADER, [])
+
+    preset.change(on_preset, [preset], [fraction, queries, beam, candidates, families], **PRIVATE)
+    args = [*inputs.common, fraction, queries, beam, candidates, families, seed]
+    button.click(run, args, [status, view, table], **PRIVATE)
+
+
+def explain_tab(service: DemoService) -> None:
+    with gr.Tab("What am I looking at?"):
+        gr.Markdown(guide_markdown(service.condition_table(), service.family_instances()))
+
+
+def report_tab(service: DemoService) -> None:
+    with gr.Tab("Report"):
+        gr.Markdown(report_markdown(service.report), elem_id="report")
+
+
+def headline_panel() -> tuple[gr.Markdown, gr.Dataframe]:
+    with gr.Accordion("Headline robustness numbers of the run", open=True):
+        note = gr.Markdown()
+        table = gr.Dataframe(label="Metrics (from metrics/evaluate)", wrap=True)
+    return note, table
+
+
 def build_demo(service: DemoService) -> gr.Blocks:
     tasks = service.tasks()
     first = "xnli" if "xnli" in tasks else tasks[0]
-    limit = service.limits.max_chars
+    with DemoBlocks(title="X-STILTs robustness demo", analytics_enabled=False) as demo:
+        gr.Markdown(header_markdown(list(service.catalogue.models.values()), service.report))
+        inputs = input_widgets(service, first)
+        perturb_tab(service, inputs)
+        attack_tab(service, inputs)
+        explain_tab(service)
+        report_tab(service)
+        note, table = headline_panel()
 
-    def kind_of(task: str) -> str:
-        return get_task(task).kind
-
-    def run(kind: str, header: list[str]):
-        """A handler for perturb or compare with the shared signature."""
-
-        def handler(
-            task, models, a, b, premise, question, c1, c2, language, family, strength, seed
-        ):
+        def on_task(task: str):
+            known = task in tasks
+            kind = _kind(task) if known else "pair"
+            choices = service.model_choices(task) if known else []
             try:
-                request = service.parse(
-                    task, _fields(task, a, b, premise, question, c1, c2), language
-                )
-                method = service.compare if kind == "compare" else service.perturb
-                result: Result = method(request, models, family, strength, seed)
-                return result.message, result.segments, _table(result.header, result.rows)
-            except Exception as err:
-                return _failure(err), [], _table(header, [])
+                result = service.headline(task)
+                headline = result.message, pd.DataFrame(result.rows, columns=result.header)
+            except XstiltsError as err:
+                headline = str(err), pd.DataFrame([], columns=["metric"])
+            return [
+                gr.CheckboxGroup(choices=choices, value=[key for _, key in choices]),
+                gr.Column(visible=kind in ("pair", "single")),
+                gr.Textbox(visible=kind == "pair"),
+                gr.Column(visible=kind == "choice"),
+                *(gr.Column(visible=t == task) for t in tasks),
+                *headline,
+            ]
 
-        return handler
-
-    def attack(
-        task,
-        models,
-        a,
-        b,
-        premise,
-        question,
-        c1,
-        c2,
-        language,
-        fraction,
-        queries,
-        beam,
-        candidates,
-        chosen,
-        seed,
-        progress=gr.Progress(),  # noqa: B008 - how gradio injects a progress tracker
-    ):
-        try:
-            request = service.parse(task, _fields(task, a, b, premise, question, c1, c2), language)
-            settings = AttackSettings(
-                max_unit_fraction=fraction,
-                max_queries=queries,
-                beam_width=beam,
-                candidates_per_unit=candidates,
-                families=tuple(chosen or ()),
-            )
-            result = service.attack(
-                request, models, settings, seed, lambda f, d: progress(f, desc=d)
-            )
-            return result.message, result.segments, _table(result.header, result.rows)
-        except Exception as err:
-            return _failure(err), [], _table(ATTACK_HEADER, [])
-
-    def headline(task: str):
-        try:
-            result = service.headline(task)
-            return result.message, _table(result.header, result.rows)
-        except Exception as err:
-            return _failure(err), _table(["metric"], [])
-
-    def on_task(task: str):
-        kind = kind_of(task) if task in tasks else "pair"
-        choices = service.model_choices(task) if task in tasks else []
-        updates = [
-            gr.CheckboxGroup(choices=choices, value=[key for _, key in choices]),
-            gr.Column(visible=kind in ("pair", "single")),
-            gr.Textbox(visible=kind == "pair"),
-            gr.Column(visible=kind == "choice"),
+        outputs = [
+            inputs.models,
+            inputs.pair_box,
+            inputs.text_b,
+            inputs.choice_box,
+            *inputs.example_boxes,
+            note,
+            table,
         ]
-        updates += [gr.Column(visible=t == task) for t in tasks]
-        return [*updates, *headline(task)]
-
-    with gr.Blocks(title="X-STILTs robustness demo", analytics_enabled=False) as demo:
-        gr.Markdown(
-            "# X-STILTs: does multi-task intermediate training make zero-shot transfer robust?\n"
-            "Pick a target task and the models to compare (one per intermediate-training "
-            "condition and seed), type an input in any language or pick an example, choose a "
-            "perturbation and compare predictions on the clean and perturbed input. The "
-            "**Attack** tab searches for a perturbation that flips each model."
-        )
-        with gr.Row():
-            task = gr.Dropdown(tasks, value=first, label="Target task", scale=1)
-            # Every model is a valid choice for API clients, whatever task they name (the
-            # service checks that a model serves the task); the page narrows the list to the
-            # chosen task's models when it loads and whenever the task changes.
-            models = gr.CheckboxGroup(
-                choices=[
-                    (f"{m.task}: {m.label}", m.key) for m in service.catalogue.models.values()
-                ],
-                value=[key for _, key in service.model_choices(first)],
-                label="Models (condition · seed)",
-                scale=3,
-            )
-            language = gr.Dropdown(
-                LANGUAGES,
-                value="auto",
-                allow_custom_value=True,
-                label="Language",
-                info="auto: guessed from the script",
-                scale=1,
-            )
-        kind = kind_of(first)
-        with gr.Column(visible=kind in ("pair", "single")) as pair_box:
-            text_a = gr.Textbox(
-                label=FIELDS["pair"][0][1], lines=2, max_length=limit, elem_classes="bidi-auto"
-            )
-            text_b = gr.Textbox(
-                label=FIELDS["pair"][1][1],
-                lines=2,
-                max_length=limit,
-                visible=kind == "pair",
-                elem_classes="bidi-auto",
-            )
-        with gr.Column(visible=kind == "choice") as choice_box:
-            premise = gr.Textbox(
-                label="Premise", lines=2, max_length=limit, elem_classes="bidi-auto"
-            )
-            question = gr.Radio(["cause", "effect"], value="cause", label="Question")
-            with gr.Row():
-                choice1 = gr.Textbox(label="Choice 1", max_length=limit, elem_classes="bidi-auto")
-                choice2 = gr.Textbox(label="Choice 2", max_length=limit, elem_classes="bidi-auto")
-        example_boxes = []
-        for name in tasks:
-            with gr.Column(visible=name == first) as box:
-                rows = example_rows(name)
-                if rows:
-                    inputs = (
-                        [premise, question, choice1, choice2]
-                        if kind_of(name) == "choice"
-                        else [text_a, text_b][: len(FIELDS[kind_of(name)])]
-                    )
-                    gr.Examples(
-                        rows, [*inputs, language], label=f"Examples ({name})", examples_per_page=12
-                    )
-            example_boxes.append(box)
-
-        with gr.Tab("Perturb & compare"):
-            with gr.Row():
-                family = gr.Dropdown(
-                    service.family_names(), value="char_swap", label="Perturbation family"
-                )
-                strength = gr.Slider(0.0, 1.0, value=0.2, step=0.05, label="Strength (unit share)")
-                seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
-            with gr.Row():
-                perturb_btn = gr.Button("Perturb")
-                compare_btn = gr.Button("Perturb & compare", variant="primary")
-            status = gr.Markdown(elem_id="status")
-            highlighted = gr.HighlightedText(
-                label="Perturbed input (edits highlighted)",
-                color_map=COLORS,
-                show_legend=True,
-                combine_adjacent=False,
-                elem_id="perturbed",
-                elem_classes="bidi-auto",
-            )
-            table = gr.Dataframe(
-                headers=PREDICTION_HEADER, label="Predictions", wrap=True, elem_id="predictions"
-            )
-        with gr.Tab("Attack"):
-            presets = {"default": AttackSettings(), **service.attack_presets}
-            preset = gr.Dropdown(
-                list(presets),
-                value="default",
-                label="Budget preset",
-                info="default: the attack's own defaults, every family; others: the run's "
-                "attacks in params.yaml",
-            )
-            with gr.Row():
-                fraction = gr.Slider(0.05, 1.0, value=0.2, step=0.05, label="Max unit fraction")
-                queries = gr.Slider(
-                    10, service.limits.max_queries, value=200, step=10, label="Max queries"
-                )
-                beam = gr.Slider(1, 8, value=1, step=1, label="Beam width")
-                candidates = gr.Slider(1, 16, value=4, step=1, label="Candidates per unit")
-            attack_families = gr.CheckboxGroup(
-                service.family_names(),
-                value=[],
-                label="Families the attack may use (none ticked: all that support the language)",
-            )
-            attack_seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
-            attack_btn = gr.Button("Attack", variant="primary")
-            attack_status = gr.Markdown(elem_id="attack-status")
-            attack_text = gr.HighlightedText(
-                label="Adversarial inputs (edits highlighted)",
-                color_map=COLORS,
-                show_legend=True,
-                elem_classes="bidi-auto",
-            )
-            attack_table = gr.Dataframe(
-                headers=ATTACK_HEADER, label="Attack results", wrap=True, elem_id="attack-results"
-            )
-        with gr.Accordion("Headline robustness numbers of the run", open=True):
-            headline_note = gr.Markdown()
-            headline_table = gr.Dataframe(label="Metrics (from metrics/evaluate)", wrap=True)
-
-        def on_preset(name: str):
-            chosen = presets.get(name, AttackSettings())
-            return (
-                chosen.max_unit_fraction,
-                chosen.max_queries,
-                chosen.beam_width,
-                chosen.candidates_per_unit,
-                list(chosen.families),
-            )
-
-        preset.change(
-            on_preset,
-            [preset],
-            [fraction, queries, beam, candidates, attack_families],
-            api_visibility="private",
-        )
-        common = [task, models, text_a, text_b, premise, question, choice1, choice2, language]
-        perturb_inputs = [*common, family, strength, seed]
-        perturb_btn.click(
-            run("perturb", EFFECTIVE_HEADER),
-            perturb_inputs,
-            [status, highlighted, table],
-            api_name="perturb",
-        )
-        compare_btn.click(
-            run("compare", PREDICTION_HEADER),
-            perturb_inputs,
-            [status, highlighted, table],
-            api_name="compare",
-        )
-        attack_btn.click(
-            attack,
-            [*common, fraction, queries, beam, candidates, attack_families, attack_seed],
-            [attack_status, attack_text, attack_table],
-            api_name="attack",
-        )
-        task_outputs = [
-            models,
-            pair_box,
-            text_b,
-            choice_box,
-            *example_boxes,
-            headline_note,
-            headline_table,
-        ]
-        task.change(on_task, [task], task_outputs, api_visibility="private")
-        demo.load(on_task, [task], task_outputs, api_visibility="private")
-
-        def headline_api(task: str) -> dict:
-            """The run's headline numbers for a task: {note, header, rows}."""
-            result = service.headline(str(task))
-            return {"note": result.message, "header": result.header, "rows": result.rows}
-
-        gr.api(headline_api, api_name="headline")
+        inputs.task.change(on_task, [inputs.task], outputs, **PRIVATE)
+        demo.load(on_task, [inputs.task], outputs, **PRIVATE)
+        add_api(service)
     return demo
 
 

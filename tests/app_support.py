@@ -52,7 +52,14 @@ def build_demo_root(world: Path, root: Path) -> Path:
             )
             out = root / "models" / "target" / condition / task / "seed0"
             out.mkdir(parents=True)
-            meta = {"stage": "target", "condition": condition, "task": task, "seed": 0}
+            meta = {
+                "stage": "target",
+                "condition": condition,
+                "task": task,
+                "seed": 0,
+                "base": {"source": "pretrain", "languages": ["ar", "en", "hi", "ru", "vi", "zh"]},
+                "intermediate_tasks": [] if condition == "none" else ["qqp", "mnli", "race"],
+            }
             model.save(out, tokenizer, meta)
             write_metrics(root / "metrics", condition, task, 0.5 + 0.1 * index)
     _BUILT["root"] = root

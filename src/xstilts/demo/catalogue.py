@@ -51,6 +51,11 @@ class LoadedModel:
     model: MultiTaskModel
     tokenizer: PreTrainedTokenizerBase
     tokenizer_id: str  # identical tokenizers share this fingerprint
+    meta: dict[str, Any] = field(default_factory=dict, repr=False)
+    # One lock per checkpoint, shared by every entry of it (one checkpoint may serve several
+    # tasks). Whoever calls the model *or its tokenizer* holds it: a fast tokenizer keeps its
+    # truncation setting in shared state that every call rewrites, so an unlocked
+    # `tokenizer.encode` in one request can switch truncation off under another request's batch.
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
@@ -149,6 +154,7 @@ def load_catalogue(
             continue
         model, tokenizer, _ = load_checkpoint(path)
         fingerprint = _tokenizer_fingerprint(path)
+        lock = threading.Lock()
         for task, head in wanted:
             key = f"{condition}/{task}/seed{seed}" if seed is not None else f"{rel}:{task}"
             if key in models:
@@ -166,6 +172,8 @@ def load_catalogue(
                 model=model,
                 tokenizer=tokenizer,
                 tokenizer_id=fingerprint,
+                meta=meta,
+                lock=lock,
             )
     if not models:
         what = f" for tasks {', '.join(tasks)}" if tasks else ""

@@ -35,20 +35,27 @@ ATTACK_KEYS = (
 CLEAN_KEYS = {"condition", "task", "seed", "accuracy", "mean", "chance", "examples", "eval_splits"}
 COUNT_WORDS = frozenset({"queries", "units", "count", "examples", "n", "size", "steps", "edits"})
 MAX_ROWS = 60
+NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")  # a task or condition name: a single path part
 
 
 def read_runs(
     metrics_dir: Path, task: str, conditions: list[str] | None, seeds: list[int] | None
 ) -> dict[str, list[dict[str, Any]]]:
-    """condition -> metrics of each seed found (unreadable files are skipped, not fatal)."""
+    """condition -> metrics of each seed found (unreadable files are skipped, not fatal).
+
+    Task and condition names become path parts, so each must be a plain name: no separator, no
+    `..`, nothing absolute. Whatever a caller passes, no file outside `<metrics>/evaluate` is
+    read."""
     base = Path(metrics_dir) / "evaluate"
+    if not NAME.fullmatch(str(task)):
+        raise ValueError(f"not a task name: {str(task)[:40]!r}")
     names = (
         conditions
         if conditions is not None
         else sorted(p.name for p in base.glob("*") if (p / task).is_dir())
     )
     runs: dict[str, list[dict[str, Any]]] = {}
-    for condition in names:
+    for condition in (str(n) for n in names if NAME.fullmatch(str(n))):
         folder = base / condition / task
         files = (
             [folder / f"seed{s}.json" for s in seeds]

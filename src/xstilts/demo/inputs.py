@@ -26,8 +26,12 @@ MAX_SEED = 2**32 - 1
 RTL_SCRIPTS = frozenset({"Arabic", "Hebrew", "Syriac", "Thaana"})
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _ALLOWED_CONTROLS = frozenset("\t\n\r")
+# Categories that draw nothing on their own: format characters (ZWJ, ZWSP, BOM...), combining
+# marks with no base, spaces and separators. A field made only of these is not text to classify.
+_UNSEEN = frozenset({"Cf", "Cc", "Mn", "Me", "Zs", "Zl", "Zp"})
 _LETTER = regex.compile(r"\p{L}")
 _LANGUAGE = regex.compile(r"^[a-z]{2,3}$")
+_TASK = regex.compile(r"[a-z][a-z0-9_]{0,39}")
 _VIETNAMESE = regex.compile(r"[ăâđêôơưĂÂĐÊÔƠƯạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]")
 
 # Dominant script -> the language the perturbation families assume when the user picks "auto".
@@ -66,7 +70,7 @@ def clean_field(label: str, value: object, max_chars: int, required: bool = True
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise InputError(f"{label}: expected text, got {type(value).__name__}")
+        raise InputError(f"{label}: expected text, got {type(value).__name__} {shown(value)}")
     if len(value) > max_chars:
         raise InputError(
             f"{label} is {len(value):,} characters long; the limit is {max_chars:,}: "
@@ -88,7 +92,19 @@ def clean_field(label: str, value: object, max_chars: int, required: bool = True
     text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     if required and not text:
         raise InputError(f"{label} is empty: type some text or pick one of the examples")
+    if text and not any(unicodedata.category(c) not in _UNSEEN for c in text):
+        raise InputError(
+            f"{label} has no visible character (only format characters, combining marks or "
+            "spaces): type some text or pick one of the examples"
+        )
     return text
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """`repr(value)`, cut to `limit` characters: messages name a bad value without echoing a
+    megabyte of it back."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
 def scripts_in(text: str) -> list[str]:
@@ -115,6 +131,8 @@ def guess_language(texts: list[str]) -> str:
     """A language code for "auto": from the dominant non-Latin script, else en or vi."""
     joined = " ".join(texts)
     scripts = [s for s in scripts_in(joined) if s != "Latin"]
+    if {"Hiragana", "Katakana"} & set(scripts):
+        return "ja"  # Japanese mixes kanji (Han) with kana; Chinese has no kana
     for script in scripts:
         if script in SCRIPT_LANGUAGE:
             return SCRIPT_LANGUAGE[script]
@@ -127,15 +145,16 @@ def check_language(value: object, texts: list[str]) -> str:
     if value in (None, "", "auto"):
         return guess_language(texts)
     if not isinstance(value, str) or not _LANGUAGE.match(value):
-        raise InputError(f"language {value!r} is not a language code such as 'en' or 'auto'")
+        raise InputError(f"language {shown(value)} is not a language code such as 'en' or 'auto'")
     return value
 
 
-def check_strength(value: object) -> float:
+def check_strength(value: object, name: str = "strength") -> float:
+    """A share of units in [0, 1]; `name` is the field the message names."""
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise InputError(f"strength must be a number between 0 and 1, got {value!r}")
+        raise InputError(f"{name} must be a number between 0 and 1, got {shown(value)}")
     if not 0.0 <= value <= 1.0:
-        raise InputError(f"strength must be between 0 and 1, got {value}")
+        raise InputError(f"{name} must be between 0 and 1, got {shown(value)}")
     return float(value)
 
 
@@ -143,7 +162,17 @@ def check_seed(value: object) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
-        raise InputError(f"seed must be a whole number between 0 and {MAX_SEED}, got {value!r}")
+        raise InputError(
+            f"seed must be a whole number between 0 and {MAX_SEED}, got {shown(value)}"
+        )
+    return value
+
+
+def check_task_name(value: object) -> str:
+    """A task name as the registry spells them (lower-case letters, digits, '_'): anything else,
+    a path in particular, is refused before it reaches a file name."""
+    if not isinstance(value, str) or not _TASK.fullmatch(value):
+        raise InputError(f"task must be a task name such as 'xnli', got {shown(value)}")
     return value
 
 
@@ -155,20 +184,24 @@ class DemoInput:
     example: Example
     language: str
     notes: tuple[str, ...]
+    guessed: bool = False  # the language was "auto": guessed from the script
+
+    @property
+    def language_text(self) -> str:
+        how = " (guessed from the script)" if self.guessed else ""
+        return f"language '{self.language}'{how}"
 
 
 def make_input(task: str, fields: dict[str, object], language: object, limits: Limits) -> DemoInput:
     """Validate the fields of `task`'s kind and build its typed example."""
-    if not isinstance(task, str):
-        raise InputError(f"task must be a name, got {task!r}")
-    spec = get_task(task)
+    spec = get_task(check_task_name(task))
     texts: dict[str, str] = {}
     for name, label in FIELDS[spec.kind]:
         texts[name] = clean_field(label, fields.get(name), limits.max_chars, name != "question")
     notes = notes_for(list(texts.values()))
     if spec.kind == "choice" and task == "xcopa" and texts["question"] not in ("cause", "effect"):
         raise InputError(
-            f"Question must be 'cause' or 'effect' for {task}, got {texts['question']!r}"
+            f"Question must be 'cause' or 'effect' for {task}, got {shown(texts['question'])}"
         )
     lang = check_language(language, list(texts.values()))
     if spec.kind == "pair":
@@ -178,4 +211,5 @@ def make_input(task: str, fields: dict[str, object], language: object, limits: L
     else:
         choices = (texts["choice1"], texts["choice2"])
         example = ChoiceExample("demo", lang, texts["premise"], texts["question"], choices, 0)
-    return DemoInput(task, example, lang, tuple(notes))
+    guessed = language in (None, "", "auto")
+    return DemoInput(task, example, lang, tuple(notes), guessed)

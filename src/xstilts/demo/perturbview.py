@@ -1,11 +1,11 @@
-"""One seeded perturbation of an example, shown as highlighted edits.
+"""One seeded perturbation of an example, and what the page needs to show its edits.
 
 Perturbing is the evaluation's own `xstilts.perturb.examples.perturb_example`: every free-text
 field (a multiple-choice question such as XCOPA's "cause"/"effect" keyword is a cue, not text,
 and is left alone), each with the generator `rng_for(seed, example id, family, field)`, so the
 same seed gives the same perturbed input to every model and in every session. Edits are the
-family's own records (code-point offsets into the clean text); invisible and whitespace edits
-are drawn as visible placeholders.
+family's own records (code-point offsets into the clean text); `visible` draws invisible and
+whitespace edits as placeholders (`render` lays them out).
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ from xstilts.perturb import Edit, Perturbation, Perturbed, effective_mask
 from xstilts.perturb.examples import example_fields
 from xstilts.perturb.examples import perturb_example as perturb_fields
 
-Segment = tuple[str, str | None]  # (text, category or None): what gr.HighlightedText shows
-COLORS = {"inserted": "#2e7d32", "deleted": "#c62828", "replaced": "#ef6c00"}
 INVISIBLE = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp"})
 FIELD_LABELS = {
     "text_a": "Sentence 1",
@@ -82,25 +80,6 @@ def visible(text: str) -> str:
     return "".join(out)
 
 
-def edit_segments(original: str, edits: tuple[Edit, ...] | list[Edit]) -> list[Segment]:
-    """The perturbed text as segments: unchanged text plain, each edit with its kind."""
-    segments: list[Segment] = []
-    cursor = 0
-    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
-        if edit.start > cursor:
-            segments.append((original[cursor : edit.start], None))
-        if edit.start == edit.end:
-            segments.append((visible(edit.replacement), "inserted"))
-        elif not edit.replacement:
-            segments.append((visible(original[edit.start : edit.end]), "deleted"))
-        else:
-            segments.append((visible(edit.replacement), "replaced"))
-        cursor = max(cursor, edit.end)
-    if cursor < len(original):
-        segments.append((original[cursor:], None))
-    return segments
-
-
 def diff_edits(original: str, changed: str) -> tuple[Edit, ...]:
     """Edits turning `original` into `changed`, for texts whose edits were not recorded."""
     matcher = difflib.SequenceMatcher(a=original, b=changed, autojunk=False)
@@ -109,19 +88,6 @@ def diff_edits(original: str, changed: str) -> tuple[Edit, ...]:
         for tag, i1, i2, j1, j2 in matcher.get_opcodes()
         if tag != "equal"
     )
-
-
-def example_segments(
-    clean: Example, edits_by_field: dict[str, tuple[Edit, ...]], header: str | None = None
-) -> list[Segment]:
-    """All fields of an example, one per line, with their edits highlighted."""
-    segments: list[Segment] = [(f"{header}\n", None)] if header else []
-    for index, (key, text) in enumerate(text_fields(clean)):
-        if index:
-            segments.append(("\n", None))
-        segments.append((f"{field_label(key)}: ", None))
-        segments += edit_segments(text, edits_by_field.get(key, ()))
-    return segments
 
 
 def effective_for(tokenizer, view: PerturbedExample) -> bool:

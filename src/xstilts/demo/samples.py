@@ -24,9 +24,23 @@ def all_examples() -> dict[str, list[dict[str, Any]]]:
 
 
 def example_rows(task: str) -> list[list[str]]:
-    """Rows for gr.Examples: the task kind's fields in order, then the language."""
+    """Rows for gr.Examples: the task kind's fields in order, then the language box's value.
+
+    That value is always "auto": an example's language is what "auto" guesses from its script
+    (a test checks it), and a click on an example must not leave a language behind for the next
+    text the user types."""
     kind = get_task(task).kind
     return [
-        [row["fields"].get(name, "") for name, _ in FIELDS[kind]] + [row["language"]]
+        [row["fields"].get(name, "") for name, _ in FIELDS[kind]] + ["auto"]
         for row in all_examples().get(task, [])
     ]
+
+
+def example_labels(task: str) -> list[str]:
+    """What the examples table shows of each row: its language and source, and its start."""
+    labels = []
+    for row in all_examples().get(task, []):
+        first = next(iter(row["fields"].values()), "")
+        origin = "hand-written" if row.get("source") == "hand-written" else "sample world"
+        labels.append(f"{row['language']} ({origin}): {first[:48]}")
+    return labels

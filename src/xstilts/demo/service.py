@@ -1,18 +1,22 @@
 """The requests the demo serves: perturb, compare, attack, headline. No widgets here.
 
 Every prediction goes through `xstilts.predict.predict`, the path evaluation and the attack use.
-Models are loaded once (`catalogue.load_catalogue`) and shared by all requests; each model has a
-lock, so concurrent requests never run one model (and its tokenizer, which is not thread-safe)
-twice at the same time, while different models run side by side.
+Models are loaded once (`catalogue.load_catalogue`) and shared by all requests. Each checkpoint
+has one lock, and every use of its model *or its tokenizer* holds it: the prediction, the
+"does the tokenizer see it" check, and the perturbation families built with that tokenizer
+(homoglyph and invisible ask it what it erases). A fast tokenizer rewrites its shared truncation
+setting on every call, so one unlocked `encode` can let another request's batch through
+untruncated. Different checkpoints still run side by side.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -25,21 +29,26 @@ from xstilts.demo.inputs import (
     Limits,
     check_seed,
     check_strength,
+    check_task_name,
     make_input,
+    shown,
 )
 from xstilts.demo.perturbview import (
-    Segment,
     diff_edits,
     effective_for,
-    example_segments,
+    field_label,
     perturb_example,
     text_fields,
+    visible,
 )
+from xstilts.demo.render import FieldDiff, field_diffs
 from xstilts.examples import ChoiceExample, Example
-from xstilts.perturb import Perturbation, Resources, build_families, families, rng_for
+from xstilts.perturb import Edit, Perturbation, Resources, build_families, families, rng_for
+from xstilts.perturb.effective import token_ids
 from xstilts.predict import predict
 
 Progress = Callable[[float, str], None]
+View = tuple[str | None, list[FieldDiff]]  # (whose view, for an attack; the fields' diffs)
 PREDICTION_HEADER = [
     "model",
     "clean prediction",
@@ -57,9 +66,11 @@ ATTACK_HEADER = [
     "flipped?",
     "queries",
     "perturbed units",
-    "adversarial text",
+    "families used",
+    "edits (clean → adversarial)",
 ]
 CHANGED, SAME = "⚠ changed", "= same"
+UNKNOWN_SHARE = 0.5  # of the input's tokens: above it, the note that the model cannot read it
 
 
 @dataclass(frozen=True)
@@ -75,11 +86,12 @@ class AttackSettings:
 
 @dataclass
 class Result:
-    """What one request returns: a table, highlighted text, and a message for the user."""
+    """What one request returns: a table, the clean-vs-perturbed view of the input (one per
+    model for an attack, titled with the model), and a message for the user."""
 
     header: list[str]
     rows: list[list[str]]
-    segments: list[Segment] = field(default_factory=list)
+    views: list[View] = field(default_factory=list)
     message: str = ""
 
 
@@ -109,6 +121,8 @@ class DemoService:
         max_length: int = 256,
         runs: tuple[list[str] | None, list[int] | None] = (None, None),
         attack_presets: dict[str, AttackSettings] | None = None,
+        conditions: dict[str, tuple[str, ...]] | None = None,
+        report: Path | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.metrics_dir = Path(metrics_dir) if metrics_dir else None
@@ -117,6 +131,8 @@ class DemoService:
         self.max_length = max_length
         self.runs = runs
         self.attack_presets = dict(attack_presets or {})  # the run's attacks (params.yaml)
+        self.conditions = dict(conditions or {})  # condition -> intermediate tasks (params.yaml)
+        self.report = report  # the run's REPORT.md
         self._families: dict[str, dict[str, Perturbation]] = {}
         self._families_lock = threading.Lock()
 
@@ -133,6 +149,20 @@ class DemoService:
     def family_names() -> list[str]:
         return families()
 
+    def family_instances(self) -> list[Perturbation]:
+        return list(self.families_for(None).values())
+
+    def condition_table(self) -> dict[str, tuple[str, ...]]:
+        """condition -> intermediate tasks: the run's (params.yaml), else what the loaded
+        checkpoints' metadata says."""
+        if self.conditions:
+            return self.conditions
+        found = {
+            m.condition: tuple(m.meta.get("intermediate_tasks") or ())
+            for m in self.catalogue.models.values()
+        }
+        return dict(sorted(found.items()))
+
     # --- checks -----------------------------------------------------------------------------
 
     def check_models(self, task: str, keys: object) -> list[LoadedModel]:
@@ -141,14 +171,14 @@ class DemoService:
         if not keys:
             raise InputError("no model selected: tick at least one model to compare")
         if not isinstance(keys, list | tuple) or not all(isinstance(k, str) for k in keys):
-            raise InputError(f"models must be a list of model names, got {keys!r}")
+            raise InputError(f"models must be a list of model names, got {shown(keys)}")
         if len(keys) > self.limits.max_models:
             raise InputError(f"{len(keys)} models selected; at most {self.limits.max_models}")
         served = {m.key: m for m in self.catalogue.for_task(task)}
         unknown = [k for k in keys if k not in served]
         if unknown:
             raise InputError(
-                f"model(s) {', '.join(map(repr, unknown))} do not serve {task}; "
+                f"model(s) {', '.join(map(shown, unknown[:3]))} do not serve {task}; "
                 f"available: {', '.join(served)}"
             )
         return [served[k] for k in dict.fromkeys(keys)]
@@ -156,32 +186,37 @@ class DemoService:
     def check_task(self, task: object) -> str:
         if task not in self.tasks():
             raise InputError(
-                f"task {task!r} has no loaded model; available: {', '.join(self.tasks())}"
+                f"task {shown(task)} has no loaded model; available: {', '.join(self.tasks())}"
             )
         return str(task)
 
     def check_family(self, name: object) -> str:
         if name not in families():
             raise InputError(
-                f"unknown perturbation family {name!r}; known: {', '.join(families())}"
+                f"unknown perturbation family {shown(name)}; known: {', '.join(families())}"
             )
         return str(name)
 
-    def families_for(self, tokenizer_id: str, tokenizer: Any) -> dict[str, Perturbation]:
-        """Every family, built once per tokenizer (homoglyph and invisible drop what it erases)."""
+    def families_for(self, model: LoadedModel | None) -> dict[str, Perturbation]:
+        """Every family, built once per checkpoint with its tokenizer (homoglyph and invisible
+        drop what it erases), or once with the static check for `None`. The caller holds the
+        checkpoint's lock while it builds or uses them: they call its tokenizer."""
+        key = str(model.path) if model is not None else ""
         with self._families_lock:
-            if tokenizer_id not in self._families:
-                resources = Resources(lexicon_dir=self.lexicon_dir, tokenizer=tokenizer)
-                self._families[tokenizer_id] = build_families(families(), resources)
-            return self._families[tokenizer_id]
+            built = self._families.get(key)
+        if built is None:
+            tokenizer = model.tokenizer if model is not None else None
+            resources = Resources(lexicon_dir=self.lexicon_dir, tokenizer=tokenizer)
+            built = build_families(families(), resources)
+            with self._families_lock:
+                built = self._families.setdefault(key, built)
+        return built
 
-    def _view_family(self, models: list[LoadedModel], name: str) -> Perturbation:
-        """One family instance for all models, so all see the same perturbed input: built with
-        their tokenizer when they share one, else with the static check."""
-        ids = {m.tokenizer_id for m in models}
-        if len(ids) == 1:
-            return self.families_for(models[0].tokenizer_id, models[0].tokenizer)[name]
-        return self.families_for("static", None)[name]
+    @staticmethod
+    def _view_owner(models: list[LoadedModel]) -> LoadedModel | None:
+        """Whose tokenizer builds the one perturbation every model sees: the first model's when
+        they share a tokenizer, else none (the static check)."""
+        return models[0] if len({m.tokenizer_id for m in models}) == 1 else None
 
     def _length(self, model: LoadedModel) -> int:
         positions = model.model.encoder.config.max_position_embeddings - 2  # XLM-R's offset
@@ -202,8 +237,12 @@ class DemoService:
     ) -> Result:
         models = self.check_models(request.task, model_keys)
         view = self._perturb(request, models, family, strength, seed)
-        rows = [[m.label, self._effective_text(m, view)] for m in models]
-        return Result(EFFECTIVE_HEADER, rows, self._segments(view), self._message(request, view))
+        rows = []
+        for model in models:
+            with model.lock:
+                rows.append([model.label, self._effective_text(model, view)])
+        message = self._message(request, view, self._unknown_note(models, request.example))
+        return Result(EFFECTIVE_HEADER, rows, self._views(view), message)
 
     def compare(
         self,
@@ -227,6 +266,7 @@ class DemoService:
                     max_length=self._length(model),
                     batch_size=2,
                 )
+                effective = self._effective_text(model, view)
             names = class_names(model, view.clean)
             changed = int(np.argmax(probs[0])) != int(np.argmax(probs[1]))
             rows.append(
@@ -235,15 +275,15 @@ class DemoService:
                     _top(names, probs[0]),
                     _top(names, probs[1]),
                     CHANGED if changed else SAME,
-                    self._effective_text(model, view),
+                    effective,
                     _probs_text(names, probs[0]),
                     _probs_text(names, probs[1]),
                 ]
             )
         flips = sum(r[3] == CHANGED for r in rows)
-        message = self._message(request, view)
+        message = self._message(request, view, self._unknown_note(models, request.example))
         message += f"\n\nPrediction changed for {flips} of {len(rows)} model(s)."
-        return Result(PREDICTION_HEADER, rows, self._segments(view), message.strip())
+        return Result(PREDICTION_HEADER, rows, self._views(view), message.strip())
 
     def attack(
         self,
@@ -258,9 +298,10 @@ class DemoService:
         seed = check_seed(seed)
         budget = self._budget(settings)
         rows: list[list[str]] = []
-        segments: list[Segment] = []
+        views: list[View] = []
         for index, model in enumerate(models):
-            available = self.families_for(model.tokenizer_id, model.tokenizer)
+            with model.lock:
+                available = self.families_for(model)
             chosen = {
                 n: f
                 for n, f in available.items()
@@ -303,21 +344,24 @@ class DemoService:
                     "✔ flipped" if result.flipped else "✘ held",
                     str(result.queries),
                     f"{result.perturbed_units} / {result.total_units}",
-                    " ‖ ".join(adversarial.values()),
+                    _family_counts(result.families),
+                    _edit_list(request.example, edits),
                 ]
             )
-            segments += example_segments(request.example, edits, header=f"— {model.label} —")
-            segments.append(("\n", None))
+            views.append((model.label, field_diffs(request.example, edits)))
         flipped = sum(r[3].startswith("✔") for r in rows)
         message = "\n\n".join(f"ℹ️ {n}" for n in request.notes)
         message += (
-            f"\n\nAttack flipped {flipped} of {len(rows)} model(s) (language "
-            f"'{request.language}', at most {budget.max_queries} queries and "
+            f"\n\nAttack flipped {flipped} of {len(rows)} model(s) ({request.language_text}, "
+            f"at most {budget.max_queries} queries and "
             f"{budget.max_unit_fraction:.0%} of the units each)."
         )
-        return Result(ATTACK_HEADER, rows, segments, message.strip())
+        return Result(ATTACK_HEADER, rows, views, message.strip())
 
-    def headline(self, task: str) -> Result:
+    def headline(self, task: object) -> Result:
+        """The run's numbers for `task`, read only from `<metrics>/evaluate/<condition>/<task>/`:
+        the task must be a loaded target task, so no request names another file."""
+        task = self.check_task(check_task_name(task))
         if self.metrics_dir is None:
             return Result(["metric"], [], message="No metrics directory given (--metrics DIR).")
         header, rows, note = headline_table(self.metrics_dir, task, *self.runs)
@@ -328,19 +372,27 @@ class DemoService:
     def _perturb(self, request, models, family, strength, seed):
         name = self.check_family(family)
         strength, seed = check_strength(strength), check_seed(seed)
-        instance = self._view_family(models, name)
-        return perturb_example(request.example, instance, strength, seed)
+        owner = self._view_owner(models)
+        with owner.lock if owner is not None else nullcontext():
+            instance = self.families_for(owner)[name]
+            return perturb_example(request.example, instance, strength, seed)
 
     def _budget(self, settings: AttackSettings) -> AttackBudget:
-        fraction = check_strength(settings.max_unit_fraction)
+        fraction = check_strength(settings.max_unit_fraction, "max unit fraction")
         if fraction == 0.0:
             raise InputError("the unit budget must be above 0")
         queries = _whole(settings.max_queries, "max queries", 1, self.limits.max_queries)
         beam = _whole(settings.beam_width, "beam width", 1, 8)
         candidates = _whole(settings.candidates_per_unit, "candidates per unit", 1, 16)
-        unknown = [f for f in settings.families if f not in families()]
+        chosen = settings.families
+        if not isinstance(chosen, list | tuple) or not all(isinstance(f, str) for f in chosen):
+            raise InputError(f"families must be a list of family names, got {shown(chosen)}")
+        unknown = [shown(f) for f in chosen if f not in families()]
         if unknown:
-            raise InputError(f"unknown perturbation families {unknown}; known: {families()}")
+            raise InputError(
+                f"unknown perturbation families {', '.join(unknown[:3])}; "
+                f"known: {', '.join(families())}"
+            )
         return AttackBudget(
             max_unit_fraction=fraction,
             max_queries=queries,
@@ -355,15 +407,35 @@ class DemoService:
         return "effective" if effective_for(model.tokenizer, view) else "erased by the tokenizer"
 
     @staticmethod
-    def _segments(view) -> list[Segment]:
-        return example_segments(view.clean, {k: p.edits for k, p in view.fields.items()})
+    def _views(view) -> list[View]:
+        return [(None, field_diffs(view.clean, {k: p.edits for k, p in view.fields.items()}))]
 
     @staticmethod
-    def _message(request: DemoInput, view) -> str:
-        lines = [f"ℹ️ {n}" for n in request.notes]
+    def _unknown_note(models: list[LoadedModel], example: Example) -> list[str]:
+        """A note when the models' tokenizer reads most of the input as unknown tokens: their
+        predictions then say nothing about the text, and no perturbation of it can be seen."""
+        notes = []
+        for model in {m.tokenizer_id: m for m in models}.values():
+            unk = model.tokenizer.unk_token_id
+            with model.lock:
+                ids = [i for _, t in text_fields(example) for i in token_ids(model.tokenizer, t)]
+            share = sum(i == unk for i in ids) / len(ids) if ids and unk is not None else 0.0
+            if share >= UNKNOWN_SHARE:
+                seen = model.meta.get("base", {}).get("languages")
+                known = f" (their pretraining saw {', '.join(seen)})" if seen else ""
+                notes.append(
+                    f"{share:.0%} of the input's tokens are unknown to the tokenizer of "
+                    f"{model.label}{known}: the model cannot read this script, so its "
+                    "prediction is a guess and perturbations of those letters are erased"
+                )
+        return notes
+
+    @staticmethod
+    def _message(request: DemoInput, view, warnings: list[str] | None = None) -> str:
+        lines = [f"ℹ️ {n}" for n in request.notes] + [f"⚠️ {w}" for w in warnings or ()]
         if not view.supported:
             lines.append(
-                f"⚠️ {view.family} has nothing for language '{request.language}' (no layout, "
+                f"⚠️ {view.family} has nothing for {request.language_text} (no layout, "
                 "lexicon or alphabet): the input is unchanged; pick another family or language"
             )
         elif view.n_edits == 0:
@@ -372,15 +444,31 @@ class DemoService:
             units = sum(p.n_edited for p in view.fields.values())
             total = sum(p.n_units for p in view.fields.values())
             lines.append(
-                f"{view.family}: {view.n_edits} edit(s), {units} of {total} units, language "
-                f"'{request.language}'"
+                f"{view.family}: {view.n_edits} edit(s), {units} of {total} units, "
+                f"{request.language_text}"
             )
         return "\n\n".join(lines)
+
+
+def _family_counts(names: tuple[str, ...]) -> str:
+    """'char_swap ×2 · homoglyph': which families made the attack's edits, and how often."""
+    counts = Counter(names)
+    return " · ".join(f"{n} ×{c}" if c > 1 else n for n, c in counts.items()) or "none"
+
+
+def _edit_list(example: Example, edits: dict[str, tuple[Edit, ...]]) -> str:
+    """Each edit as `Field: 'old' → 'new'`, so a reader sees what flipped the model."""
+    parts = []
+    for key, text in text_fields(example):
+        for edit in edits.get(key, ()):
+            old, new = visible(text[edit.start : edit.end]), visible(edit.replacement)
+            parts.append(f"{field_label(key)}: '{old}' → '{new}'")
+    return "; ".join(parts) or "no edit"
 
 
 def _whole(value: object, name: str, low: int, high: int) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InputError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
+        raise InputError(f"{name} must be a whole number from {low} to {high}, got {shown(value)}")
     return value

@@ -38,6 +38,14 @@ def encoder_source(intermediate: Path, base: Path) -> Path:
     return base if encoder is None else intermediate / encoder
 
 
+def base_identity(base_meta: dict[str, Any]) -> dict[str, Any]:
+    """Which pretrained model a checkpoint grew from: the hub repo and revision of a full run, or
+    the sample world's own pretraining (its languages), so readers of a checkpoint (the demo's
+    header) can say which models they show."""
+    keys = ("source", "model", "revision", "languages")
+    return {k: base_meta[k] for k in keys if k in base_meta}
+
+
 def train_steps(
     model: MultiTaskModel,
     steps: tuple[tuple[str, TrainingConfig], ...],
@@ -87,7 +95,13 @@ def run_target(
     state_dir: Path,
 ) -> dict:
     steps = params.target.steps_for(task)
-    meta = {"stage": "target", "condition": condition, "task": task, "seed": seed}
+    meta = {
+        "stage": "target",
+        "condition": condition,
+        "task": task,
+        "seed": seed,
+        "base": base_identity(read_meta(base)),
+    }
     with atomic_dir(out_dir) as tmp, log_to(tmp / "train.log"):
         seed_everything(seed)
         tokenizer = load_tokenizer(base)
