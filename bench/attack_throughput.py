@@ -31,6 +31,7 @@ from xstilts import paths
 from xstilts.attack import AttackBudget, Attacker, AttackResult
 from xstilts.data.prepared import read_split
 from xstilts.examples import Example
+from xstilts.modeling.device import to_model_device
 from xstilts.modeling.encoding import encode
 from xstilts.modeling.model import HeadInfo, MultiTaskModel, load_checkpoint
 from xstilts.perturb import Resources, build_families, rng_for
@@ -60,22 +61,27 @@ class NaivePredictor:
                 mask[i, : len(seq)] = 1
             if choices:
                 padded, mask = padded.unsqueeze(0), mask.unsqueeze(0)
-            logits = self.model(self.head, input_ids=padded, attention_mask=mask)
-            rows.append(torch.softmax(logits.float(), -1)[0].numpy())
+            device = next(self.model.parameters()).device
+            logits = self.model(
+                self.head, input_ids=padded.to(device), attention_mask=mask.to(device)
+            )
+            rows.append(torch.softmax(logits.float(), -1)[0].cpu().numpy())
         return np.stack(rows)
 
 
 def base_sized(tokenizer, task: str) -> MultiTaskModel:
-    """XLM-R base architecture, random weights (seeded), a head for `task`."""
+    """XLM-R base architecture, random weights (seeded), a head for `task`, on the device
+    `load_checkpoint` puts the sample checkpoint on."""
     config = XLMRobertaConfig(
         vocab_size=len(tokenizer),
         pad_token_id=tokenizer.pad_token_id,
         max_position_embeddings=514,
         type_vocab_size=1,
     )
-    return MultiTaskModel(
+    model = MultiTaskModel(
         XLMRobertaModel(config, add_pooling_layer=False), [HeadInfo.for_task(task)]
     )
+    return to_model_device(model.eval())
 
 
 def measure(run: Callable[[], list[AttackResult]]) -> dict:

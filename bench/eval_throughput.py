@@ -7,6 +7,10 @@ languages of --per-language examples each with MNLI-like lengths (see synthetic.
             dynamic padding, batches of --batch-size, bf16 autocast on CUDA, no per-batch sync
   baseline  one language at a time, input order, batches of 32 padded to max length, fp32
 
+The model is placed by `xstilts.modeling.device.to_model_device`, as `load_checkpoint` places
+every checkpoint the pipeline evaluates: on the GPU when there is one (or $XSTILTS_DEVICE), so
+this measures the device the evaluate stage runs on; --device overrides it like $XSTILTS_DEVICE.
+
   PYTHONPATH=src python3 bench/eval_throughput.py                      # GPU
   PYTHONPATH=src python3 bench/eval_throughput.py --device cpu --tiny  # smoke test
 """
@@ -14,6 +18,7 @@ languages of --per-language examples each with MNLI-like lengths (see synthetic.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import torch
@@ -21,6 +26,7 @@ from synthetic import PAD_ID, features
 from train_throughput import model_config
 from transformers import XLMRobertaModel
 
+from xstilts.modeling.device import DEVICE_VARIABLE, to_model_device
 from xstilts.modeling.encoding import collate
 from xstilts.modeling.model import HeadInfo, MultiTaskModel
 from xstilts.predict import predict_features
@@ -42,19 +48,19 @@ def baseline(model: MultiTaskModel, data: list[list[dict]], max_length: int) -> 
             torch.softmax(logits.float(), -1).cpu()
 
 
-def timed(fn, device: str) -> float:
-    if device == "cuda":
-        torch.cuda.synchronize()
+def timed(fn, device: torch.device) -> float:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
     start = time.perf_counter()
     fn()
-    if device == "cuda":
-        torch.cuda.synchronize()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
     return time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--device", choices=("cuda", "cpu"), default="cuda")
+    parser.add_argument("--device", choices=("cuda", "cpu"), help="default: the pipeline's")
     parser.add_argument("--tiny", action="store_true")
     parser.add_argument("--per-language", type=int, default=None, help="default 2000 (GPU), 200")
     parser.add_argument("--batch-size", type=int, default=256)
@@ -65,7 +71,10 @@ def main() -> None:
     config = model_config(args)
     head = HeadInfo("mnli", "pair", ("e", "n", "c"))
     encoder = XLMRobertaModel(config, add_pooling_layer=False)
-    model = MultiTaskModel(encoder, [head]).to(args.device)
+    if args.device:
+        os.environ[DEVICE_VARIABLE] = args.device
+    model = to_model_device(MultiTaskModel(encoder, [head]).eval())
+    device = next(model.parameters()).device
     data = [
         features(per_language, args.max_length, config.vocab_size, 3, seed=lang)
         for lang in range(LANGUAGES)
@@ -74,11 +83,11 @@ def main() -> None:
     ours = lambda: predict_features(model, "mnli", flat, PAD_ID, args.batch_size)  # noqa: E731
     ours()  # warm-up (kernel selection, allocator)
     results = {
-        "ours": timed(ours, args.device),
-        "baseline": timed(lambda: baseline(model, data, args.max_length), args.device),
+        "ours": timed(ours, device),
+        "baseline": timed(lambda: baseline(model, data, args.max_length), device),
     }
-    device = torch.cuda.get_device_name() if args.device == "cuda" else "cpu"
-    print(f"device: {device}; {'tiny' if args.tiny else 'XLM-R Large'} architecture, random "
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+    print(f"device: {name}; {'tiny' if args.tiny else 'XLM-R Large'} architecture, random "
           f"weights; {LANGUAGES} languages x {per_language} examples, max length "
           f"{args.max_length}\n")  # fmt: skip
     print("| path | s | examples/s | vs baseline |\n|---|---|---|---|")

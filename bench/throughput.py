@@ -17,6 +17,7 @@ import torch
 from accelerate import Accelerator
 from transformers import XLMRobertaConfig, XLMRobertaModel
 
+from xstilts.modeling.device import model_device
 from xstilts.modeling.model import HeadInfo, MultiTaskModel
 
 LARGE = {  # FacebookAI/xlm-roberta-large config.json
@@ -34,7 +35,8 @@ LARGE = {  # FacebookAI/xlm-roberta-large config.json
 
 
 def measure(precision: str, batch: int, length: int, steps: int, warmup: int) -> float:
-    accelerator = Accelerator(mixed_precision=precision)
+    cpu = model_device().type == "cpu"  # the training loop's device choice
+    accelerator = Accelerator(cpu=cpu, mixed_precision=precision)
     encoder = XLMRobertaModel(XLMRobertaConfig(**LARGE), add_pooling_layer=False)
     model = MultiTaskModel(encoder, [HeadInfo("nli", "pair", ("a", "b", "c"))])
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5)

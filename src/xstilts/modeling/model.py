@@ -19,6 +19,7 @@ from torch import nn
 from transformers import AutoTokenizer, PreTrainedTokenizerBase, XLMRobertaModel
 
 from xstilts.errors import XstiltsError, first_line
+from xstilts.modeling.device import to_model_device
 from xstilts.modeling.heads import ClassificationHead
 from xstilts.tasks import get_task
 from xstilts.training.hardware import ATTN_IMPLEMENTATION
@@ -123,8 +124,12 @@ def read_meta(path: str | Path) -> dict[str, Any]:
         raise corrupt(path, err) from None
 
 
-def load_checkpoint(path: str | Path) -> tuple[MultiTaskModel, PreTrainedTokenizerBase, dict]:
-    """Load a checkpoint written by `MultiTaskModel.save` (safetensors only)."""
+def load_checkpoint(
+    path: str | Path, device: torch.device | str | None = None
+) -> tuple[MultiTaskModel, PreTrainedTokenizerBase, dict]:
+    """Load a checkpoint written by `MultiTaskModel.save` (safetensors only), in eval mode, on
+    `device` (default: `model_device()`, the GPU when there is one): evaluation, the attack and
+    the demo run the model where it is loaded."""
     path = Path(path)
     meta = read_meta(path)
     heads = [HeadInfo(h["name"], h["kind"], tuple(h["labels"])) for h in meta["heads"]]
@@ -133,7 +138,7 @@ def load_checkpoint(path: str | Path) -> tuple[MultiTaskModel, PreTrainedTokeniz
         model.heads.load_state_dict(load_file(str(path / HEADS_FILE)))
     except (OSError, RuntimeError, SafetensorError) as err:
         raise corrupt(path, err) from None
-    model.eval()
+    to_model_device(model, device).eval()
     return model, load_tokenizer(path), meta
 
 

@@ -34,6 +34,7 @@ from torch import nn
 from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
 
+from xstilts.modeling.device import model_device
 from xstilts.ranks import is_main_process
 from xstilts.seeding import derive_seed, seed_everything
 from xstilts.training import hardware, parallel
@@ -131,6 +132,17 @@ def fingerprint(settings: LoopSettings, objectives: list[Objective], seed: int, 
     return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def _accelerator(find_unused_parameters: bool) -> Accelerator:
+    """An Accelerator on `model_device()`, the device evaluation uses too: the CPU when that is
+    the choice; otherwise this process's GPU, made the current one so that accelerate's `cuda`
+    (single process) names the same GPU (under a launcher both are `cuda:<LOCAL_RANK>`)."""
+    device = model_device()
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    ddp = DistributedDataParallelKwargs(find_unused_parameters=find_unused_parameters)
+    return Accelerator(cpu=device.type == "cpu", mixed_precision="no", kwargs_handlers=[ddp])
+
+
 class LossRunner(nn.Module):
     """The model plus the objectives' losses, so that DDP's forward (which drives its gradient
     synchronisation) is the whole loss computation, whatever submodules an objective calls."""
@@ -162,10 +174,7 @@ class Trainer:
         self.objectives = {o.name: o for o in objectives}
         self.state_dir = Path(state_dir)
         self.fingerprint = fingerprint(settings, objectives, seed, run_name)
-        ddp = DistributedDataParallelKwargs(find_unused_parameters=len(objectives) > 1)
-        self.accelerator = Accelerator(
-            cpu=not torch.cuda.is_available(), mixed_precision="no", kwargs_handlers=[ddp]
-        )
+        self.accelerator = _accelerator(find_unused_parameters=len(objectives) > 1)
         if self.accelerator.distributed_type.value == "FSDP":
             raise ValueError(
                 "accelerate's own FSDP configs are not used by this loop: launch with"
