@@ -14,7 +14,7 @@ SIZES = {"qqp": 363_846, "mnli": 392_702, "race": 87_866}
 
 
 def test_proportional_matches_jiant_mix() -> None:
-    """QQP+MNLI+RACE proportional sampling: about 43% / 47% / 10% (tasks.md)."""
+    """QQP+MNLI+RACE proportional sampling: about 43% / 47% / 10% (their training sizes)."""
     p = task_probabilities(SIZES, "proportional")
     assert p["qqp"] == pytest.approx(0.43, abs=0.01)
     assert p["mnli"] == pytest.approx(0.47, abs=0.01)

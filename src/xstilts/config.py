@@ -251,11 +251,16 @@ class RobustnessConfig(Section):
 class PlanConfig(Section):
     """What `xstilts plan` assumes to turn tokens into GPU-hours on one GPU: an optimizer step
     takes max(step_seconds, tokens / tokens_per_second); a forward-only token (dev and test
-    evaluation) costs `forward_cost` of a training token."""
+    evaluation) costs `forward_cost` of a training token; a resume-state write stalls training
+    for its size / write_gb_per_second."""
 
     tokens_per_second: PositiveFloat = 130_000.0  # training tokens/s once compute-bound
     step_seconds: Annotated[float, Field(ge=0)] = 0.09  # floor per optimizer step
     forward_cost: Fraction = 1 / 3  # forward is about a third of forward + backward
+    write_gb_per_second: PositiveFloat = 1.0  # writing resume state to disk (the GPU waits)
+    # name -> {dotted params key: value}: the same profile with these values, whose totals
+    # `xstilts plan` prints after the profile's own (e.g. a recipe the profile departs from)
+    alternatives: dict[str, dict[str, Any]] = {}
 
 
 class Params(Section):

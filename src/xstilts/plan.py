@@ -1,11 +1,18 @@
 """`xstilts plan`: every run the pipeline will execute for a profile, with its training
 examples, optimizer steps and an estimate of GPU-hours on one GPU, plus totals.
 
-Sizes come from data/ in the sample profile and from each task spec's stated sizes (dataset
-cards, tasks.md) in the full profile, since the hub need not be reachable; both are cut by the
+Sizes come from data/ in the sample profile and from each task spec's stated sizes (their hub
+dataset cards) in the full profile, since the hub need not be reachable; both are cut by the
 subsampling switches in `data`. Steps are the upper bound (early stopping may end a run
 sooner). Time per optimizer step is max(plan.step_seconds, tokens / plan.tokens_per_second);
 dev evaluations during training and the test evaluation cost `plan.forward_cost` per token.
+
+Resume state (`xstilts.training.state`) is written every `checkpoint_every` steps except at the
+end: the fp32 weights, AdamW's two moments and, once a dev evaluation has run, the best weights,
+each the size of the model; the main process first clones weights and moments on the GPU, and
+training waits while it writes (`plan.write_gb_per_second`). The disk summary counts the model
+checkpoints DVC tracks, twice: once in the workspace and once in the DVC cache, which with
+`cache.type: reflink,copy` copies on filesystems without reflinks (ext4, overlayfs).
 """
 
 from __future__ import annotations
@@ -13,8 +20,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from xstilts.config import Params, TrainingConfig
+from xstilts.config import Params, TrainingConfig, parse_params
 from xstilts.data.prepared import target_languages
 from xstilts.errors import XstiltsError
 from xstilts.examples import ChoiceExample, Example, example_texts
@@ -42,6 +50,17 @@ class Run:
     examples: int  # training examples (evaluate: test examples)
     steps: int
     gpu_hours: float
+    state_writes: int = 0  # resume-state writes (upper bound: no early stop)
+    state_gb: float = 0.0  # bytes written by them, in GB
+
+
+# Encoder shapes of hub models (their config.json): vocabulary, hidden, layers, FFN, positions.
+HUB_SHAPES = {
+    "FacebookAI/xlm-roberta-large": (250_002, 1024, 24, 4096, 514),
+    "FacebookAI/xlm-roberta-base": (250_002, 768, 12, 3072, 514),
+}
+FP32 = 4  # bytes per parameter in checkpoints and resume state
+GB = 1e9
 
 
 class Sizes:
@@ -93,6 +112,35 @@ def _sequence_words(example: Example) -> list[int]:
     return [sum(len(text.split()) for text in example_texts(example))]
 
 
+def encoder_parameters(params: Params) -> int:
+    """Parameters of the XLM-R encoder the runs train (no pooler, as `load_encoder` builds it;
+    the task heads, about 1M parameters each, are left out)."""
+    base = params.base
+    if base.source == "hub":
+        if base.hub_model not in HUB_SHAPES:
+            known = ", ".join(HUB_SHAPES)
+            raise XstiltsError(f"plan: no encoder shape for {base.hub_model} (known: {known})")
+        vocab, hidden, layers, ffn, positions = HUB_SHAPES[base.hub_model]
+    else:
+        arch = base.architecture
+        vocab, hidden, layers = base.tokenizer.vocab_size, arch.hidden_size, arch.num_hidden_layers
+        ffn, positions = arch.intermediate_size, arch.max_position_embeddings
+    embeddings = (vocab + positions + 1) * hidden + 2 * hidden  # + token type, LayerNorm
+    attention = 4 * (hidden * hidden + hidden) + 2 * hidden
+    feed_forward = 2 * hidden * ffn + ffn + hidden + 2 * hidden
+    return embeddings + layers * (attention + feed_forward)
+
+
+def state_writes(steps: int, config: TrainingConfig, parameters: int) -> tuple[int, float]:
+    """(writes, GB written) of the resume state of one run of `steps` steps: a write every
+    `checkpoint_every` steps but not at the last; weights + two AdamW moments, plus the best
+    weights once a dev evaluation has run."""
+    writes = (steps - 1) // config.checkpoint_every
+    without_best = min(writes, (config.eval_every - 1) // config.checkpoint_every)
+    model_gb = parameters * FP32 / GB
+    return writes, model_gb * (4 * writes - without_best)
+
+
 def _train_hours(
     params: Params, sizes: Sizes, tasks: tuple[str, ...], config: TrainingConfig
 ) -> tuple[int, int, float]:
@@ -116,6 +164,20 @@ def _train_hours(
     return examples, steps, seconds / 3600
 
 
+def _train_run(
+    params: Params,
+    sizes: Sizes,
+    tasks: tuple[str, ...],
+    config: TrainingConfig,
+    head: tuple[str, str, str, int],
+) -> Run:
+    """One training run, its resume-state writes and their stall included in its GPU-hours."""
+    n, steps, hours = _train_hours(params, sizes, tasks, config)
+    writes, gb = state_writes(steps, config, encoder_parameters(params))
+    hours += gb / params.plan.write_gb_per_second / 3600
+    return Run(*head, n, steps, hours, writes, gb)
+
+
 def plan_runs(params: Params, data_root: str | Path | None = None) -> list[Run]:
     """Every intermediate, target and evaluate run of the profile, in pipeline order."""
     sizes = Sizes(params, Path(data_root or params.data.root))
@@ -125,15 +187,15 @@ def plan_runs(params: Params, data_root: str | Path | None = None) -> list[Run]:
             if not tasks:
                 runs.append(Run("intermediate", condition, "-", seed, 0, 0, 0.0))
                 continue
-            n, steps, hours = _train_hours(params, sizes, tasks, params.intermediate)
-            runs.append(Run("intermediate", condition, "+".join(tasks), seed, n, steps, hours))
+            head = ("intermediate", condition, "+".join(tasks), seed)
+            runs.append(_train_run(params, sizes, tasks, params.intermediate, head))
     for condition in params.conditions:
         for task in params.targets:
             for seed in params.seeds:
                 for step, config in params.target.steps_for(task):
-                    n, steps, hours = _train_hours(params, sizes, (step,), config)
                     label = task if step == task else f"{task}<-{step}"
-                    runs.append(Run("target", condition, label, seed, n, steps, hours))
+                    head = ("target", condition, label, seed)
+                    runs.append(_train_run(params, sizes, (step,), config, head))
     for condition in params.conditions:
         for task in params.targets:
             n, hours = _eval_hours(params, sizes, task)
@@ -173,32 +235,99 @@ def _capped(rows: int, limit: int | None) -> int:
 
 
 def format_plan(params: Params, runs: list[Run]) -> str:
-    """The table of runs, totals per stage, and the assumptions behind the estimate."""
+    """The table of runs, totals per stage, disk needs, the assumptions behind the estimate,
+    and the totals of each of `plan.alternatives`."""
     lines = [
-        f"{'stage':<13}{'condition':<15}{'task':<42}{'seed':>5}{'examples':>11}{'steps':>9}"
-        f"{'GPU-h':>9}"
+        f"{'stage':<13}{'condition':<15}{'task':<42}{'seed':>5}{'examples':>11}{'steps':>11}"
+        f"{'writes':>8}{'GPU-h':>9}"
     ]
     for r in runs:
         seed = "-" if r.seed < 0 else str(r.seed)
         lines.append(
             f"{r.stage:<13}{r.condition:<15}{r.task:<42}{seed:>5}{r.examples:>11,}"
-            f"{r.steps:>9,}{r.gpu_hours:>9.2f}"
+            f"{r.steps:>11,}{r.state_writes:>8,}{r.gpu_hours:>9.2f}"
         )
-    lines.append("")
-    for stage in dict.fromkeys(r.stage for r in runs):
-        chosen = [r for r in runs if r.stage == stage]
-        hours = sum(r.gpu_hours for r in chosen)
-        steps = sum(r.steps for r in chosen)
-        lines.append(
-            f"total {stage:<13}{len(chosen):>5} runs{steps:>13,} steps{hours:>10.1f} GPU-h"
-        )
-    total = sum(r.gpu_hours for r in runs)
-    lines.append(f"total{'':<14}{len(runs):>5} runs{'':>19}{total:>10.1f} GPU-h")
+    lines += ["", *_totals(runs), "", *format_disk(params, runs), ""]
     plan = params.plan
     lines.append(
         f"assumes one GPU at {plan.tokens_per_second:,.0f} training tokens/s, at least "
         f"{plan.step_seconds} s per optimizer step, forward-only tokens at {plan.forward_cost:.2f} "
-        "of that; steps are upper bounds (early stopping may end runs sooner), and so is evaluate "
-        "(clean + perturbed test sets + attacks at their full query budget)"
+        f"of that, resume state written at {plan.write_gb_per_second:g} GB/s while training "
+        "waits; steps and writes are upper bounds (early stopping may end runs sooner), and so "
+        "is evaluate (clean + perturbed test sets + attacks at their full query budget)"
     )
+    for name, overrides in plan.alternatives.items():
+        changed = ", ".join(f"{k}={v}" for k, v in overrides.items())
+        lines += ["", f"alternative '{name}' ({changed}):"]
+        lines += _totals(plan_runs(alternative_params(params, name)))
     return "\n".join(lines)
+
+
+def _totals(runs: list[Run]) -> list[str]:
+    lines = []
+    for stage in dict.fromkeys(r.stage for r in runs):
+        chosen = [r for r in runs if r.stage == stage]
+        hours = sum(r.gpu_hours for r in chosen)
+        steps = sum(r.steps for r in chosen)
+        writes = sum(r.state_writes for r in chosen)
+        lines.append(
+            f"total {stage:<13}{len(chosen):>5} runs{steps:>13,} steps{writes:>8,} writes"
+            f"{hours:>10.1f} GPU-h"
+        )
+    total = sum(r.gpu_hours for r in runs)
+    lines.append(f"total{'':<14}{len(runs):>5} runs{'':>34}{total:>10.1f} GPU-h")
+    return lines
+
+
+def format_disk(params: Params, runs: list[Run]) -> list[str]:
+    """What the runs write: model checkpoints (DVC outputs, in the workspace and the DVC cache)
+    and resume state (state/, one training stage's at a time, deleted when the stage ends)."""
+    parameters = encoder_parameters(params)
+    model_gb = parameters * FP32 / GB
+    trained = [r for r in runs if r.stage == "intermediate" and r.steps]
+    targets = {(r.condition, r.task.split("<-")[0], r.seed) for r in runs if r.stage == "target"}
+    checkpoints = len(trained) + len(targets)
+    models_gb = checkpoints * model_gb
+    state_gb = max((r.state_gb / r.state_writes for r in runs if r.state_writes), default=0.0)
+    sequence = any(len(params.target.steps_for(t)) > 1 for t in params.targets)
+    peak_state = 2 * state_gb + (model_gb if sequence else 0.0)
+    writes = sum(r.state_writes for r in runs)
+    written = sum(r.state_gb for r in runs)
+    clone_gb = 3 * model_gb  # weights + two AdamW moments
+    return [
+        f"disk: encoder {parameters:,} parameters, {model_gb:.2f} GB per fp32 checkpoint",
+        f"  checkpoints   {checkpoints} ({len(trained)} intermediate + {len(targets)} target) "
+        f"x {model_gb:.2f} GB = {models_gb:,.0f} GB in models/,",
+        f"                and a copy in the DVC cache (cache.type reflink,copy copies on ext4 "
+        f"and overlayfs): {2 * models_gb:,.0f} GB",
+        f"  resume state  {state_gb:.2f} GB per write (weights, 2 AdamW moments, best weights);",
+        f"                {peak_state:.1f} GB in state/ per training stage running (the new "
+        "state is written",
+        "                beside the old one"
+        + (", plus a train_sequence's finished step" if sequence else "")
+        + "), deleted when the stage ends",
+        f"  state writes  {writes:,} in all, {written / 1000:,.1f} TB written; before each the "
+        "main process clones",
+        f"                weights and moments on the GPU: {clone_gb:.1f} GB of GPU memory on top "
+        "of training's",
+        f"                (and the best weights, {model_gb:.2f} GB, stay on the GPU after the "
+        "first dev evaluation)",
+        f"  total         {2 * models_gb + peak_state:,.0f} GB with one training stage at a "
+        "time (plus the hub cache,",
+        "                prepared/, perturbed/ and predictions/)",
+    ]
+
+
+def alternative_params(params: Params, name: str) -> Params:
+    """The profile with `plan.alternatives[name]` applied (dotted keys), validated."""
+    raw = params.model_dump()
+    overrides = raw["plan"].pop("alternatives")[name]
+    for dotted, value in overrides.items():
+        node: Any = raw
+        *parents, leaf = dotted.split(".")
+        for key in parents:
+            if not isinstance(node.get(key), dict):
+                raise XstiltsError(f"plan.alternatives.{name}: no section '{dotted}'")
+            node = node[key]
+        node[leaf] = value
+    return parse_params(raw, f"plan.alternatives.{name}")

@@ -57,7 +57,7 @@ register(
             "dev": SplitSource(None, (_anli("dev_r1"), _anli("dev_r2"), _anli("dev_r3"))),
         },
         # SNLI 550,152 train rows (785 without gold label) + MNLI 392,702 + ANLI 16,946 + 45,460
-        # + 100,459 (tasks.md, dataset cards); ANLI dev 1,000 + 1,000 + 1,200.
+        # + 100,459 (the dataset cards); ANLI dev 1,000 + 1,000 + 1,200.
         size=SizeFacts(rows={"train": 1_104_934, "dev": 3_200}, tokens=128),
         notes="SNLI + MNLI + ANLI R1-R3 train, one NLI head; select on ANLI dev R1-R3.",
     )

@@ -94,7 +94,7 @@ class SplitSource:
 class SizeFacts:
     """Stated sizes, used by `xstilts plan` when the hub cannot be asked (full profile).
 
-    `rows`: examples per canonical split from the dataset card / tasks.md (a test split: per
+    `rows`: examples per canonical split from the hub dataset card (a test split: per
     language). `tokens`: an estimate of tokens per input sequence after dynamic padding (XLM-R
     tokenizer, batch maximum, before the max_length cap). `sequences`: input sequences per
     example (one per choice for multiple choice).
