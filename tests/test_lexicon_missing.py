@@ -11,6 +11,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import ClassVar
 
+import numpy as np
 import pytest
 
 from xstilts.examples import PairExample
@@ -22,7 +23,7 @@ from xstilts.perturb.lexicon import fetch_muse, load_lexicon
 from xstilts.report.robustness import not_applicable, not_applicable_lines
 from xstilts.robustness.perturbed_set import build_perturbed_set, read_perturbed_set
 from xstilts.robustness.under_attack import run_attack, summarize_attack
-from xstilts.robustness.under_perturbation import summarize_variant
+from xstilts.robustness.under_perturbation import evaluate_perturbations
 from xstilts.stages import lexicons as lexicons_stage
 
 from .perturb_support import LEXICONS
@@ -139,20 +140,27 @@ def test_codeswitching_is_not_applicable_without_a_lexicon_and_says_so() -> None
     assert flagged == {("sw", "codeswitch")}
     variants = read_perturbed_set(records, {(e.lang, e.id): e for e in EXAMPLES})
     assert [i.applicable for i in variants["codeswitch@0.5"]] == [True, False, True]
-    rows = [
-        {"lang": lang, "gold": 1, "pred": 1, "clean_pred": 1, "effective": False, "units": 4}
-        | {"edited": 0, "not_applicable": True}
-        if lang == "sw"
-        else {"lang": lang, "gold": 1, "pred": 0, "clean_pred": 1, "effective": True}
-        | {"units": 4, "edited": 1}
-        for lang in ("ru", "sw", "en")
-    ]
-    summary = summarize_variant(rows)
+    clean_pred = {(e.lang, e.id): 1 for e in EXAMPLES}
+    rows, metrics = evaluate_perturbations(variants, always_one, CodePoints(), clean_pred)
+    assert len(rows) == len(records)
+    assert {r["lang"] for r in rows if r.get("not_applicable")} == {"sw"}
+    summary = metrics["codeswitch@0.5"]
     assert summary["not_applicable"] == ["sw"]
     assert summary["languages"]["sw"]["accuracy"] is None and summary["languages"]["sw"]["n"] == 1
-    assert summary["mean_zero_shot"]["accuracy"] == 0.0  # ru alone, not (0 + 1) / 2
-    assert summary["n_zero_shot"]["accuracy"] == 1
-    assert "not_applicable" not in summarize_variant(rows[:1])
+    assert summary["n_zero_shot"]["accuracy"] == 1  # ru alone
+    assert "not_applicable" not in metrics["keyboard@0.5"]
+
+
+def always_one(examples: list) -> np.ndarray:
+    """Predictions of a model that always answers 1."""
+    return np.tile([0.2, 0.8], (len(examples), 1))
+
+
+class CodePoints:
+    """A tokenizer that sees every change."""
+
+    def encode(self, text: str, add_special_tokens: bool = False) -> list[int]:
+        return [ord(c) for c in text]
 
 
 class NoAttacks:
@@ -217,3 +225,20 @@ def test_frame_leaves_out_rows_of_languages_an_attack_does_not_apply_to(tmp_path
         ],
     )
     assert [row[3] for row in run_rows(tmp_path, *key)] == ["ru"]
+
+
+def test_the_lexicons_command_names_the_missing_languages(tmp_path, muse, monkeypatch, capsys):
+    """The full profile's `lexicons` stage, end to end: exit 0, the missing ones named."""
+    from xstilts.cli import main
+
+    from .test_hub_tasks import full_params
+
+    full_params(tmp_path)  # writes tmp_path/params.yaml (languages en, de, sw, et, zh)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(MuseServer.files, "/en-de.txt", b"dog Hund\n")
+    assert main(["lexicons"]) == 0
+    out = capsys.readouterr().out
+    missing = lexicons_stage.missing_lexicons(tmp_path / "lexicons")
+    assert "sw" in missing and "de" not in missing
+    assert f"no dictionary for {len(missing)} languages ({', '.join(missing)})" in out
+    assert (tmp_path / "lexicons" / "en-de.txt").is_file()
