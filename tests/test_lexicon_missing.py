@@ -23,7 +23,7 @@ from xstilts.perturb.lexicon import fetch_muse, load_lexicon
 from xstilts.report.robustness import not_applicable, not_applicable_lines
 from xstilts.robustness.perturbed_set import build_perturbed_set, read_perturbed_set
 from xstilts.robustness.under_attack import run_attack, summarize_attack
-from xstilts.robustness.under_perturbation import evaluate_perturbations
+from xstilts.robustness.under_perturbation import evaluate_perturbations, summarize_variant
 from xstilts.stages import lexicons as lexicons_stage
 
 from .perturb_support import LEXICONS
@@ -242,3 +242,31 @@ def test_the_lexicons_command_names_the_missing_languages(tmp_path, muse, monkey
     assert "sw" in missing and "de" not in missing
     assert f"no dictionary for {len(missing)} languages ({', '.join(missing)})" in out
     assert (tmp_path / "lexicons" / "en-de.txt").is_file()
+
+
+def test_tables_and_plots_show_a_not_applicable_language_as_missing(tmp_path: Path) -> None:
+    from xstilts.report.plots import budget_rows, drop_rows, write_plots
+    from xstilts.report.robustness import attack_summary, family_table, language_table
+
+    from .test_robustness import attack, row
+
+    def run() -> dict:
+        sw = {"not_applicable": True}
+        perturbed = [row(0, 1, True, lang="ru"), row(1, 1, False, lang="sw") | sw]
+        attacks = [attack(True, 1, lang="ru"), attack(False, attacked=False, lang="sw") | sw]
+        return {
+            "accuracy": {"en": 1.0, "ru": 1.0, "sw": 1.0},
+            "perturbations": {"codeswitch@0.1": summarize_variant(perturbed)},
+            "attacks": {"codeswitch": summarize_attack(attacks, [0.1])},
+        }
+
+    runs = {"xnli": {"none": [run()], "multi": [run()]}}
+    by_condition = runs["xnli"]
+    families = family_table("xnli", by_condition)
+    assert any(line.startswith("| codeswitch@0.1 | 100.0 | 1 |") for line in families)
+    sw = next(line for line in language_table("xnli", by_condition, {}) if "| sw |" in line)
+    assert sw.endswith("| - | - |")
+    assert any("| none |" in line for line in attack_summary("xnli", by_condition))
+    assert {r["language"] for r in drop_rows(runs)} == {"ru"}
+    assert budget_rows(runs, {"codeswitch": 1})
+    assert write_plots(runs, tmp_path, {"codeswitch": 1})
