@@ -240,7 +240,8 @@ def test_the_lexicons_command_names_the_missing_languages(tmp_path, muse, monkey
     out = capsys.readouterr().out
     missing = lexicons_stage.missing_lexicons(tmp_path / "lexicons")
     assert "sw" in missing and "de" not in missing
-    assert f"no dictionary for {len(missing)} languages ({', '.join(missing)})" in out
+    total = len(missing) + len(list((tmp_path / "lexicons").glob("en-*.txt")))
+    assert f"no dictionary for {', '.join(missing)} ({len(missing)} of {total} languages)" in out
     assert (tmp_path / "lexicons" / "en-de.txt").is_file()
 
 

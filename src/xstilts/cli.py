@@ -76,8 +76,8 @@ def _lexicons(params: Params, args: argparse.Namespace) -> None:
     missing = missing_lexicons(paths.LEXICONS)
     if missing:
         print(
-            f"no dictionary for {len(missing)} languages ({', '.join(missing)}): "
-            "code-switching is not applicable there"
+            f"no dictionary for {', '.join(missing)} ({len(missing)} of "
+            f"{len(names) + len(missing)} languages): code-switching is not applicable there"
         )
 
 
