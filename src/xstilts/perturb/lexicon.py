@@ -28,6 +28,8 @@ from xstilts.perturb.errors import LexiconError
 MUSE_URL = "https://dl.fbaipublicfiles.com/arrival/dictionaries/en-{language}.txt"
 DOWNLOAD_TIMEOUT_S = 15.0
 OFFLINE_HINT = "offline, run the sample profile, whose lexicons ship in data/lexicon"
+REFETCH_HINT = "delete it and run the lexicons stage again"
+SERVED_HINT = "nothing was written; check the URL, or retry later"
 
 
 @dataclass(frozen=True)
@@ -66,17 +68,17 @@ def parse_lexicon(language: str, lines: Iterable[str]) -> Lexicon:
     )
 
 
-def check_lexicon(where: str, text: str) -> None:
+def check_lexicon(where: str, text: str, fix: str = REFETCH_HINT) -> None:
     """Refuse a lexicon file that is empty or has a line that is not a word pair (an error page,
     a truncated or foreign file): parsed leniently, it would silently switch no words."""
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
-        raise LexiconError(f"lexicon {where} is empty; delete it and download it again")
+        raise LexiconError(f"lexicon {where} is empty; {fix}")
     for number, line in enumerate(lines, 1):
         if line.strip() and split_entry(line) is None:
             raise LexiconError(
                 f"lexicon {where}, line {number}: not an 'english<TAB or space>translation' "
-                f"pair ({line.strip()[:40]!r}); delete the file and download it again"
+                f"pair ({line.strip()[:40]!r}); {fix}"
             )
 
 
@@ -144,7 +146,7 @@ def _download(url: str, target: Path, timeout: float) -> bool:
     except (TimeoutError, urllib.error.URLError, OSError, http.client.HTTPException) as error:
         raise _download_error(url, getattr(error, "reason", None) or _describe(error)) from None
     try:
-        check_lexicon(url, payload.decode("utf-8"))
+        check_lexicon(url, payload.decode("utf-8"), SERVED_HINT)
     except UnicodeDecodeError:
         raise LexiconError(f"lexicon {url} is not UTF-8 text; is the URL right?") from None
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
