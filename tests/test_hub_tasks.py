@@ -1,6 +1,7 @@
 """Every task of the full profile through the real hub loader and `prepare`: rows with exactly
 each hub dataset's schema (field names, types, label encodings of the dataset cards), served by
-`datasets.load_dataset` from local Parquet files; wrong labels and missing fields are named."""
+`datasets.load_dataset` from local Parquet files; wrong labels and missing fields are named, and
+so are pins the loader refuses (a script-only or missing revision, a renamed column)."""
 
 from __future__ import annotations
 
@@ -348,3 +349,81 @@ def test_unreachable_hub_stops_the_full_profile_in_seconds(tmp_path, monkeypatch
     assert "cannot reach the Hugging Face hub" in err and "dataset stanfordnlp/snli" in err
     assert not (tmp_path / "prepared").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["params.yaml"]
+
+
+SIQA = "allenai/social_i_qa"
+
+
+def script_only_repo(tmp_path):
+    """A dataset repo as social_i_qa's main branch is: a loading script and no data files."""
+    repo = tmp_path / "social_i_qa"
+    repo.mkdir()
+    (repo / "social_i_qa.py").write_text("import datasets\n", encoding="utf-8")
+    (repo / "README.md").write_text("# Social IQa\n", encoding="utf-8")
+    return repo
+
+
+def test_a_script_only_revision_stops_prepare_in_one_line(
+    tmp_path, serve_hub, monkeypatch, capsys
+) -> None:
+    """datasets' own refusal (a RuntimeError) on a local script-only repo, through `prepare`:
+    exit status 2, one line naming the dataset and revision, no prepared/ left behind."""
+    import datasets
+
+    real_load = datasets.load_dataset
+    serve_hub(HUB_ROWS)
+    served = datasets.load_dataset
+    repo = script_only_repo(tmp_path)
+
+    def load(path, name=None, split=None, revision=None):
+        if path == SIQA:
+            return real_load(str(repo), name, split=split)
+        return served(path, name, split=split, revision=revision)
+
+    monkeypatch.setattr(datasets, "load_dataset", load)
+    full_params(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["prepare"]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "xstilts" in line]
+    assert len(errors) == 1 and "Traceback" not in errors[0], errors  # the rest: progress bars
+    err = errors[0]
+    siqa = get_task("siqa").splits["train"].hub_parts[0]
+    assert f"dataset {SIQA}" in err and f"at revision {siqa.revision}" in err
+    assert "holds only a loading script" in err and "refs/convert/parquet" in err
+    assert not (tmp_path / "prepared").exists()
+
+
+def test_a_revision_that_does_not_exist_names_the_pin(serve_hub, monkeypatch) -> None:
+    """datasets turns the hub's RevisionNotFoundError into DatasetNotFoundError: the pin is
+    wrong, so the line says so instead of suggesting the network is down."""
+    import datasets
+
+    def missing(path, name=None, split=None, revision=None):
+        message = f"Revision '{revision}' doesn't exist for dataset '{path}' on the Hub."
+        raise datasets.exceptions.DatasetNotFoundError(message)
+
+    serve_hub(HUB_ROWS)
+    monkeypatch.setattr(datasets, "load_dataset", missing)
+    part = get_task("xnli").splits["test"].hub_parts[0].for_lang("sw")
+    with pytest.raises(XstiltsError) as caught:
+        load_examples(get_task("xnli"), "test", "sw", "full", REPO)
+    assert str(caught.value) == (
+        f"cannot load dataset {part.describe()}: Revision '{part.revision}' doesn't exist for "
+        f"dataset 'facebook/xnli' on the Hub.; {hub.DATASET_PIN_HINT}"
+    )
+
+
+def test_a_renamed_column_names_dataset_revision_and_column(serve_hub) -> None:
+    part = get_task("xnli").splits["test"].hub_parts[0].for_lang("sw")
+    rows = [
+        {**{k: v for k, v in row.items() if k != "hypothesis"}, "hypo": row["hypothesis"]}
+        for row in HUB_ROWS["facebook/xnli"]
+    ]
+    serve_hub({**HUB_ROWS, "facebook/xnli": rows})
+    with pytest.raises(XstiltsError) as caught:
+        load_examples(get_task("xnli"), "test", "sw", "full", REPO)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert f"{part.describe()}, row 0: field hypothesis: missing field" in message
+    assert f"at revision {part.revision}" in message
+    assert "(row has hypo, label, premise)" in message

@@ -79,4 +79,4 @@ def test_offline_muse_download_is_one_line_naming_the_url(tmp_path, monkeypatch)
 def test_cached_muse_file_is_not_downloaded_again(tmp_path, monkeypatch) -> None:
     (tmp_path / "en-fr.txt").write_text("cat chat\n", encoding="utf-8")
     monkeypatch.setattr("urllib.request.urlopen", lambda *a, **k: pytest.fail("downloaded"))
-    assert fetch_muse(["fr"], tmp_path) == tmp_path
+    assert fetch_muse(["fr"], tmp_path) == []  # no language without a dictionary

@@ -69,10 +69,16 @@ def _target(params: Params, args: argparse.Namespace) -> None:
 
 
 def _lexicons(params: Params, args: argparse.Namespace) -> None:
-    from xstilts.stages.lexicons import run_lexicons
+    from xstilts.stages.lexicons import missing_lexicons, run_lexicons
 
     names = run_lexicons(params, paths.LEXICONS)
     print(f"{len(names)} lexicons in {paths.LEXICONS}/: {', '.join(names)}")
+    missing = missing_lexicons(paths.LEXICONS)
+    if missing:
+        print(
+            f"no dictionary for {', '.join(missing)} ({len(missing)} of "
+            f"{len(names) + len(missing)} languages): code-switching is not applicable there"
+        )
 
 
 def _perturb(params: Params, args: argparse.Namespace) -> None:

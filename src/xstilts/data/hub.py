@@ -5,6 +5,11 @@ profile first checks that the hub answers at all (one HTTP request through huggi
 client, which honours HTTPS_PROXY like the downloads do; a few seconds, no retries) and stops
 with one clear line if it does not. With HF_HUB_OFFLINE=1 (or, for datasets,
 HF_DATASETS_OFFLINE=1) only the local cache is used.
+
+A hub that answers can still refuse what is pinned: a dataset revision that does not exist or
+holds only a loading script (which datasets no longer runs), a model revision without
+safetensors weights. Each is one line naming what and which revision, pointing at the pin to
+change rather than at the network.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from xstilts.errors import XstiltsError, first_line
 from xstilts.tasks.spec import HubSource
 
 OFFLINE_HINT = "run the offline sample profile instead: `xstilts profile sample && make repro`"
+DATASET_PIN_HINT = "check the dataset and revision pinned in its task spec (src/xstilts/tasks/)"
+MODEL_PIN_HINT = "pin a revision that has model.safetensors (base.hub_revision in params.yaml)"
+SCRIPT_ERROR = "Dataset scripts are no longer supported"
 CONNECT_TIMEOUT_S = 5.0
 OFFLINE_VALUES = {"1", "ON", "YES", "TRUE"}
 
@@ -58,12 +66,34 @@ def hub_rows(source: HubSource) -> Iterator[dict[str, Any]]:
         dataset = datasets.load_dataset(
             source.path, source.config, split=source.split, revision=source.revision
         )
-    except (OSError, HTTPError, datasets.exceptions.DatasetNotFoundError) as err:
+    except RuntimeError as err:
+        if SCRIPT_ERROR not in str(err):
+            raise
         raise XstiltsError(
-            f"cannot load dataset {source.describe()}: {first_line(err)}; {OFFLINE_HINT}"
+            f"dataset {source.describe()} holds only a loading script, which datasets no longer "
+            f"runs ({first_line(err)}); pin a revision with data files (often the commit of its "
+            f"refs/convert/parquet branch) in its task spec (src/xstilts/tasks/)"
+        ) from None
+    except (OSError, HTTPError) as err:
+        raise XstiltsError(
+            f"cannot load dataset {source.describe()}: {first_line(err)}; {dataset_hint(err)}"
         ) from None
     check_label_names(dataset.features, source)
     yield from dataset
+
+
+def dataset_hint(err: BaseException) -> str:
+    """What to do: fix the pin when the hub answered that it has no such dataset or revision,
+    else (a network failure) run offline."""
+    import datasets
+    from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
+
+    not_found = (
+        datasets.exceptions.DatasetNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+    return DATASET_PIN_HINT if isinstance(err, not_found) else OFFLINE_HINT
 
 
 def check_label_names(features: Any, source: HubSource) -> None:
@@ -93,8 +123,9 @@ def snapshot_model(repo_id: str, revision: str, out_dir: str) -> None:
             repo_id, revision=revision, use_safetensors=True
         )
     except (OSError, HTTPError) as err:
+        hint = MODEL_PIN_HINT if "safetensors" in str(err) else OFFLINE_HINT
         raise XstiltsError(
-            f"cannot load model {repo_id}@{revision}: {first_line(err)}; {OFFLINE_HINT}"
+            f"cannot load model {repo_id}@{revision}: {first_line(err)}; {hint}"
         ) from None
     tokenizer.save_pretrained(out_dir)
     model.save_pretrained(out_dir)

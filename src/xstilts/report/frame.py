@@ -3,7 +3,8 @@
 One row per (condition, task, seed, language, variant, example): `clean` rows from the clean
 predictions, one variant per perturbation family and strength (`keyboard@0.1`) holding only the
 examples whose perturbation the tokenizer actually sees (an erased perturbation is clean input,
-never a robustness win), and `attack:<name>` rows from the attack manifests.
+never a robustness win), and `attack:<name>` rows from the attack manifests, except those of a
+language the attack does not apply to (flagged `not_applicable`: nothing was attacked there).
 """
 
 from __future__ import annotations
@@ -29,11 +30,12 @@ def run_rows(root: Path, condition: str, task: str, seed: int) -> list[tuple]:
     rows += [
         (*key, r["lang"], r["variant"], r["id"], r["pred"] == r["gold"])
         for r in _read(root / paths.robust_predictions(*key))
-        if r["effective"]
+        if r["effective"] and not r.get("not_applicable", False)
     ]
     rows += [
         (*key, r["lang"], f"attack:{r['attack']}", r["id"], r["correct"])
         for r in _read(root / paths.attack_manifest(*key))
+        if not r.get("not_applicable", False)
     ]
     return rows
 

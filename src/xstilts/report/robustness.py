@@ -2,7 +2,8 @@
 
 A metric that is undefined (None in the metrics files: e.g. the drop on effective examples where
 no perturbation was effective, or the success rate where nothing was attacked) is left out of
-every mean, over seeds and over variants, and a cell with no defined value shows "-".
+every mean, over seeds and over variants, and a cell with no defined value shows "-". A
+language a family or attack does not apply to is named (`not_applicable_lines`), never silent.
 """
 
 from __future__ import annotations
@@ -37,6 +38,49 @@ def seed_mean(seeds: list[dict], get: Callable[[dict], float | None]) -> float |
 
 def has_robustness(runs: Runs) -> bool:
     return all("attacks" in m for by_c in runs.values() for s in by_c.values() for m in s)
+
+
+def not_applicable(by_condition: dict[str, list[dict]]) -> dict[str, list[str]]:
+    """Languages each perturbation family ("codeswitch") or attack ("attack:codeswitch") does
+    not apply to, over every run of the task; only those with some."""
+    found: dict[str, set[str]] = {}
+    for seeds in by_condition.values():
+        for m in seeds:
+            for variant, v in m["perturbations"].items():
+                found.setdefault(variant.split("@")[0], set()).update(v.get("not_applicable", []))
+            for name, a in m["attacks"].items():
+                found.setdefault(f"attack:{name}", set()).update(a.get("not_applicable", []))
+    return {what: sorted(langs) for what, langs in found.items() if langs}
+
+
+def not_applicable_lines(task: str, by_condition: dict[str, list[dict]]) -> list[str]:
+    """A short section naming, with their number, the languages left out as not applicable."""
+    missing = not_applicable(by_condition)
+    if not missing:
+        return []
+    first = next(iter(by_condition.values()))[0]
+    zero_shot = len([lang for lang in first["accuracy"] if lang != "en"])
+    items = [
+        f"- {_what(what)}: not applicable in {len(langs)} of {zero_shot} zero-shot languages "
+        f"({', '.join(langs)})"
+        for what, langs in missing.items()
+    ]
+    return [
+        f"### {task}: not applicable",
+        "",
+        *items,
+        "",
+        "A family or attack with nothing to work with in a language (code-switching where MUSE "
+        "has no bilingual dictionary for it) leaves its inputs unchanged there: those languages "
+        "are left out of its zero-shot means and comparisons, never counted as robust.",
+        "",
+    ]
+
+
+def _what(key: str) -> str:
+    if key.startswith("attack:"):
+        return f"{key.removeprefix('attack:')} attack"
+    return f"{key} perturbations"
 
 
 def attack_summary(task: str, by_condition: dict[str, list[dict]]) -> list[str]:

@@ -4,6 +4,11 @@ the first N test examples of each language, written once and shared by all condi
 Each JSONL record is the manifest entry of one perturbed example: id, language, family,
 strength, seed, the perturbed field texts, the edits as code-point offsets into the clean
 fields, and the units counted and edited (for the perturbed-unit ratio).
+
+A family that does not apply to an example's language (code-switching without a lexicon for it,
+a keyboard typo without a layout) leaves the example unchanged; its record is kept, flagged
+`"not_applicable": true`, so that the metrics count and name the language instead of reading
+its unchanged inputs as a model that no perturbation hurts.
 """
 
 from __future__ import annotations
@@ -28,31 +33,39 @@ def build_perturbed_set(
     seed: int,
 ) -> list[dict[str, Any]]:
     """Manifest records for every (example, family, strength), in a stable order."""
-    records = []
     strengths = tuple(strengths)
-    for example in examples:
-        for name, family in families.items():
-            for strength in strengths:
-                _, results = perturb_example(example, family, strength, seed)
-                records.append(
-                    {
-                        "id": example.id,
-                        "lang": example.lang,
-                        "variant": variant_name(name, strength),
-                        "family": name,
-                        "strength": strength,
-                        "seed": seed,
-                        "fields": {f: p.text for f, p in results.items()},
-                        "edits": {
-                            f: [[e.start, e.end, e.replacement] for e in p.edits]
-                            for f, p in results.items()
-                            if p.edits
-                        },
-                        "units": sum(p.n_units for p in results.values()),
-                        "edited": sum(p.n_edited for p in results.values()),
-                    }
-                )
-    return records
+    return [
+        perturbed_record(example, name, family, strength, seed)
+        for example in examples
+        for name, family in families.items()
+        for strength in strengths
+    ]
+
+
+def perturbed_record(
+    example: Example, name: str, family: Perturbation, strength: float, seed: int
+) -> dict[str, Any]:
+    """The manifest record of one example under one family at one strength."""
+    _, results = perturb_example(example, family, strength, seed)
+    record = {
+        "id": example.id,
+        "lang": example.lang,
+        "variant": variant_name(name, strength),
+        "family": name,
+        "strength": strength,
+        "seed": seed,
+        "fields": {f: p.text for f, p in results.items()},
+        "edits": {
+            f: [[e.start, e.end, e.replacement] for e in p.edits]
+            for f, p in results.items()
+            if p.edits
+        },
+        "units": sum(p.n_units for p in results.values()),
+        "edited": sum(p.n_edited for p in results.values()),
+    }
+    if not family.supports(example.lang):
+        record["not_applicable"] = True
+    return record
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,7 @@ class PerturbedExample:
     perturbed: Example
     units: int
     edited: int
+    applicable: bool = True
 
 
 def read_perturbed_set(
@@ -80,6 +94,7 @@ def read_perturbed_set(
                 with_fields(example, record["fields"]),
                 record["units"],
                 record["edited"],
+                not record.get("not_applicable", False),
             )
         )
     return by_variant

@@ -4,6 +4,10 @@ Only examples the model gets right are attacked (an example it already gets wron
 wrong under attack and costs no query). Success rate = flipped / attacked and mean queries are
 over attacked examples, the perturbed-unit ratio over successful attacks; each is None (JSON
 null) in a language where there is nothing to average over, and left out of the zero-shot mean.
+A language none of the attack's families applies to (code-switching without a dictionary for
+it) is not attacked at all: its rows are flagged `not_applicable`, its values are None and it is
+named in the attack's `not_applicable` (see `xstilts.robustness.languages`), not counted as a
+language where every attack failed.
 
 Accuracy at each budget of `budget_curve` is read off the one attack run at the configured
 budget: an attack counts as successful at a smaller budget when it needed at most that fraction
@@ -66,11 +70,29 @@ def run_attack(
     seed: int,
 ) -> list[dict[str, Any]]:
     """Attack every correctly predicted example (all in lockstep, batched together)."""
-    correct = [e for e in examples if clean_pred[(e.lang, e.id)] == e.label]
+    applicable = [e for e in examples if attack_applies(attacker, e.lang)]
+    correct = [e for e in applicable if clean_pred[(e.lang, e.id)] == e.label]
     jobs = [(e, e.lang, rng_for(seed, e.id, name)) for e in correct]
     keys = [(e.id, e.lang) for e in correct]
     results = dict(zip(keys, attacker.attack_many(jobs, budget), strict=True))
-    return [attack_row(name, seed, e, results.get((e.id, e.lang))) for e in examples]
+    return [
+        attack_row(name, seed, e, results.get((e.id, e.lang)))
+        if attack_applies(attacker, e.lang)
+        else not_applicable_row(name, seed, e, clean_pred[(e.lang, e.id)])
+        for e in examples
+    ]
+
+
+def attack_applies(attacker: Attacker, language: str) -> bool:
+    """Whether any family of the attack has what it needs for `language`."""
+    return any(family.supports(language) for family in attacker.families.values())
+
+
+def not_applicable_row(name: str, seed: int, example: Example, clean_pred: int) -> dict:
+    """The row of an example no family of the attack applies to: not attacked, flagged, and
+    correct as the unchanged input is (left out of every metric and comparison)."""
+    row = attack_row(name, seed, example, None)
+    return row | {"correct": clean_pred == example.label, "not_applicable": True}
 
 
 def summarize_attack(rows: list[dict[str, Any]], budget_curve: Sequence[float]) -> dict[str, Any]:

@@ -5,7 +5,8 @@ of robustness: its "accuracy under perturbation" is clean accuracy. Every row th
 an `effective` flag, and the headline drop is measured on effective examples only, next to the
 effective rate; the accuracy over all perturbed inputs is reported as well. In a language where
 no perturbed input is effective, the effective-only values are undefined: None (JSON null), left
-out of the zero-shot mean.
+out of the zero-shot mean. A language the family does not apply to is named in the variant's
+`not_applicable` and left out of its zero-shot means (see `xstilts.robustness.languages`).
 """
 
 from __future__ import annotations
@@ -57,22 +58,32 @@ def evaluate_perturbations(
         preds = predict_fn([i.perturbed for i in items]).argmax(axis=-1)
         flags = effective_flags(tokenizer, items)
         variant_rows = [
-            {
-                "id": i.clean.id,
-                "lang": i.clean.lang,
-                "variant": variant,
-                "gold": i.clean.label,
-                "pred": int(p),
-                "clean_pred": clean_pred[(i.clean.lang, i.clean.id)],
-                "effective": bool(f),
-                "units": i.units,
-                "edited": i.edited,
-            }
+            perturbation_row(variant, i, int(p), clean_pred[(i.clean.lang, i.clean.id)], bool(f))
             for i, p, f in zip(items, preds, flags, strict=True)
         ]
         rows += variant_rows
         metrics[variant] = summarize_variant(variant_rows)
     return rows, metrics
+
+
+def perturbation_row(
+    variant: str, item: PerturbedExample, pred: int, clean_pred: int, effective: bool
+) -> dict[str, Any]:
+    """One per-example row; flagged `not_applicable` where the family does not apply."""
+    row = {
+        "id": item.clean.id,
+        "lang": item.clean.lang,
+        "variant": variant,
+        "gold": item.clean.label,
+        "pred": pred,
+        "clean_pred": clean_pred,
+        "effective": effective,
+        "units": item.units,
+        "edited": item.edited,
+    }
+    if not item.applicable:
+        row["not_applicable"] = True
+    return row
 
 
 def summarize_variant(rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -22,7 +22,14 @@ from xstilts.report.answer import drop_comparisons, sentence, verdict
 from xstilts.report.frame import load_frame
 from xstilts.report.markdown import table
 from xstilts.report.plots import write_plots
-from xstilts.report.robustness import attack_summary, family_table, has_robustness, language_table
+from xstilts.report.robustness import (
+    attack_summary,
+    family_table,
+    has_robustness,
+    language_table,
+    not_applicable,
+    not_applicable_lines,
+)
 
 
 def _mean_std(values: list[float]) -> tuple[float, float]:
@@ -183,6 +190,7 @@ def robustness_section(
     texts = language_texts(params, root / paths.PREPARED)
     details = ["## Robustness", ""]
     for task, by_condition in runs.items():
+        details += not_applicable_lines(task, by_condition)
         details += attack_summary(task, by_condition)
         details += language_table(task, by_condition, texts.get(task, {}))
         details += family_table(task, by_condition)
@@ -201,6 +209,9 @@ def robustness_section(
         "primary": primary.to_dict(orient="records"),
         "exploratory_significant": int(exploratory["significant"].sum()) if len(exploratory) else 0,
     }
+    missing = {task: not_applicable(by_condition) for task, by_condition in runs.items()}
+    if any(missing.values()):
+        summary["not_applicable"] = {task: found for task, found in missing.items() if found}
     return answer, details, summary
 
 
