@@ -15,8 +15,11 @@ ARG TORCH_INDEX=https://download.pytorch.org/whl/cu130
 
 # g++ (with gcc): torch.compile (`execution.compile: true`) builds the kernels it generates at
 # run time, Triton's on GPUs with a C compiler, inductor's on CPUs with a C++ one.
+# fonts-noto-core and fonts-noto-cjk: the demo's examples cover Arabic, Hebrew, Devanagari,
+# Thai, Georgian, Tamil, Greek, Han, kana and Hangul; a browser in the container (the browser
+# tests, screenshots) draws them as boxes without these fonts.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends git make g++ \
+    && apt-get install -y --no-install-recommends git make g++ fonts-noto-core fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/*
 
 # The checkout's directory belongs to the user: WORKDIR would create it owned by root, and

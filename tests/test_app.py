@@ -667,7 +667,7 @@ def test_the_page_says_which_models_these_are_and_what_every_choice_means(server
     service = server[0]
     models = list(service.catalogue.models.values())
     header = header_markdown(models, Path("reports/REPORT.md"))
-    assert "sample world's tiny encoder" in header and "1 layers of width 32" in header
+    assert "sample world's tiny encoder" in header and "1 layer of width 32" in header
     assert "say nothing about XLM-R" in header and "made-up pseudo-words" in header
     assert "**Report** tab (`reports/REPORT.md`)" in header
     guide = guide_markdown(service.condition_table(), service.family_instances())

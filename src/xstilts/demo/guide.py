@@ -63,9 +63,10 @@ def base_line(models: Iterable[LoadedModel]) -> str:
             bases.add("a base model their metadata does not name")
         config = model.model.encoder.config
         params = sum(p.numel() for p in model.model.parameters())
+        layers = config.num_hidden_layers
         sizes.add(
-            f"{config.num_hidden_layers} layers of width {config.hidden_size}, "
-            f"{params / 1e6:.1f}M parameters"
+            f"{layers} layer{'s' if layers != 1 else ''} of width {config.hidden_size}, "
+            f"{params:,} parameters"
         )
     return f"Models: {'; '.join(sorted(bases))} ({'; '.join(sorted(sizes))})."
 
