@@ -227,77 +227,52 @@ def _views(result: Result) -> list[dict]:
     ]
 
 
+PERTURB_DOC = """Perturb the input once (the same seed gives the same edits) and say, per model,
+whether its tokenizer sees the edit. XNLI/PAWS-X use text_a and text_b; XCOPA uses premise,
+question (cause or effect), choice1 and choice2. models: keys as listed by the page (default:
+every model of the task). Returns {message, language, fields, tokenizer}."""
+COMPARE_DOC = """Perturb the input once and give each model's prediction and probabilities on the
+clean and the perturbed input. Parameters as for /perturb. Returns {message, language, fields,
+predictions}."""
+
+
+def view_endpoint(service: DemoService, method: str, key: str, doc: str) -> Callable[..., dict]:
+    """/perturb or /compare: the same parameters, the service's `method`, its table as `key`."""
+
+    def endpoint(
+        task: str,
+        models: list[str] | None = None,
+        text_a: str = "",
+        text_b: str = "",
+        premise: str = "",
+        question: str = "cause",
+        choice1: str = "",
+        choice2: str = "",
+        language: str = "auto",
+        family: str = "char_swap",
+        strength: float = 0.2,
+        seed: int = 0,
+    ) -> dict:
+        def call() -> dict:
+            fields = _fields(text_a, text_b, premise, question, choice1, choice2)
+            request = service.parse(task, fields, language)
+            run = getattr(service, method)
+            result = run(request, _models(service, task, models), family, strength, seed)
+            return {
+                "message": result.message,
+                "language": request.language,
+                "fields": _views(result)[0]["fields"],
+                key: {"headers": result.header, "rows": result.rows},
+            }
+
+        return _answer(call)
+
+    endpoint.__name__, endpoint.__doc__ = method, doc
+    return endpoint
+
+
 def add_api(service: DemoService) -> None:
     """The four public endpoints (inside a Blocks context)."""
-
-    def perturb(
-        task: str,
-        models: list[str] | None = None,
-        text_a: str = "",
-        text_b: str = "",
-        premise: str = "",
-        question: str = "cause",
-        choice1: str = "",
-        choice2: str = "",
-        language: str = "auto",
-        family: str = "char_swap",
-        strength: float = 0.2,
-        seed: int = 0,
-    ) -> dict:
-        """Perturb the input once (the same seed gives the same edits) and say, per model,
-        whether its tokenizer sees the edit. XNLI/PAWS-X use text_a and text_b; XCOPA uses
-        premise, question (cause or effect), choice1 and choice2. models: keys as listed by the
-        page (default: every model of the task). Returns {message, fields, tokenizer}."""
-
-        def call() -> dict:
-            request = service.parse(
-                task, _fields(text_a, text_b, premise, question, choice1, choice2), language
-            )
-            result = service.perturb(
-                request, _models(service, task, models), family, strength, seed
-            )
-            return {
-                "message": result.message,
-                "language": request.language,
-                "fields": _views(result)[0]["fields"],
-                "tokenizer": {"headers": result.header, "rows": result.rows},
-            }
-
-        return _answer(call)
-
-    def compare(
-        task: str,
-        models: list[str] | None = None,
-        text_a: str = "",
-        text_b: str = "",
-        premise: str = "",
-        question: str = "cause",
-        choice1: str = "",
-        choice2: str = "",
-        language: str = "auto",
-        family: str = "char_swap",
-        strength: float = 0.2,
-        seed: int = 0,
-    ) -> dict:
-        """Perturb the input once and give each model's prediction and probabilities on the
-        clean and the perturbed input. Parameters as for /perturb. Returns {message, language,
-        fields, predictions}."""
-
-        def call() -> dict:
-            request = service.parse(
-                task, _fields(text_a, text_b, premise, question, choice1, choice2), language
-            )
-            result = service.compare(
-                request, _models(service, task, models), family, strength, seed
-            )
-            return {
-                "message": result.message,
-                "language": request.language,
-                "fields": _views(result)[0]["fields"],
-                "predictions": {"headers": result.header, "rows": result.rows},
-            }
-
-        return _answer(call)
 
     def attack(
         task: str,
@@ -351,6 +326,8 @@ def add_api(service: DemoService) -> None:
 
         return _answer(call)
 
+    perturb = view_endpoint(service, "perturb", "tokenizer", PERTURB_DOC)
+    compare = view_endpoint(service, "compare", "predictions", COMPARE_DOC)
     for fn in (perturb, compare, attack, headline):
         gr.api(fn, api_name=fn.__name__)
 
