@@ -4,6 +4,9 @@ Pairs are encoded as `<s> a </s></s> b </s>` (longest-first truncation). Multipl
 one sequence per choice, (context, question + " " + choice), truncating only the context from its
 end (an empty question leaves (context, choice)); batches pad to their own longest sequence, and
 choices to their own largest count.
+
+A split is tokenized `CHUNK_EXAMPLES` examples per call into an `EncodedSplit` (int32 ids), so
+memory grows by 4 bytes per token, not by the ~270 that one call over the whole split held.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ def _batched(items: Iterator[Example], size: int) -> Iterator[list[Example]]:
 def encode_chunk(
     examples: Sequence[Example], tokenizer: PreTrainedTokenizerBase, max_length: int
 ) -> EncodedChunk:
+    """One tokenizer call over a chunk of examples of one kind."""
     labels = [e.label for e in examples]
     first = examples[0]
     if isinstance(first, PairExample):
@@ -54,11 +58,14 @@ def encode_chunk(
     if isinstance(first, TextExample):
         enc = tokenizer([e.text for e in examples], truncation=True, max_length=max_length)
         return EncodedChunk(enc["input_ids"], None, labels)
-    return _encode_choices(examples, tokenizer, max_length)
+    return _encode_choices(examples, labels, tokenizer, max_length)
 
 
 def _encode_choices(
-    examples: Sequence[ChoiceExample], tokenizer: PreTrainedTokenizerBase, max_length: int
+    examples: Sequence[ChoiceExample],
+    labels: list[int],
+    tokenizer: PreTrainedTokenizerBase,
+    max_length: int,
 ) -> EncodedChunk:
     firsts, seconds, sizes = [], [], []
     for e in examples:
@@ -66,7 +73,7 @@ def _encode_choices(
         seconds += [f"{e.question} {choice}" if e.question else choice for choice in e.choices]
         sizes.append(len(e.choices))
     flat = tokenizer(firsts, seconds, truncation="only_first", max_length=max_length)["input_ids"]
-    return EncodedChunk(flat, sizes, [e.label for e in examples])
+    return EncodedChunk(flat, sizes, labels)
 
 
 def sequence_length(feature: Features) -> int:
