@@ -61,7 +61,7 @@ def clear_leftovers(path: Path) -> None:
             _remove(sibling)
 
 
-def _scratch(path: Path) -> Path:
+def _fresh_scratch(path: Path) -> Path:
     """Create the parent, clear leftovers of killed runs, and return this process's sibling."""
     path.parent.mkdir(parents=True, exist_ok=True)
     clear_leftovers(path)
@@ -72,7 +72,7 @@ def _scratch(path: Path) -> Path:
 def atomic_dir(path: str | Path) -> Iterator[Path]:
     """Yield a temporary directory that replaces `path` when the block succeeds."""
     path = Path(path)
-    tmp = _scratch(path)
+    tmp = _fresh_scratch(path)
     tmp.mkdir()
     try:
         yield tmp
@@ -90,7 +90,7 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
 def atomic_file(path: str | Path) -> Iterator[Path]:
     """Yield a temporary file path that replaces `path` when the block succeeds."""
     path = Path(path)
-    tmp = _scratch(path)
+    tmp = _fresh_scratch(path)
     tmp.touch()
     try:
         yield tmp
