@@ -161,10 +161,14 @@ def test_killed_stage_leaves_no_output_and_resumes(tmp_path, small_world) -> Non
     process.wait()
     assert state.exists(), "no resume state was written before the kill"
     assert not (run_dir / paths.BASE).exists(), "a killed stage left an output behind"
+    output = run_dir / paths.BASE
+    scratch = lambda: list(output.parent.glob(f".{output.name}.*"))  # noqa: E731
+    assert scratch(), "the killed stage's temporary directory is what the rerun must clear"
     subprocess.run(command, cwd=run_dir, env=env, check=True, stderr=subprocess.DEVNULL)
     meta = read_json(run_dir / paths.BASE / "meta.json")
     assert meta["resumed_from"] is not None and meta["steps"] == 600
     assert not (run_dir / paths.STATE / "base").exists()
+    assert not scratch(), "the killed run's temporary directory is still next to the output"
 
 
 def test_target_trains_a_sequence_of_tasks_on_one_head(tmp_path, small_world, monkeypatch):

@@ -4,28 +4,76 @@ Every stage writes its outputs through `atomic_dir` / `atomic_file`: the content
 temporary sibling first and is renamed into place only when complete, so an interrupted run never
 leaves a half-written checkpoint or metrics file for DVC to cache. In a multi-process run only the
 main process publishes: the others write into a scratch copy that is thrown away.
+
+A killed run (`kill -9`, out of memory) cannot remove its temporary sibling, and a leftover inside
+an output directory changes that directory's hash. So the sibling is named after the process's
+rank, not at random (`.<name>.tmp-rank<r>`): the next write of the same path by the same rank
+finds and replaces it, and the main process also removes siblings that no process of the current
+run can own (a rank beyond the world size, or the random names of earlier versions).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from xstilts.ranks import is_main_process
+from xstilts.ranks import is_main_process, process_rank, world_size
+
+_RANKED = r"tmp-rank(?P<rank>\d+)"
+_RANDOM = r"[a-z0-9_]{8}"  # what tempfile.mkdtemp / mkstemp added to the prefix
+
+
+def scratch_path(path: Path) -> Path:
+    """This process's temporary sibling of `path`."""
+    return path.with_name(f".{path.name}.tmp-rank{process_rank()}")
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def is_leftover(sibling: Path, path: Path) -> bool:
+    """Whether `sibling` is a temporary sibling of `path` that no live process of this run can
+    be writing: this process's own, and, seen from the main process, any rank's beyond the world
+    size or a random-named one. Other ranks' siblings are theirs to clear."""
+    match = re.fullmatch(rf"\.{re.escape(path.name)}\.(?:{_RANKED}|{_RANDOM})", sibling.name)
+    if match is None:
+        return False
+    if match["rank"] is None:
+        return is_main_process()
+    rank = int(match["rank"])
+    return rank == process_rank() or (is_main_process() and rank >= world_size())
+
+
+def clear_leftovers(path: Path) -> None:
+    """Remove the temporary siblings of `path` that killed runs left behind."""
+    for sibling in path.parent.iterdir():
+        if is_leftover(sibling, path):
+            _remove(sibling)
+
+
+def _fresh_scratch(path: Path) -> Path:
+    """Create the parent, clear leftovers of killed runs, and return this process's sibling."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    clear_leftovers(path)
+    return scratch_path(path)
 
 
 @contextmanager
 def atomic_dir(path: str | Path) -> Iterator[Path]:
     """Yield a temporary directory that replaces `path` when the block succeeds."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    tmp = _fresh_scratch(path)
+    tmp.mkdir()
     try:
         yield tmp
         if not is_main_process():
@@ -42,10 +90,8 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
 def atomic_file(path: str | Path) -> Iterator[Path]:
     """Yield a temporary file path that replaces `path` when the block succeeds."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
+    tmp = _fresh_scratch(path)
+    tmp.touch()
     try:
         yield tmp
         if is_main_process():
@@ -74,5 +120,9 @@ def write_jsonl(path: str | Path, records: Iterable[dict[str, Any]]) -> None:
 
 
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
+    return list(iter_jsonl(path))
+
+
+def iter_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
     with Path(path).open(encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
+        yield from (json.loads(line) for line in lines if line.strip())

@@ -8,12 +8,14 @@ CUDA GPU `precision="auto"` runs the encoder under bf16 autocast.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import torch
 from transformers import PreTrainedTokenizerBase
 
 from xstilts.examples import Example
-from xstilts.modeling.encoding import Features, collate, encode, sequence_length
+from xstilts.modeling.encoding import Features, collate, encode, sequence_lengths
 from xstilts.modeling.model import MultiTaskModel
 from xstilts.training.hardware import autocast
 
@@ -22,7 +24,7 @@ from xstilts.training.hardware import autocast
 def predict_features(
     model: MultiTaskModel,
     head: str,
-    features: list[Features],
+    features: Sequence[Features],
     pad_id: int,
     batch_size: int = 128,
     precision: str = "auto",
@@ -33,7 +35,8 @@ def predict_features(
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
-    order = sorted(range(len(features)), key=lambda i: sequence_length(features[i]))
+    lengths = sequence_lengths(features)
+    order = sorted(range(len(features)), key=lambda i: lengths[i])
     pending: list[tuple[list[int], torch.Tensor]] = []
     for start in range(0, len(order), batch_size):
         chunk = order[start : start + batch_size]

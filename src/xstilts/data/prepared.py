@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from xstilts.config import Params
 from xstilts.data.sources import load_split, source_name
 from xstilts.errors import XstiltsError
 from xstilts.examples import Example, example_from_dict, example_to_dict, required_texts
-from xstilts.io import atomic_dir, dumps, read_jsonl, write_jsonl
+from xstilts.io import atomic_dir, dumps, iter_jsonl, write_jsonl
 from xstilts.tasks import get_task
 
 
@@ -108,8 +109,14 @@ def prepare(params: Params, out_dir: str | Path, data_root: str | Path | None = 
 
 
 def read_split(prepared: str | Path, task: str, split: str, lang: str = "en") -> list[Example]:
+    return list(iter_split(prepared, task, split, lang))
+
+
+def iter_split(prepared: str | Path, task: str, split: str, lang: str = "en") -> Iterator[Example]:
+    """The split's examples one at a time, so that a large split is never all in memory (the
+    missing-file error comes at once, not at the first example)."""
     path = Path(prepared) / SplitKey(task, split, lang).filename
     if not path.exists():
         raise XstiltsError(f"{path} is missing; run the prepare stage (`dvc repro prepare`)")
     kind = get_task(task).kind
-    return [example_from_dict(kind, record) for record in read_jsonl(path)]
+    return (example_from_dict(kind, record) for record in iter_jsonl(path))

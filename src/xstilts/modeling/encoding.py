@@ -4,26 +4,48 @@ Pairs are encoded as `<s> a </s></s> b </s>` (longest-first truncation). Multipl
 one sequence per choice, (context, question + " " + choice), truncating only the context from its
 end (an empty question leaves (context, choice)); batches pad to their own longest sequence, and
 choices to their own largest count.
+
+A split is tokenized `CHUNK_EXAMPLES` examples per call into an `EncodedSplit` (int32 ids), so
+memory grows by 4 bytes per token, not by the ~270 that one call over the whole split held.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 
 import torch
 from transformers import PreTrainedTokenizerBase
 
 from xstilts.examples import ChoiceExample, Example, PairExample, TextExample
+from xstilts.modeling.encoded import EncodedChunk, EncodedSplit, Features
 
-Features = dict[str, Any]
+__all__ = ["EncodedSplit", "Features", "collate", "encode", "sequence_length", "sequence_lengths"]
+
+# Examples tokenized per call: a RACE chunk is ~0.5M tokens, ~130 MB of transient lists.
+CHUNK_EXAMPLES = 256
 
 
 def encode(
-    examples: list[Example], tokenizer: PreTrainedTokenizerBase, max_length: int
-) -> list[Features]:
-    """Tokenize a list of examples of one kind; each feature keeps its label."""
-    if not examples:
-        return []
+    examples: Iterable[Example], tokenizer: PreTrainedTokenizerBase, max_length: int
+) -> EncodedSplit:
+    """Tokenize examples of one kind, a chunk at a time (examples may be a stream, read as it
+    goes); each feature keeps its label."""
+    chunks = _batched(iter(examples), CHUNK_EXAMPLES)
+    return EncodedSplit.from_chunks(encode_chunk(c, tokenizer, max_length) for c in chunks)
+
+
+def _batched(items: Iterator[Example], size: int) -> Iterator[list[Example]]:
+    """`itertools.batched` (Python 3.12+)."""
+    while chunk := list(itertools.islice(items, size)):
+        yield chunk
+
+
+def encode_chunk(
+    examples: Sequence[Example], tokenizer: PreTrainedTokenizerBase, max_length: int
+) -> EncodedChunk:
+    """One tokenizer call over a chunk of examples of one kind."""
+    labels = [e.label for e in examples]
     first = examples[0]
     if isinstance(first, PairExample):
         enc = tokenizer(
@@ -32,35 +54,38 @@ def encode(
             truncation="longest_first",
             max_length=max_length,
         )
-        ids = enc["input_ids"]
-    elif isinstance(first, TextExample):
-        ids = tokenizer([e.text for e in examples], truncation=True, max_length=max_length)[
-            "input_ids"
-        ]
-    else:
-        ids = _encode_choices(examples, tokenizer, max_length)
-    return [{"input_ids": i, "label": e.label} for i, e in zip(ids, examples, strict=True)]
+        return EncodedChunk(enc["input_ids"], None, labels)
+    if isinstance(first, TextExample):
+        enc = tokenizer([e.text for e in examples], truncation=True, max_length=max_length)
+        return EncodedChunk(enc["input_ids"], None, labels)
+    return _encode_choices(examples, labels, tokenizer, max_length)
 
 
 def _encode_choices(
-    examples: list[ChoiceExample], tokenizer: PreTrainedTokenizerBase, max_length: int
-) -> list[list[list[int]]]:
+    examples: Sequence[ChoiceExample],
+    labels: list[int],
+    tokenizer: PreTrainedTokenizerBase,
+    max_length: int,
+) -> EncodedChunk:
     firsts, seconds, sizes = [], [], []
     for e in examples:
         firsts += [e.context] * len(e.choices)
         seconds += [f"{e.question} {choice}" if e.question else choice for choice in e.choices]
         sizes.append(len(e.choices))
     flat = tokenizer(firsts, seconds, truncation="only_first", max_length=max_length)["input_ids"]
-    grouped, start = [], 0
-    for size in sizes:
-        grouped.append(flat[start : start + size])
-        start += size
-    return grouped
+    return EncodedChunk(flat, sizes, labels)
 
 
 def sequence_length(feature: Features) -> int:
     ids = feature["input_ids"]
     return max(len(s) for s in ids) if ids and isinstance(ids[0], list) else len(ids)
+
+
+def sequence_lengths(features: Sequence[Features]) -> list[int]:
+    """`sequence_length` of every feature; read off the offsets of an `EncodedSplit`."""
+    if isinstance(features, EncodedSplit):
+        return features.lengths()
+    return [sequence_length(f) for f in features]
 
 
 def collate(features: list[Features], pad_id: int) -> dict[str, torch.Tensor]:

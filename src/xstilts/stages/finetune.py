@@ -11,7 +11,7 @@ from typing import Any
 from transformers import PreTrainedTokenizerBase
 
 from xstilts.config import ExecutionConfig, TrainingConfig
-from xstilts.data.prepared import read_split
+from xstilts.data.prepared import iter_split
 from xstilts.modeling.encoding import encode
 from xstilts.modeling.model import MultiTaskModel
 from xstilts.tasks import get_task
@@ -34,8 +34,8 @@ def task_objective(
     return TaskObjective(
         name=task,
         head=head or get_task(task).head_name,
-        train=encode(read_split(prepared, task, "train"), tokenizer, max_length),
-        dev=encode(read_split(prepared, task, "dev"), tokenizer, max_length),
+        train=encode(iter_split(prepared, task, "train"), tokenizer, max_length),
+        dev=encode(iter_split(prepared, task, "dev"), tokenizer, max_length),
         pad_id=tokenizer.pad_token_id,
         eval_batch_size=config.eval_batch_size,
     )

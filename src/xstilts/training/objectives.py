@@ -9,6 +9,7 @@ a (micro-)batch, and `evaluate` returns (correct, total) counts for this process
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from transformers import XLMRobertaForMaskedLM
 
-from xstilts.modeling.encoding import Features, collate, sequence_length
+from xstilts.modeling.encoding import Features, collate, sequence_lengths
 from xstilts.modeling.model import MultiTaskModel
 from xstilts.predict import predict_features
 from xstilts.training.distributed import shard
@@ -27,8 +28,8 @@ from xstilts.training.hardware import autocast
 class TaskObjective:
     name: str
     head: str
-    train: list[Features]
-    dev: list[Features]
+    train: Sequence[Features]
+    dev: Sequence[Features]
     pad_id: int
     eval_batch_size: int = 128
 
@@ -37,7 +38,7 @@ class TaskObjective:
         return len(self.train)
 
     def lengths(self) -> list[int]:
-        return [sequence_length(f) for f in self.train]
+        return sequence_lengths(self.train)
 
     def batch(self, indices: list[int]) -> dict[str, torch.Tensor]:
         return collate([self.train[i] for i in indices], self.pad_id)
@@ -67,8 +68,8 @@ class MaskedLMObjective:
     of the saving on a small model. Masks come from the global torch RNG, which the loop saves
     and restores, so resumed runs mask identically."""
 
-    train: list[Features]
-    dev: list[Features]
+    train: Sequence[Features]
+    dev: Sequence[Features]
     pad_id: int
     mask_id: int
     vocab_size: int
@@ -81,7 +82,7 @@ class MaskedLMObjective:
         return len(self.train)
 
     def lengths(self) -> list[int]:
-        return [sequence_length(f) for f in self.train]
+        return sequence_lengths(self.train)
 
     def batch(self, indices: list[int]) -> dict[str, torch.Tensor]:
         return self._mask(collate([self.train[i] for i in indices], self.pad_id))
