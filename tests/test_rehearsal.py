@@ -99,11 +99,15 @@ def test_a_bad_overlay_is_one_line(tmp_path) -> None:
 
 
 def offline_prefix() -> list[str]:
-    """`unshare -rn` (only loopback) where this machine allows it."""
-    unshare = shutil.which("unshare")
-    if unshare and subprocess.run([unshare, "-rn", "true"], capture_output=True).returncode == 0:
-        return [unshare, "-rn"]
-    return []
+    """A new network namespace with only loopback (`unshare -rn`, `lo` brought up), where this
+    machine allows it."""
+    unshare, ip = shutil.which("unshare"), shutil.which("ip")
+    if not (unshare and ip):
+        return []
+    prefix = [unshare, "-rn", "sh", "-c", f'{ip} link set lo up && exec "$@"', "offline"]
+    if subprocess.run([*prefix, "true"], capture_output=True).returncode != 0:
+        return []
+    return prefix
 
 
 OUTPUTS = ("prepared", "models", "lexicons", "perturbed", "predictions", "metrics", "reports")

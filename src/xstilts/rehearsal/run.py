@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,12 +55,13 @@ class RehearsalResult:
     muse_missing: list[str] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     probes: list[dict] = field(default_factory=list)  # bad-input probes' outcomes
+    up_to_date: bool = False  # `dvc status` after the run: nothing changed, nothing to rerun
     log: Path | None = None
 
     @property
     def ok(self) -> bool:
         probes_ok = bool(self.probes) and all(p["passed"] for p in self.probes)
-        clean = not self.stages_failed and not self.missing_outputs
+        clean = not self.stages_failed and not self.missing_outputs and self.up_to_date
         return self.returncode == 0 and clean and probes_ok
 
     def summary(self) -> str:
@@ -80,6 +82,8 @@ class RehearsalResult:
         ]
         if self.stages_failed:
             lines.append(f"failed stages: {', '.join(self.stages_failed)}")
+        if not self.up_to_date:
+            lines.append("`dvc status` after the run: not up to date")
         if self.missing_outputs:
             lines.append(f"missing outputs: {', '.join(self.missing_outputs)}")
         if self.log and not self.ok:
@@ -119,6 +123,19 @@ def container_dvc_setup(scratch: Path, cache: Path) -> None:
             subprocess.run(
                 [sys.executable, "-m", *words], cwd=scratch, check=True, capture_output=True
             )
+
+
+def require_loopback(url: str) -> None:
+    """The stand-in answers on 127.0.0.1: stop before any stage if loopback does not work (in
+    a fresh network namespace, such as `unshare -rn`, `lo` starts down)."""
+    try:
+        with urllib.request.urlopen(url, timeout=5.0):
+            pass
+    except OSError as err:
+        raise XstiltsError(
+            f"the stand-in hub at {url} does not answer ({getattr(err, 'reason', err)}): "
+            f"loopback is down; in a new network namespace run `ip link set lo up` first"
+        ) from None
 
 
 def stage_environment(scratch: Path, hub_url: str) -> dict[str, str]:
@@ -170,6 +187,15 @@ def _close_stage(result: RehearsalResult, began: float) -> None:
         result.stage_seconds[result.stages_run[-1]] = time.monotonic() - began
 
 
+def dvc_up_to_date(scratch: Path, env: dict[str, str]) -> bool:
+    """`dvc status`: every stage's recorded deps and outputs match the workspace."""
+    done = subprocess.run(
+        [sys.executable, "-m", "dvc", "status"], cwd=scratch, env=env, capture_output=True,
+        text=True,
+    )  # fmt: skip
+    return done.returncode == 0 and "up to date" in done.stdout
+
+
 def run_probes(scratch: Path, env: dict[str, str], result: RehearsalResult) -> None:
     """The bad-input probes (xstilts.rehearsal.probes), in the stages' environment."""
     done = subprocess.run(
@@ -198,8 +224,10 @@ def rehearse(repo: Path, keep: Path | None = None) -> RehearsalResult:
         result.muse_missing = write_stand_in(Path(tmp) / "hub", sizes, model, languages)
         log = Path(tmp) / "dvc-repro.log"
         with StandInServer(Path(tmp) / "hub") as server:
+            require_loopback(server.url)
             env = stage_environment(scratch, server.url)
             run_dvc(scratch, env, log, result)
+            result.up_to_date = dvc_up_to_date(scratch, env)
             run_probes(scratch, env, result)
             result.requests = Counter(status for _, _, status in server.log.entries)
             (Path(tmp) / "requests.tsv").write_text(
