@@ -5,8 +5,9 @@ copied into a scratch directory and committed there as a fresh git repository wi
 `dvc.lock` (a first run); params.yaml becomes the full profile with the rehearsal overlay's
 sizes (profiles/rehearsal.yaml). Then `dvc repro` runs the same dvc.yaml and stage code against
 a stand-in hub started here on 127.0.0.1 (`HF_ENDPOINT`, `XSTILTS_MUSE_BASE_URL`), with the
-hub caches inside the scratch directory. The user's params.yaml, outputs, DVC cache and hub
-cache are never touched; the scratch directory and the stand-in are gone afterwards.
+hub caches and DVC's cache and site cache inside the scratch directory. The user's
+params.yaml, outputs, dvc.lock, DVC cache and hub cache are never touched; the scratch
+directory and the stand-in are gone afterwards (`--keep DIR` copies the scratch directory).
 """
 
 from __future__ import annotations
@@ -121,8 +122,16 @@ def container_dvc_setup(scratch: Path, cache: Path) -> None:
         for command in line.removeprefix("RUN ").split("&&"):
             words = shlex.split(command.replace("/cache/dvc", str(cache)))
             subprocess.run(
-                [sys.executable, "-m", *words], cwd=scratch, check=True, capture_output=True
-            )
+                [sys.executable, "-m", *words], cwd=scratch, env=dvc_environment(scratch),
+                check=True, capture_output=True,
+            )  # fmt: skip
+
+
+def dvc_environment(scratch: Path) -> dict[str, str]:
+    """This environment, with DVC's per-repository site cache (its index and state databases)
+    inside the scratch directory and its usage analytics off."""
+    site_cache = str(scratch.parent / "dvc-site")
+    return {**os.environ, "DVC_SITE_CACHE_DIR": site_cache, "DVC_NO_ANALYTICS": "1"}
 
 
 def require_loopback(url: str) -> None:
@@ -141,7 +150,7 @@ def require_loopback(url: str) -> None:
 def stage_environment(scratch: Path, hub_url: str) -> dict[str, str]:
     """The stages' environment: this interpreter, the scratch copy's code, the stand-in hub,
     and hub caches inside the scratch directory."""
-    env = {k: v for k, v in os.environ.items() if k not in HF_OFFLINE_VARS}
+    env = {k: v for k, v in dvc_environment(scratch).items() if k not in HF_OFFLINE_VARS}
     cache = scratch.parent / "hf"
     env.update(
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
@@ -150,7 +159,6 @@ def stage_environment(scratch: Path, hub_url: str) -> dict[str, str]:
         HF_HOME=str(cache),
         HF_DATASETS_CACHE=str(cache / "datasets"),
         HF_HUB_DISABLE_TELEMETRY="1",
-        DVC_NO_ANALYTICS="1",
         NO_PROXY="127.0.0.1,localhost",
         no_proxy="127.0.0.1,localhost",
         **{MUSE_BASE_ENV: f"{hub_url}/muse"},
@@ -207,6 +215,20 @@ def run_probes(scratch: Path, env: dict[str, str], result: RehearsalResult) -> N
         result.probes = [{"probe": "probes", "passed": False, "message": " ".join(tail)}]
 
 
+def write_record(path: Path, result: RehearsalResult) -> None:
+    """What the rehearsal ran, as JSON (kept with the scratch directory)."""
+    record = {
+        "wall_s": round(result.wall_s, 1),
+        "stages_run": result.stages_run,
+        "stages_failed": result.stages_failed,
+        "stage_seconds": {k: round(v, 1) for k, v in result.stage_seconds.items()},
+        "requests": dict(result.requests),
+        "probes": result.probes,
+        "up_to_date": result.up_to_date,
+    }
+    path.write_text(json.dumps(record, indent=1), encoding="utf-8")
+
+
 def rehearse(repo: Path, keep: Path | None = None) -> RehearsalResult:
     """Run the rehearsal of `repo`'s full profile; `keep`: copy the scratch directory there."""
     repo = repo.resolve()
@@ -236,6 +258,7 @@ def rehearse(repo: Path, keep: Path | None = None) -> RehearsalResult:
         result.missing_outputs = [name for name in OUTPUTS if not (scratch / name).is_file()]
         result.wall_s = time.monotonic() - started
         if keep is not None:
+            write_record(Path(tmp) / "rehearsal.json", result)
             shutil.copytree(tmp, keep, dirs_exist_ok=True)
             result.log = keep / log.name
     return result
