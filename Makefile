@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install data repro test lint format clean-outputs app
+.PHONY: install data repro rehearse test lint format clean-outputs app
 
 install: $(VENV)/.installed
 
@@ -20,6 +20,9 @@ data: install  ## fetch the sample world from the DVC remote inside the repo
 repro: data  ## run the pipeline of the active profile (sample by default) and print the results
 	dvc repro
 	xstilts show
+
+rehearse: data  ## the full profile's whole graph at tiny sizes against a local stand-in hub (minutes, offline)
+	xstilts rehearse
 
 app: install  ## the Gradio demo on http://127.0.0.1:7860 (after `make repro`); APP_ARGS="--models DIR ..."
 	xstilts app $(APP_ARGS)

@@ -18,142 +18,11 @@ from xstilts.data.prepared import prepare
 from xstilts.data.sources import load_examples
 from xstilts.errors import XstiltsError
 from xstilts.io import read_json, read_jsonl
+from xstilts.rehearsal.rows import CARD_LABEL_NAMES, HUB_ROWS, NLI_NAMES, source_key
 from xstilts.tasks import all_tasks, get_task
 from xstilts.tasks.spec import NLI_LABELS
 
 from .conftest import REPO, deep_update
-
-NLI = {"premise": "A man sleeps.", "hypothesis": "Nobody sleeps.", "label": 2}
-COPA = {
-    "premise": "It rained.",
-    "choice1": "The street was dry.",
-    "choice2": "The street was wet.",
-    "question": "effect",
-    "idx": 5,
-    "label": 1,
-}
-# dataset path -> two rows (different labels and ids) with that dataset's exact schema
-HUB_ROWS: dict[str, list[dict]] = {
-    "nyu-mll/glue:mnli": [{**NLI, "idx": 0}, {**NLI, "label": 0, "idx": 1}],
-    "nyu-mll/glue:qqp": [
-        {"question1": "How old?", "question2": "What age?", "label": 1, "idx": 0},
-        {"question1": "Why?", "question2": "When?", "label": 0, "idx": 1},
-    ],
-    "nyu-mll/glue:sst2": [
-        {"sentence": "a gripping film", "label": 1, "idx": 0},
-        {"sentence": "dull and long", "label": 0, "idx": 1},
-    ],
-    "stanfordnlp/snli": [NLI, {**NLI, "label": 1}, {**NLI, "label": -1}],
-    "facebook/anli": [
-        {"uid": "a1", **NLI, "reason": ""},
-        {"uid": "a2", **NLI, "label": 0, "reason": "because"},
-    ],
-    "ehovy/race": [
-        {
-            "example_id": "high1.txt",
-            "article": "Tom has a cat.",
-            "question": "What does Tom have?",
-            "options": ["a dog", "a cat", "a cow", "a fox"],
-            "answer": "B",
-        },
-        {
-            "example_id": "high1.txt",  # several questions share an article id
-            "article": "Tom has a cat.",
-            "question": "Tom has _ .",
-            "options": ["a dog", "a cat", "a cow", "a fox"],
-            "answer": "A",
-        },
-    ],
-    "Rowan/hellaswag": [
-        {
-            "ind": 4,
-            "activity_label": "Removing ice from car",
-            "ctx_a": "Then, the man writes over the snow covering the window of a car.",
-            "ctx_b": "then",
-            "ctx": "Then, the man writes over the snow covering the window of a car. then",
-            "endings": [", the man adds wax.", ", a woman drives.", "he stops.", "he waves."],
-            "source_id": "activitynet~v_-1IBHYS3L-Y",
-            "split": "train",
-            "split_type": "indomain",
-            "label": "3",
-        },
-        {
-            "ind": 5,
-            "activity_label": "Making a cake",
-            "ctx_a": "[header] How to make a cake [title] Preheat the oven.",
-            "ctx_b": "",
-            "ctx": "[header] How to make a cake [title] Preheat the oven.",
-            "endings": ["Mix flour.", "Sing.", "Dance.", "Sleep."],
-            "source_id": "wikihow~1",
-            "split": "train",
-            "split_type": "indomain",
-            "label": "0",
-        },
-    ],
-    "allenai/cosmos_qa": [
-        {
-            "id": f"c{i}",
-            "context": "I missed the bus this morning.",
-            "question": "What happened next?",
-            "answer0": "I walked.",
-            "answer1": "I flew.",
-            "answer2": "I swam.",
-            "answer3": "None of the above choices.",
-            "label": i,
-        }
-        for i in range(2)
-    ],
-    "tau/commonsense_qa": [
-        {
-            "id": f"q{i}",
-            "question": "Where do you keep milk?",
-            "question_concept": "milk",
-            "choices": {
-                "label": ["A", "B", "C", "D", "E"],
-                "text": ["fridge", "oven", "car", "shoe", "sky"],
-            },
-            "answerKey": "AB"[i],
-        }
-        for i in range(2)
-    ],
-    "allenai/social_i_qa": [
-        {
-            "context": "Kai gave Sam a gift.",
-            "question": "How would Sam feel?",
-            "answerA": "happy",
-            "answerB": "angry",
-            "answerC": "bored",
-            "label": label,
-        }
-        for label in ("1", "3")
-    ],
-    "aps/super_glue:copa": [COPA, {**COPA, "idx": 6, "label": 0, "question": "cause"}],
-    "facebook/xnli": [
-        {"premise": "Il dort.", "hypothesis": "Il dort bien.", "label": 1},
-        {"premise": "Il dort.", "hypothesis": "Il ne dort pas.", "label": 2},
-    ],
-    "google-research-datasets/paws-x": [
-        {"id": 1, "sentence1": "A B", "sentence2": "B A", "label": 0},
-        {"id": 2, "sentence1": "A B C", "sentence2": "A B C", "label": 1},
-    ],
-    "cambridgeltl/xcopa": [{**COPA, "changed": False}, {**COPA, "idx": 6, "changed": True}],
-}
-NLI_NAMES = ["entailment", "neutral", "contradiction"]
-# dataset -> the ClassLabel names its card declares for the integer `label` column
-CARD_LABEL_NAMES: dict[str, list[str]] = {
-    "nyu-mll/glue:mnli": NLI_NAMES,
-    "nyu-mll/glue:qqp": ["not_duplicate", "duplicate"],
-    "nyu-mll/glue:sst2": ["negative", "positive"],
-    "stanfordnlp/snli": NLI_NAMES,
-    "facebook/anli": NLI_NAMES,
-    "facebook/xnli": NLI_NAMES,
-    "google-research-datasets/paws-x": ["0", "1"],
-    "aps/super_glue:copa": ["choice1", "choice2"],
-}
-
-
-def source_key(path: str, name: str | None) -> str:
-    return f"{path}:{name}" if f"{path}:{name}" in HUB_ROWS else path
 
 
 @pytest.fixture
@@ -427,3 +296,45 @@ def test_a_renamed_column_names_dataset_revision_and_column(serve_hub) -> None:
     assert f"{part.describe()}, row 0: field hypothesis: missing field" in message
     assert f"at revision {part.revision}" in message
     assert "(row has hypo, label, premise)" in message
+
+
+def test_a_refused_revision_never_loads_another_revisions_cached_rows(tmp_path) -> None:
+    """With Social IQa's pinned rows in the datasets cache, a revision the hub refuses (its
+    script-only main branch) must not load them: datasets falls back to the newest cached copy
+    of the dataset, of any revision, with a warning only. Real loaders, a stand-in hub selected
+    with HF_ENDPOINT, a fresh cache."""
+    import os
+    import subprocess
+    import sys
+
+    from xstilts.rehearsal import repos
+    from xstilts.rehearsal.hub_server import StandInServer
+
+    siqa = get_task("siqa").splits["train"].hub_parts[0]
+    hub_dir = tmp_path / "hub" / "datasets" / siqa.path
+    repos.write_parquet(siqa, 6, hub_dir / siqa.revision / repos.data_file(siqa))
+    repos.write_script_only(hub_dir / repos.SCRIPT_ONLY_REVISION)
+    code = (
+        "import sys; from xstilts.data.hub import hub_rows; from xstilts.errors import "
+        "XstiltsError; from xstilts.tasks.spec import HubSource\n"
+        "for revision in sys.argv[1:]:\n"
+        "    try:\n"
+        "        print(len(list(hub_rows(HubSource('allenai/social_i_qa', None, 'train', "
+        "revision)))))\n"
+        "    except XstiltsError as err:\n"
+        "        print(err)"
+    )
+    with StandInServer(tmp_path / "hub") as server:
+        env = {**os.environ, "HF_ENDPOINT": server.url, "HF_HOME": str(tmp_path / "hf")}
+        env.pop("HF_HUB_OFFLINE", None)
+        env.pop("HF_DATASETS_CACHE", None)
+        command = [sys.executable, "-c", code, siqa.revision, repos.SCRIPT_ONLY_REVISION]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    pinned, refused = done.stdout.strip().splitlines()
+    assert pinned == "6", done.stderr[-2000:]
+    assert refused.startswith(
+        f"cannot load dataset allenai/social_i_qa split 'train' at revision "
+        f"{repos.SCRIPT_ONLY_REVISION}: the hub did not serve it, and datasets fell back to a "
+        f"cached copy of revision {siqa.revision}"
+    ), refused
+    assert refused.endswith(hub.DATASET_PIN_HINT)

@@ -1,4 +1,4 @@
-"""The command line: one subcommand per DVC stage, plus `profile`, `plan` and `show`.
+"""The command line: one subcommand per DVC stage, plus `profile`, `plan`, `show` and `rehearse`.
 
 Each subcommand is a thin wrapper: it loads and validates params.yaml, resolves paths from
 `xstilts.paths`, and calls the stage function. A user-fixable problem prints one line
@@ -143,6 +143,15 @@ def _profile(args: argparse.Namespace) -> None:
     print(f"params.yaml now holds the '{args.name}' profile (from {source})")
 
 
+def _rehearse(args: argparse.Namespace) -> int:
+    """The full profile's whole graph against a local stand-in hub (xstilts.rehearsal)."""
+    from xstilts.rehearsal.run import rehearse
+
+    result = rehearse(Path("."), Path(args.keep) if args.keep else None)
+    print(result.summary())
+    return 0 if result.ok else 1
+
+
 def _app(argv: list[str]) -> int:
     """Run the Gradio demo in app/main.py (the repository's, relative to the working directory,
     like params.yaml and models/)."""
@@ -193,6 +202,11 @@ def build_parser() -> argparse.ArgumentParser:
             stage.add_argument("--seed", type=int, required=True)
     profile = sub.add_parser("profile", help="switch params.yaml to a profile")
     profile.add_argument("name", choices=PROFILES)
+    rehearse = sub.add_parser(
+        "rehearse",
+        help="run the full profile's whole graph at tiny sizes against a local stand-in hub",
+    )
+    rehearse.add_argument("--keep", metavar="DIR", help="copy the scratch run into DIR")
     sub.add_parser(
         "app",
         help="start the Gradio demo (options: `xstilts app --help`)",
@@ -216,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "profile":
             _profile(args)
+        elif args.command == "rehearse":
+            return _rehearse(args)
         else:
             STAGES[args.command](load_params(args.params), args)
     except XstiltsError as err:

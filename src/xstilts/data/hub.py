@@ -7,15 +7,18 @@ with one clear line if it does not. With HF_HUB_OFFLINE=1 (or, for datasets,
 HF_DATASETS_OFFLINE=1) only the local cache is used.
 
 A hub that answers can still refuse what is pinned: a dataset revision that does not exist or
-holds only a loading script (which datasets no longer runs), a model revision without
-safetensors weights. Each is one line naming what and which revision, pointing at the pin to
-change rather than at the network.
+holds only a loading script (which datasets no longer runs), a model or model revision that
+does not exist, a model revision without safetensors weights. Each is one line naming what and
+which revision, pointing at the pin to change rather than at the network. Rows are only ever
+the pinned revision's: datasets' silent fallback to a cached copy of another one is refused.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -25,9 +28,13 @@ from xstilts.tasks.spec import HubSource
 OFFLINE_HINT = "run the offline sample profile instead: `xstilts profile sample && make repro`"
 DATASET_PIN_HINT = "check the dataset and revision pinned in its task spec (src/xstilts/tasks/)"
 MODEL_PIN_HINT = "pin a revision that has model.safetensors (base.hub_revision in params.yaml)"
+MODEL_REVISION_HINT = (
+    "check the model and revision pinned in params.yaml (base.hub_model, base.hub_revision)"
+)
 SCRIPT_ERROR = "Dataset scripts are no longer supported"
 CONNECT_TIMEOUT_S = 5.0
 OFFLINE_VALUES = {"1", "ON", "YES", "TRUE"}
+COMMIT = re.compile(r"[0-9a-f]{40}")
 
 
 def hub_offline(datasets: bool = False) -> bool:
@@ -78,8 +85,28 @@ def hub_rows(source: HubSource) -> Iterator[dict[str, Any]]:
         raise XstiltsError(
             f"cannot load dataset {source.describe()}: {first_line(err)}; {dataset_hint(err)}"
         ) from None
+    check_revision(dataset, source)
     check_label_names(dataset.features, source)
     yield from dataset
+
+
+def check_revision(dataset: Any, source: HubSource) -> None:
+    """The rows are the pinned revision's. When the hub refuses a revision for a reason other
+    than its absence (it holds only a loading script, a server error) or cannot be reached,
+    datasets logs a warning and loads the newest cached copy of the dataset instead, whatever
+    its revision; its cache directory is named after the commit it came from."""
+    loaded = {
+        part
+        for cached in dataset.cache_files
+        for part in Path(cached["filename"]).parts
+        if COMMIT.fullmatch(part)
+    }
+    if loaded and source.revision not in loaded:
+        raise XstiltsError(
+            f"cannot load dataset {source.describe()}: the hub did not serve it, and datasets "
+            f"fell back to a cached copy of revision {', '.join(sorted(loaded))} (the warning "
+            f"above says why); {DATASET_PIN_HINT}"
+        )
 
 
 def dataset_hint(err: BaseException) -> str:
@@ -110,6 +137,22 @@ def check_label_names(features: Any, source: HubSource) -> None:
         )
 
 
+def model_hint(err: BaseException) -> str:
+    """What to do about a model that did not load: pin a revision with safetensors weights; fix
+    the pin when the hub answered that it has no such model or revision (transformers wraps
+    that answer in an OSError); else (a network failure) run offline."""
+    from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
+
+    if "safetensors" in str(err):
+        return MODEL_PIN_HINT
+    cause: BaseException | None = err
+    while cause is not None:
+        if isinstance(cause, (RepositoryNotFoundError, RevisionNotFoundError)):
+            return MODEL_REVISION_HINT
+        cause = cause.__cause__ or cause.__context__
+    return OFFLINE_HINT
+
+
 def snapshot_model(repo_id: str, revision: str, out_dir: str) -> None:
     """Download a pretrained MLM and its tokenizer at a pinned revision into `out_dir`
     (save_pretrained layout, safetensors weights only)."""
@@ -123,9 +166,8 @@ def snapshot_model(repo_id: str, revision: str, out_dir: str) -> None:
             repo_id, revision=revision, use_safetensors=True
         )
     except (OSError, HTTPError) as err:
-        hint = MODEL_PIN_HINT if "safetensors" in str(err) else OFFLINE_HINT
         raise XstiltsError(
-            f"cannot load model {repo_id}@{revision}: {first_line(err)}; {hint}"
+            f"cannot load model {repo_id}@{revision}: {first_line(err)}; {model_hint(err)}"
         ) from None
     tokenizer.save_pretrained(out_dir)
     model.save_pretrained(out_dir)

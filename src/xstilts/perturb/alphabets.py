@@ -39,6 +39,12 @@ def languages() -> tuple[str, ...]:
     return tuple(sorted(_table()))
 
 
+def language_script(language: str) -> str | None:
+    """The script the table lists `language`'s letters in, or None for a language it lacks."""
+    entry = _table().get(language)
+    return entry["script"] if entry else None
+
+
 def alphabet(language: str, script: str, text: str = "") -> tuple[str, ...]:
     """Letters of `script` to write into a `language` text: the language's own when it is
     written in that script, else the script's default language's, else the text's own."""

@@ -26,6 +26,9 @@ from pathlib import Path
 from xstilts.perturb.errors import LexiconError
 
 MUSE_URL = "https://dl.fbaipublicfiles.com/arrival/dictionaries/en-{language}.txt"
+# A mirror (or the rehearsal's local stand-in) replaces MUSE's server: the same file names under
+# another base URL, e.g. http://127.0.0.1:8000/muse (the file names are appended).
+MUSE_BASE_ENV = "XSTILTS_MUSE_BASE_URL"
 DOWNLOAD_TIMEOUT_S = 15.0
 OFFLINE_HINT = "offline, run the sample profile, whose lexicons ship in data/lexicon"
 REFETCH_HINT = "delete it and run the lexicons stage again"
@@ -113,6 +116,13 @@ def lexicon_languages(directory: Path) -> tuple[str, ...]:
     return tuple(sorted({p.stem.removeprefix("en-") for p in names}))
 
 
+def muse_url() -> str:
+    """The URL template of MUSE's dictionaries: MUSE's own server, unless `MUSE_BASE_ENV` names
+    another base URL."""
+    base = os.environ.get(MUSE_BASE_ENV, "").strip()
+    return f"{base.rstrip('/')}/en-{{language}}.txt" if base else MUSE_URL
+
+
 def fetch_muse(
     languages: Iterable[str], cache_dir: Path, timeout: float = DOWNLOAD_TIMEOUT_S
 ) -> list[str]:
@@ -128,7 +138,7 @@ def fetch_muse(
     for language in languages:
         target = cache_dir / f"en-{language}.txt"
         if not target.is_file() and not _download(
-            MUSE_URL.format(language=language), target, timeout
+            muse_url().format(language=language), target, timeout
         ):
             missing.append(language)
     return missing

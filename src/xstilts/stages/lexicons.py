@@ -16,7 +16,7 @@ from pathlib import Path
 from xstilts.config import Params
 from xstilts.data.prepared import target_languages
 from xstilts.io import atomic_dir, read_json, write_json
-from xstilts.perturb.lexicon import MUSE_URL, fetch_muse
+from xstilts.perturb.lexicon import fetch_muse, muse_url
 
 MISSING_FILE = "missing.json"
 
@@ -34,7 +34,7 @@ def run_lexicons(params: Params, out_dir: Path) -> list[str]:
         if params.robustness.lexicons == "muse":
             missing = fetch_muse(languages, tmp)
             if missing:
-                write_json(tmp / MISSING_FILE, {"languages": missing, "source": MUSE_URL})
+                write_json(tmp / MISSING_FILE, {"languages": missing, "source": muse_url()})
         else:
             source = Path(params.data.root) / "lexicon"
             for lang in languages:

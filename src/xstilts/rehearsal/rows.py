@@ -1,0 +1,223 @@
+"""Rows shaped like each pinned hub dataset's: the field names, types and label encodings of the
+dataset cards. The hub-loader tests read the two template rows per dataset; the rehearsal's
+stand-in hub serves as many rows as it needs, built from the same templates.
+
+Keys are a dataset path, or `path:config` where one repository holds several datasets (GLUE).
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from typing import Any
+
+from xstilts.perturb.alphabets import alphabet, language_script
+
+NLI = {"premise": "A man sleeps.", "hypothesis": "Nobody sleeps.", "label": 2}
+COPA = {
+    "premise": "It rained.",
+    "choice1": "The street was dry.",
+    "choice2": "The street was wet.",
+    "question": "effect",
+    "idx": 5,
+    "label": 1,
+}
+# dataset path -> two rows (different labels and ids) with that dataset's exact schema
+HUB_ROWS: dict[str, list[dict[str, Any]]] = {
+    "nyu-mll/glue:mnli": [{**NLI, "idx": 0}, {**NLI, "label": 0, "idx": 1}],
+    "nyu-mll/glue:qqp": [
+        {"question1": "How old?", "question2": "What age?", "label": 1, "idx": 0},
+        {"question1": "Why?", "question2": "When?", "label": 0, "idx": 1},
+    ],
+    "nyu-mll/glue:sst2": [
+        {"sentence": "a gripping film", "label": 1, "idx": 0},
+        {"sentence": "dull and long", "label": 0, "idx": 1},
+    ],
+    "stanfordnlp/snli": [NLI, {**NLI, "label": 1}, {**NLI, "label": -1}],
+    "facebook/anli": [
+        {"uid": "a1", **NLI, "reason": ""},
+        {"uid": "a2", **NLI, "label": 0, "reason": "because"},
+    ],
+    "ehovy/race": [
+        {
+            "example_id": "high1.txt",
+            "article": "Tom has a cat.",
+            "question": "What does Tom have?",
+            "options": ["a dog", "a cat", "a cow", "a fox"],
+            "answer": "B",
+        },
+        {
+            "example_id": "high1.txt",  # several questions share an article id
+            "article": "Tom has a cat.",
+            "question": "Tom has _ .",
+            "options": ["a dog", "a cat", "a cow", "a fox"],
+            "answer": "A",
+        },
+    ],
+    "Rowan/hellaswag": [
+        {
+            "ind": 4,
+            "activity_label": "Removing ice from car",
+            "ctx_a": "Then, the man writes over the snow covering the window of a car.",
+            "ctx_b": "then",
+            "ctx": "Then, the man writes over the snow covering the window of a car. then",
+            "endings": [", the man adds wax.", ", a woman drives.", "he stops.", "he waves."],
+            "source_id": "activitynet~v_-1IBHYS3L-Y",
+            "split": "train",
+            "split_type": "indomain",
+            "label": "3",
+        },
+        {
+            "ind": 5,
+            "activity_label": "Making a cake",
+            "ctx_a": "[header] How to make a cake [title] Preheat the oven.",
+            "ctx_b": "",
+            "ctx": "[header] How to make a cake [title] Preheat the oven.",
+            "endings": ["Mix flour.", "Sing.", "Dance.", "Sleep."],
+            "source_id": "wikihow~1",
+            "split": "train",
+            "split_type": "indomain",
+            "label": "0",
+        },
+    ],
+    "allenai/cosmos_qa": [
+        {
+            "id": f"c{i}",
+            "context": "I missed the bus this morning.",
+            "question": "What happened next?",
+            "answer0": "I walked.",
+            "answer1": "I flew.",
+            "answer2": "I swam.",
+            "answer3": "None of the above choices.",
+            "label": i,
+        }
+        for i in range(2)
+    ],
+    "tau/commonsense_qa": [
+        {
+            "id": f"q{i}",
+            "question": "Where do you keep milk?",
+            "question_concept": "milk",
+            "choices": {
+                "label": ["A", "B", "C", "D", "E"],
+                "text": ["fridge", "oven", "car", "shoe", "sky"],
+            },
+            "answerKey": "AB"[i],
+        }
+        for i in range(2)
+    ],
+    "allenai/social_i_qa": [
+        {
+            "context": "Kai gave Sam a gift.",
+            "question": "How would Sam feel?",
+            "answerA": "happy",
+            "answerB": "angry",
+            "answerC": "bored",
+            "label": label,
+        }
+        for label in ("1", "3")
+    ],
+    "aps/super_glue:copa": [COPA, {**COPA, "idx": 6, "label": 0, "question": "cause"}],
+    "facebook/xnli": [
+        {"premise": "Il dort.", "hypothesis": "Il dort bien.", "label": 1},
+        {"premise": "Il dort.", "hypothesis": "Il ne dort pas.", "label": 2},
+    ],
+    "google-research-datasets/paws-x": [
+        {"id": 1, "sentence1": "A B", "sentence2": "B A", "label": 0},
+        {"id": 2, "sentence1": "A B C", "sentence2": "A B C", "label": 1},
+    ],
+    "cambridgeltl/xcopa": [{**COPA, "changed": False}, {**COPA, "idx": 6, "changed": True}],
+}
+NLI_NAMES = ["entailment", "neutral", "contradiction"]
+# dataset -> the ClassLabel names its card declares for the integer `label` column
+CARD_LABEL_NAMES: dict[str, list[str]] = {
+    "nyu-mll/glue:mnli": NLI_NAMES,
+    "nyu-mll/glue:qqp": ["not_duplicate", "duplicate"],
+    "nyu-mll/glue:sst2": ["negative", "positive"],
+    "stanfordnlp/snli": NLI_NAMES,
+    "facebook/anli": NLI_NAMES,
+    "facebook/xnli": NLI_NAMES,
+    "google-research-datasets/paws-x": ["0", "1"],
+    "aps/super_glue:copa": ["choice1", "choice2"],
+}
+
+
+# dataset -> (label field, the values it takes): what a served row's label cycles through
+LABEL_VALUES: dict[str, tuple[str, tuple[Any, ...]]] = {
+    "nyu-mll/glue:mnli": ("label", (0, 1, 2)),
+    "nyu-mll/glue:qqp": ("label", (0, 1)),
+    "nyu-mll/glue:sst2": ("label", (0, 1)),
+    "stanfordnlp/snli": ("label", (0, 1, 2, 0, 1, 2, -1)),  # -1: SNLI's "no gold label"
+    "facebook/anli": ("label", (0, 1, 2)),
+    "ehovy/race": ("answer", ("A", "B", "C", "D")),
+    "Rowan/hellaswag": ("label", ("0", "1", "2", "3")),
+    "allenai/cosmos_qa": ("label", (0, 1, 2, 3)),
+    "tau/commonsense_qa": ("answerKey", ("A", "B", "C", "D", "E")),
+    "allenai/social_i_qa": ("label", ("1", "2", "3")),
+    "aps/super_glue:copa": ("label", (0, 1)),
+    "facebook/xnli": ("label", (0, 1, 2)),
+    "google-research-datasets/paws-x": ("label", (0, 1)),
+    "cambridgeltl/xcopa": ("label", (0, 1)),
+}
+# fields that identify a row: numbered per served row so that ids stay unique
+ID_FIELDS = ("idx", "id", "uid", "ind")
+
+
+def source_key(path: str, name: str | None) -> str:
+    """The HUB_ROWS key of a dataset (and config)."""
+    return f"{path}:{name}" if f"{path}:{name}" in HUB_ROWS else path
+
+
+# the text fields of the target tasks' test sets, which are in each test language
+LOCALIZED_FIELDS = {
+    "facebook/xnli": ("premise", "hypothesis"),
+    "google-research-datasets/paws-x": ("sentence1", "sentence2"),
+    "cambridgeltl/xcopa": ("premise", "choice1", "choice2"),
+}
+UNSPACED_SCRIPTS = {"Han", "Hiragana", "Katakana", "Thai"}  # written without spaces
+
+
+def pseudo_word(word: str, language: str) -> str:
+    """A stand-in translation of an English word: a word of `language`'s own letters (so
+    script-aware perturbations and the report's script detection see that language's script),
+    the same every time, and listed in the stand-in's MUSE dictionary for the language."""
+    script = language_script(language) or "Latin"
+    letters = alphabet(language, script) or alphabet("en", "Latin")
+    rng = random.Random(f"{language}:{word.lower()}")
+    size = rng.randint(1, 2) if script in UNSPACED_SCRIPTS else max(2, min(len(word), 7))
+    return "".join(rng.choice(letters) for _ in range(size))
+
+
+def localize(text: str, language: str) -> str:
+    """`text` with every word replaced by its `pseudo_word`, punctuation kept."""
+    script = language_script(language) or "Latin"
+    words = []
+    for token in text.split():
+        core = token.strip(".,?!")
+        words.append(token.replace(core, pseudo_word(core, language)) if core else token)
+    return ("" if script in UNSPACED_SCRIPTS else " ").join(words)
+
+
+def english_words(text: str) -> list[str]:
+    """The words `localize` replaces."""
+    return [core for token in text.split() if (core := token.strip(".,?!"))]
+
+
+def served_rows(key: str, count: int, language: str = "en") -> list[dict[str, Any]]:
+    """`count` rows of dataset `key`: its templates in turn, ids numbered, labels cycling
+    through every value the dataset uses (so every class is present in a split), and a target
+    task's texts in `language`'s script."""
+    templates = HUB_ROWS[key]
+    field, values = LABEL_VALUES[key]
+    rows = []
+    for index in range(count):
+        row = copy.deepcopy(templates[index % len(templates)])
+        row[field] = values[index % len(values)]
+        for name in ID_FIELDS:
+            if name in row:
+                row[name] = index if isinstance(row[name], int) else f"{name}{index}"
+        if language != "en":
+            for name in LOCALIZED_FIELDS.get(key, ()):
+                row[name] = localize(row[name], language)
+        rows.append(row)
+    return rows
