@@ -50,11 +50,18 @@ def assert_same_run(a: dict, b: dict) -> None:
         assert x["train_loss"] == pytest.approx(y["train_loss"], rel=1e-5)
 
 
-def assert_close_weights(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> None:
+def assert_close_weights(
+    a: dict[str, torch.Tensor], b: dict[str, torch.Tensor], atol: float = 1e-4
+) -> None:
+    """Adam on tiny gradients amplifies rounding: 1e-4 absolute between eager runs; compiled
+    kernels reorder float sums too, which moves such weights further (as in the single-process
+    compiled-vs-eager test: 5e-4)."""
     assert a.keys() == b.keys()
     for name, value in a.items():
-        if name not in NOISE_ONLY:  # Adam on tiny gradients amplifies rounding: 1e-4 absolute
-            torch.testing.assert_close(b[name], value, rtol=1e-3, atol=1e-4, msg=name)
+        if name not in NOISE_ONLY:
+            torch.testing.assert_close(
+                b[name], value, rtol=1e-3, atol=atol, msg=lambda detail, n=name: f"{n}: {detail}"
+            )
 
 
 def test_two_processes_train_what_one_process_trains(small_world, tmp_path) -> None:
@@ -79,7 +86,8 @@ def test_compiled_model_inside_ddp_trains_what_one_eager_process_trains(
     assert (two["processes"], two["micro_steps"], two["sharded"]) == (2, 2, False)
     assert two["compiled"] and not one["compiled"]
     assert_same_run(one, two)
-    assert_close_weights(weights(tmp_path / "one"), weights(tmp_path / "two"))
+    # measured on one CPU: 3.3e-4 on 1 of 1,024 weights of heads.race.dense
+    assert_close_weights(weights(tmp_path / "one"), weights(tmp_path / "two"), atol=5e-4)
 
 
 @pytest.mark.parametrize(
