@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +9,7 @@ import pytest
 import torch
 import yaml
 
-from xstilts.config import Params, parse_params
+from xstilts.config import Params, deep_update, parse_params
 from xstilts.sample import SampleWorldConfig, generate_world
 from xstilts.training.hardware import find_compiler
 
@@ -39,16 +38,6 @@ SMALL_WORLD = {
 
 def sample_profile() -> dict[str, Any]:
     return yaml.safe_load((REPO / "profiles" / "sample.yaml").read_text(encoding="utf-8"))
-
-
-def deep_update(raw: dict[str, Any], updates: dict[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(raw)
-    for key, value in updates.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_update(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 TINY_RUN = {

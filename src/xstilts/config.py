@@ -6,6 +6,7 @@ Every default lives here, once. `load_params` turns any validation problem into 
 
 from __future__ import annotations
 
+import copy
 import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -399,6 +400,18 @@ def _allowed_keys(loc: tuple[Any, ...]) -> str:
         model = field.annotation
     fields = getattr(model, "model_fields", None) or getattr(model, "__dataclass_fields__", None)
     return f"; allowed: {', '.join(fields)}" if fields else ""
+
+
+def deep_update(raw: dict[str, Any], updates: dict[str, Any]) -> dict[str, Any]:
+    """`raw` with `updates` merged in: mappings key by key, anything else replaced (how an
+    overlay such as the rehearsal's sizes, or a test's, applies to a profile)."""
+    merged = copy.deepcopy(raw)
+    for key, value in updates.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_update(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def parse_params(raw: dict[str, Any], source: str = "params.yaml") -> Params:

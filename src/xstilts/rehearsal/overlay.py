@@ -7,29 +7,17 @@ like any profile; its `stand_in` sizes what the stand-in hub serves."""
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from xstilts.config import parse_params
+from xstilts.config import deep_update, parse_params
 from xstilts.errors import XstiltsError
 from xstilts.rehearsal.repos import StandInSizes
 
 OVERLAY = Path("profiles/rehearsal.yaml")
 FULL = Path("profiles/full.yaml")
-
-
-def deep_update(raw: dict[str, Any], updates: dict[str, Any]) -> dict[str, Any]:
-    """`raw` with `updates` merged in: mappings key by key, anything else replaced."""
-    merged = copy.deepcopy(raw)
-    for key, value in updates.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_update(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def _read(path: Path) -> dict[str, Any]:
