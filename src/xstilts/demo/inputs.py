@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import regex
 
+from xstilts.demo.headline import NAME
 from xstilts.errors import XstiltsError
 from xstilts.examples import ChoiceExample, Example, PairExample, TextExample
 from xstilts.perturb.segment import char_script
@@ -31,7 +32,6 @@ _ALLOWED_CONTROLS = frozenset("\t\n\r")
 _UNSEEN = frozenset({"Cf", "Cc", "Mn", "Me", "Zs", "Zl", "Zp"})
 _LETTER = regex.compile(r"\p{L}")
 _LANGUAGE = regex.compile(r"^[a-z]{2,3}$")
-_TASK = regex.compile(r"[a-z][a-z0-9_]{0,39}")
 _VIETNAMESE = regex.compile(r"[ăâđêôơưĂÂĐÊÔƠƯạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]")
 
 # Dominant script -> the language the perturbation families assume when the user picks "auto".
@@ -171,7 +171,7 @@ def check_seed(value: object) -> int:
 def check_task_name(value: object) -> str:
     """A task name as the registry spells them (lower-case letters, digits, '_'): anything else,
     a path in particular, is refused before it reaches a file name."""
-    if not isinstance(value, str) or not _TASK.fullmatch(value):
+    if not isinstance(value, str) or not NAME.fullmatch(value):
         raise InputError(f"task must be a task name such as 'xnli', got {shown(value)}")
     return value
 

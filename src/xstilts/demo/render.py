@@ -13,12 +13,11 @@ are plain inline spans (colour only) that do not cut an Arabic word's joining.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from xstilts.demo.perturbview import field_label, text_fields, visible
 from xstilts.examples import Example
-from xstilts.perturb import Edit
+from xstilts.perturb import Edit, apply_edits
 
 CSS = """
 .xs-diff { display: flex; flex-direction: column; gap: 0.6em; }
@@ -76,14 +75,6 @@ def edit_kind(edit: Edit) -> str:
     if edit.start == edit.end:
         return "inserted"
     return "replaced" if edit.replacement else "deleted"
-
-
-def apply_edits(text: str, edits: Iterable[Edit]) -> str:
-    pieces, cursor = [], 0
-    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
-        pieces += [text[cursor : edit.start], edit.replacement]
-        cursor = max(cursor, edit.end)
-    return "".join(pieces) + text[cursor:]
 
 
 def field_diffs(example: Example, edits_by_field: dict[str, tuple[Edit, ...]]) -> list[FieldDiff]:
