@@ -36,6 +36,7 @@ from pathlib import Path
 
 import gradio as gr
 import pandas as pd
+from gradio.components.api_component import Api
 
 from xstilts.demo.catalogue import load_catalogue
 from xstilts.demo.guide import guide_markdown, header_markdown, report_markdown
@@ -182,7 +183,7 @@ def _api_parameters(block_fn) -> list[inspect.Parameter] | None:
     """The parameters of a `gr.api` function (whose inputs are all API placeholders)."""
     if block_fn.fn is None or not block_fn.inputs:
         return None
-    if not all(type(b).__name__ == "Api" for b in block_fn.inputs):
+    if not all(isinstance(b, Api) for b in block_fn.inputs):
         return None
     return list(inspect.signature(block_fn.fn).parameters.values())
 
