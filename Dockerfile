@@ -54,6 +54,12 @@ RUN mkdir -p /cache/hf /cache/dvc && chown -R xstilts:xstilts /cache \
 USER xstilts
 # DVC reads its cache location from config; point it at the volume (local config, not committed).
 RUN dvc cache dir --local /cache/dvc && dvc config --local cache.type reflink,copy
+# The workspace starts without the committed dvc.lock; git keeps it, so `git diff dvc.lock` after
+# a run compares this machine's record with the committed one. DVC trusts a dvc.lock over its
+# stage cache: a stage whose inputs equal the committed record but whose outputs came out
+# otherwise on this hardware (float sums differ between CPUs and GPUs) would run again in every
+# new container instead of coming back from the cache volume.
+RUN rm dvc.lock
 VOLUME ["/cache/hf", "/cache/dvc"]
 
 # The Gradio demo's port (`xstilts app`).
