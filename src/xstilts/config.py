@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from xstilts.errors import XstiltsError
+from xstilts.params_trace import traced_if_asked
 from xstilts.sample.config import SampleWorldConfig
 
 PROFILES = ("sample", "full")
@@ -427,7 +428,8 @@ def parse_params(raw: dict[str, Any], source: str = "params.yaml") -> Params:
 
 
 def load_params(path: str | Path = "params.yaml") -> Params:
-    """Read and validate params.yaml (the active profile)."""
+    """Read and validate params.yaml (the active profile); with `XSTILTS_PARAMS_TRACE` set, a
+    view of it that notes the keys the run reads (`xstilts.params_trace`)."""
     path = Path(path)
     if not path.exists():
         raise XstiltsError(f"{path}: not found; run from the repository root")
@@ -435,4 +437,4 @@ def load_params(path: str | Path = "params.yaml") -> Params:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as err:
         raise XstiltsError(f"{path}: not valid YAML: {err}") from None
-    return parse_params(raw, str(path))
+    return traced_if_asked(parse_params(raw, str(path)))
