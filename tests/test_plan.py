@@ -150,7 +150,8 @@ def test_full_profile_race_micro_batch_fits_a_40gb_gpu() -> None:
     race = __import__("xstilts.tasks", fromlist=["get_task"]).get_task("race").size
     for variant in [params, *(alternative_params(params, n) for n in params.plan.alternatives)]:
         config = variant.intermediate
-        rows = min(config.batch_size, config.execution.per_device_batch_size or config.batch_size)
+        per_device = variant.execution.intermediate.per_device_batch_size
+        rows = min(config.batch_size, per_device or config.batch_size)
         assert rows * race.sequences * config.max_length_for("race") <= 32 * 512
 
 

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import torch
 from transformers import XLMRobertaConfig, XLMRobertaModel
 
+from xstilts.config import ExecutionConfig, LoopConfig, SamplerConfig, TrainingConfig
 from xstilts.data.sources import load_examples
 from xstilts.errors import XstiltsError
 from xstilts.modeling.encoding import encode
 from xstilts.modeling.model import HeadInfo, MultiTaskModel, load_checkpoint
 from xstilts.modeling.tokenizer import train_tokenizer
 from xstilts.predict import accuracy, predict
+from xstilts.stages.finetune import training_run
 from xstilts.tasks import get_task
 from xstilts.training.hardware import configure_determinism, maybe_compile
-from xstilts.training.loop import LoopSettings, Trainer
+from xstilts.training.loop import Trainer, TrainingRun, fingerprint
 from xstilts.training.objectives import TaskObjective
 from xstilts.training.parallel import Replicated
 
@@ -71,9 +74,7 @@ def objective(task: str, world: Path, tokenizer) -> TaskObjective:
 def test_tiny_model_learns_a_sample_task_above_chance(small_world, tokenizer, tmp_path) -> None:
     task = "xcopa"
     model = tiny_model(tokenizer, (task,))
-    settings = LoopSettings(
-        max_steps=300, lr=2e-3, batch_size=32, eval_every=50, checkpoint_every=1000
-    )
+    settings = loop_run(300, lr=2e-3, batch_size=32, eval_every=50, checkpoint_every=1000)
     result = Trainer(
         model, [objective(task, small_world, tokenizer)], settings, 0, tmp_path / "state"
     ).fit()
@@ -81,6 +82,11 @@ def test_tiny_model_learns_a_sample_task_above_chance(small_world, tokenizer, tm
     probs = predict(model, tokenizer, get_task(task).head_name, dev)
     assert accuracy(probs, [e.label for e in dev]) == pytest.approx(result.best_score)
     assert result.best_score >= 0.65, f"dev accuracy {result.best_score:.2f} (chance 0.5)"
+
+
+def loop_run(steps: int, execution: ExecutionConfig | None = None, **recipe: object) -> TrainingRun:
+    """A one-task run of the loop: `recipe` keys of `LoopConfig`, default execution."""
+    return TrainingRun(LoopConfig(**recipe), SamplerConfig(), steps, execution or ExecutionConfig())
 
 
 class Interrupt(Exception):
@@ -92,8 +98,8 @@ def run(
 ):
     tasks = ("qqp", "race")
     model = tiny_model(tokenizer, tasks, dropout=dropout)
-    settings = LoopSettings(
-        max_steps=12, lr=1e-3, batch_size=8, eval_every=4, checkpoint_every=4, **execution
+    settings = loop_run(
+        12, ExecutionConfig(**execution), lr=1e-3, batch_size=8, eval_every=4, checkpoint_every=4
     )
 
     def on_step(step: int) -> None:
@@ -181,7 +187,7 @@ def test_resume_state_of_another_run_is_ignored(small_world, tokenizer, tmp_path
     with pytest.raises(Interrupt):
         run(small_world, tokenizer, tmp_path / "s", stop_at=6)
     tasks = ("qqp",)
-    settings = LoopSettings(max_steps=4, lr=1e-3, batch_size=8, eval_every=2, checkpoint_every=2)
+    settings = loop_run(4, lr=1e-3, batch_size=8, eval_every=2, checkpoint_every=2)
     result = Trainer(
         tiny_model(tokenizer, tasks),
         [objective("qqp", small_world, tokenizer)],
@@ -247,3 +253,49 @@ def test_deterministic_kernels_everywhere_but_on_gpus_unless_asked(
         assert torch.are_deterministic_algorithms_enabled() is expected
     finally:
         torch.use_deterministic_algorithms(before, warn_only=True)
+
+
+# A value other than the default for every field of a fine-tuning recipe.
+CHANGED = {
+    "lr": 2e-5,
+    "weight_decay": 0.0,
+    "adam_eps": 1e-6,
+    "warmup_ratio": 0.0,
+    "max_grad_norm": 2.0,
+    "batch_size": 16,
+    "eval_every": 5,
+    "patience": 3,
+    "checkpoint_every": 5,
+    "precision": "fp32",
+    "group_by_length": True,
+    "epochs": 2.0,
+    "max_steps": 11,
+    "max_length": 128,
+    "max_length_overrides": {"race": 512},
+    "eval_batch_size": 64,
+    "dropout": 0.0,
+    "sampler": SamplerConfig(strategy="uniform"),
+}
+
+
+def test_the_fingerprint_leaves_out_execution_and_tells_every_recipe_setting_apart() -> None:
+    """Resume state survives any change of the execution section (speed only), and no other:
+    each recipe field, the sampler and the step count change the fingerprint."""
+    assert set(CHANGED) == set(TrainingConfig.model_fields), "add the new field to CHANGED"
+    run = training_run(TrainingConfig(max_steps=10), ExecutionConfig(), 1000)
+    reference = fingerprint(run, [], 0, "run")
+    faster = ExecutionConfig(
+        per_device_batch_size=2,
+        compile=True,
+        gradient_checkpointing=True,
+        log_every=1,
+        deterministic_cuda=True,
+    )
+    assert {f for f in ExecutionConfig.model_fields if f != "fsdp"} <= faster.model_fields_set
+    for execution in (faster, ExecutionConfig(fsdp=True)):
+        assert fingerprint(replace(run, execution=execution), [], 0, "run") == reference
+    for key, value in CHANGED.items():
+        changed = replace(run, recipe=run.recipe.model_copy(update={key: value}))
+        assert fingerprint(changed, [], 0, "run") != reference, key
+    assert fingerprint(replace(run, steps=11), [], 0, "run") != reference
+    assert fingerprint(replace(run, sampler=CHANGED["sampler"]), [], 0, "run") != reference

@@ -8,12 +8,11 @@ Each subcommand is a thin wrapper: it loads and validates params.yaml, resolves 
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
 
 from xstilts import paths
-from xstilts.config import PROFILES, Params, load_params
+from xstilts.config import PROFILES, Params, load_params, render_params
 from xstilts.errors import XstiltsError
 
 PROFILE_DIR = Path("profiles")
@@ -30,7 +29,11 @@ def _base(params: Params, args: argparse.Namespace) -> None:
     from xstilts.stages.base import run_base
 
     meta = run_base(
-        params.base, Path(params.data.root) / "corpus", paths.BASE, paths.STATE / "base"
+        params.base,
+        Path(params.data.root) / "corpus",
+        paths.BASE,
+        paths.STATE / "base",
+        params.execution.base,
     )
     print(f"base model ({meta['source']}) written to {paths.BASE}/")
 
@@ -137,10 +140,12 @@ def _show(params: Params, args: argparse.Namespace) -> None:
 
 
 def _profile(args: argparse.Namespace) -> None:
+    """Validate the profile, then write params.yaml as its whole resolved tree (defaults
+    included), so that DVC's params tracking sees every value a stage uses."""
     source = PROFILE_DIR / f"{args.name}.yaml"
-    load_params(source)  # validate before switching
-    shutil.copyfile(source, "params.yaml")
-    print(f"params.yaml now holds the '{args.name}' profile (from {source})")
+    params = load_params(source)
+    Path("params.yaml").write_text(render_params(params, args.name), encoding="utf-8")
+    print(f"params.yaml now holds the '{args.name}' profile, resolved (from {source})")
 
 
 def _rehearse(args: argparse.Namespace) -> int:

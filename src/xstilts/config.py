@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
+import textwrap
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -34,13 +35,11 @@ Precision = Literal["auto", "bf16", "fp32"]
 
 
 class ExecutionConfig(Section):
-    """How a training run uses the hardware. None of these keys changes the optimisation
+    """How one training run uses the hardware. None of these keys changes the optimisation
     problem: the global batch stays `batch_size`, split into per-device micro-batches with
-    gradient accumulation. On CPU the defaults reproduce the plain fp32 loop bit for bit."""
+    gradient accumulation. A run may resume under other values, and DVC does not track them."""
 
     per_device_batch_size: PositiveInt | None = None  # None: the whole global batch at once
-    precision: Precision = "auto"  # auto: bf16 autocast on CUDA GPUs that support it, else fp32
-    group_by_length: bool = False  # seeded mega-batches sorted by length: less padding
     compile: bool = False  # torch.compile the model (needs a C/C++ compiler; first steps slow)
     gradient_checkpointing: bool = False  # recompute activations: XLM-R Large at long lengths
     log_every: PositiveInt = 50  # steps between progress-bar loss updates (a host-device sync)
@@ -54,6 +53,16 @@ class ExecutionConfig(Section):
         return self
 
 
+class ExecutionSections(Section):
+    """How each training phase uses the hardware: speed and memory only, never results. No
+    stage lists this section in dvc.yaml and the resume fingerprint leaves it out, so changing it
+    reruns nothing and a stopped run resumes under the new values."""
+
+    base: ExecutionConfig = ExecutionConfig()  # MLM pretraining (sample profile)
+    intermediate: ExecutionConfig = ExecutionConfig()
+    target: ExecutionConfig = ExecutionConfig()  # every target task and train_sequence step
+
+
 class SamplerConfig(Section):
     """How a multi-task run picks the task of each optimizer step."""
 
@@ -62,26 +71,33 @@ class SamplerConfig(Section):
     cap: PositiveInt | None = None  # "capped": sizes above this count as the cap
 
 
-class TrainingConfig(Section):
-    """One fine-tuning recipe (intermediate or target phase)."""
+class LoopConfig(Section):
+    """What the training loop optimises and how: the settings of a run that change its result.
+    The recipes below add their own keys and defaults."""
 
     lr: PositiveFloat = 1e-5
-    weight_decay: Annotated[float, Field(ge=0)] = 0.01
+    weight_decay: Annotated[float, Field(ge=0)] = 0.01  # none on biases and LayerNorm
     adam_eps: PositiveFloat = 1e-8
-    warmup_ratio: Fraction = 0.1
+    warmup_ratio: Fraction = 0.1  # linear warmup, then linear decay to zero
     max_grad_norm: PositiveFloat = 1.0
     batch_size: PositiveInt = 32  # global batch size (all processes together)
+    eval_every: PositiveInt = 1000  # steps between dev evaluations (and one at the end)
+    patience: PositiveInt | None = None  # evaluations without improvement before stopping
+    checkpoint_every: PositiveInt = 1000  # resume state written every this many steps
+    precision: Precision = "auto"  # auto: bf16 autocast on CUDA GPUs that support it, else fp32
+    group_by_length: bool = False  # seeded mega-batches sorted by length: less padding
+
+
+class TrainingConfig(LoopConfig):
+    """One fine-tuning recipe (intermediate or target phase)."""
+
     epochs: PositiveFloat | None = None
     max_steps: PositiveInt | None = None
     max_length: PositiveInt = 256
     max_length_overrides: dict[str, PositiveInt] = {}  # per task, e.g. race: 512
-    eval_every: PositiveInt = 1000
-    patience: PositiveInt | None = None  # evaluations without improvement before stopping
-    checkpoint_every: PositiveInt = 1000  # resume state written every this many steps
     eval_batch_size: PositiveInt = 128
     dropout: Fraction | None = None  # None keeps the encoder's own setting
     sampler: SamplerConfig = SamplerConfig()  # multi-task runs only
-    execution: ExecutionConfig = ExecutionConfig()
 
     @model_validator(mode="after")
     def _one_length(self) -> TrainingConfig:
@@ -121,21 +137,18 @@ class ArchitectureConfig(Section):
         return self
 
 
-class PretrainConfig(Section):
+class PretrainConfig(LoopConfig):
     """Masked-LM pretraining of the sample-profile base model."""
 
-    max_steps: PositiveInt = 2000
-    batch_size: PositiveInt = 64
     lr: PositiveFloat = 1e-3
+    batch_size: PositiveInt = 64
     warmup_ratio: Fraction = 0.05
-    weight_decay: Annotated[float, Field(ge=0)] = 0.01
-    max_grad_norm: PositiveFloat = 1.0
-    max_length: PositiveInt = 96
-    mask_prob: Annotated[float, Field(gt=0, lt=1)] = 0.15
     eval_every: PositiveInt = 500
     checkpoint_every: PositiveInt = 500
+    max_steps: PositiveInt = 2000
+    max_length: PositiveInt = 96
+    mask_prob: Annotated[float, Field(gt=0, lt=1)] = 0.15
     seed: int = 0
-    execution: ExecutionConfig = ExecutionConfig()
 
 
 class BaseConfig(Section):
@@ -150,6 +163,8 @@ class BaseConfig(Section):
 
 
 class DataConfig(Section):
+    """Where the data lives and how much of it a run uses."""
+
     root: str = "data"  # the sample world (tracked by data.dvc)
     max_train_examples: PositiveInt | None = None  # subsample every training split
     max_eval_examples: PositiveInt | None = None  # subsample every dev/test split
@@ -157,6 +172,8 @@ class DataConfig(Section):
 
 
 class TargetConfig(Section):
+    """The target phase: English training of each target task, from the intermediate model."""
+
     training: TrainingConfig = TrainingConfig(epochs=2)
     # per target task or train_sequence step task, keys of TrainingConfig
     overrides: dict[str, dict[str, Any]] = {}
@@ -184,6 +201,8 @@ class TargetConfig(Section):
 
 
 class EvaluateConfig(Section):
+    """Test-set predictions of the evaluate stage."""
+
     batch_size: PositiveInt = 128
     precision: Precision = "auto"  # bf16 autocast on CUDA GPUs that support it, else fp32
 
@@ -266,8 +285,9 @@ class PlanConfig(Section):
 
 
 class Params(Section):
-    """The whole params.yaml. Every section is required (a missing one is an error); keys
-    inside a section default to the values above."""
+    """The whole params.yaml. Every section but `execution` is required (a missing one is an
+    error); keys inside a section default to the values above. `xstilts profile` writes every
+    key, resolved, so that DVC sees each value a stage uses."""
 
     profile: Literal["sample", "full"]
     seeds: tuple[int, ...]
@@ -281,6 +301,7 @@ class Params(Section):
     evaluate: EvaluateConfig
     robustness: RobustnessConfig
     plan: PlanConfig
+    execution: ExecutionSections = ExecutionSections()  # speed only: no stage's DVC params
 
     @model_validator(mode="after")
     def _known_tasks(self) -> Params:
@@ -425,6 +446,42 @@ def parse_params(raw: dict[str, Any], source: str = "params.yaml") -> Params:
         raise XstiltsError(_format_error(err, source)) from None
     except TypeError as err:  # e.g. a non-string key
         raise XstiltsError(f"{source}: {err}") from None
+
+
+PARAMS_HEADER = """\
+# params.yaml: the whole run description, every key resolved (DVC tracks only the keys written
+# here). Generated by `xstilts profile {name}` from profiles/{name}.yaml plus the defaults in
+# src/xstilts/config.py: edit those and rerun the command rather than editing this file, except
+# for one experiment (`dvc exp run -S key=value` edits this file).
+# Every stage lists its sections in dvc.yaml, except `execution`: speed only, never a rerun.
+"""
+
+
+class _ParamsDumper(yaml.SafeDumper):
+    """Block mappings, flow sequences (`seeds: [0, 1, 2]`), as the profiles are written."""
+
+
+_ParamsDumper.add_representer(
+    list, lambda dumper, data: dumper.represent_sequence("tag:yaml.org,2002:seq", data, True)
+)
+
+
+def render_params(params: Params, name: str) -> str:
+    """The text of params.yaml for `params` (profile `name`): every key, defaults included, in
+    the models' field order, each section under its model's description."""
+    blocks = [PARAMS_HEADER.format(name=name)]
+    for key, value in params.model_dump(mode="json").items():
+        text = yaml.dump({key: value}, Dumper=_ParamsDumper, sort_keys=False, width=96)
+        blocks.append(_section_comment(key) + text)
+    return "\n".join(blocks)
+
+
+def _section_comment(key: str) -> str:
+    """The first paragraph of the section model's docstring, as comment lines."""
+    annotation = Params.model_fields[key].annotation
+    doc = (annotation.__doc__ if isinstance(annotation, type) else None) or ""
+    paragraph = " ".join(doc.strip().split("\n\n")[0].split())
+    return "".join(f"# {line}\n" for line in textwrap.wrap(paragraph, 96)) if paragraph else ""
 
 
 def load_params(path: str | Path = "params.yaml") -> Params:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from transformers import PreTrainedTokenizerBase, XLMRobertaConfig, XLMRobertaForMaskedLM
 
-from xstilts.config import BaseConfig, PretrainConfig
+from xstilts.config import BaseConfig, ExecutionConfig, PretrainConfig, SamplerConfig
 from xstilts.data.hub import snapshot_model
 from xstilts.data.sources import PULL_HINT
 from xstilts.errors import XstiltsError
@@ -25,9 +25,8 @@ from xstilts.modeling.encoding import Features
 from xstilts.modeling.tokenizer import train_tokenizer
 from xstilts.ranks import is_main_process, wait_for_everyone
 from xstilts.seeding import seed_everything
-from xstilts.stages.finetune import execution_settings
 from xstilts.training.hardware import ATTN_IMPLEMENTATION
-from xstilts.training.loop import LoopSettings, Trainer
+from xstilts.training.loop import Trainer, TrainingRun
 from xstilts.training.objectives import MaskedLMObjective
 
 log = logging.getLogger(__name__)
@@ -101,7 +100,14 @@ def split_dev(features: list[Features], seed: int) -> tuple[list[Features], list
     return [features[i] for i in train], [features[i] for i in dev]
 
 
-def pretrain(config: BaseConfig, corpus_dir: Path, tmp: Path, state_dir: Path) -> dict:
+def pretrain_run(pre: PretrainConfig, execution: ExecutionConfig) -> TrainingRun:
+    """The MLM run: one objective, so the sampler's settings choose nothing."""
+    return TrainingRun(pre, SamplerConfig(), pre.max_steps, execution)
+
+
+def pretrain(
+    config: BaseConfig, execution: ExecutionConfig, corpus_dir: Path, tmp: Path, state_dir: Path
+) -> dict:
     """Tokenizer + MLM pretraining, written into `tmp` (the stage's atomic output dir)."""
     pre: PretrainConfig = config.pretrain
     arch = config.architecture
@@ -137,19 +143,9 @@ def pretrain(config: BaseConfig, corpus_dir: Path, tmp: Path, state_dir: Path) -
         special_ids=tuple(sorted(set(tokenizer.all_special_ids))),
         mask_prob=pre.mask_prob,
     )
-    settings = LoopSettings(
-        max_steps=pre.max_steps,
-        lr=pre.lr,
-        batch_size=pre.batch_size,
-        weight_decay=pre.weight_decay,
-        warmup_ratio=pre.warmup_ratio,
-        max_grad_norm=pre.max_grad_norm,
-        eval_every=pre.eval_every,
-        checkpoint_every=pre.checkpoint_every,
-        **execution_settings(pre.execution),
-    )
     log.info("MLM: %d train / %d dev sequences, %d steps", len(train), len(dev), pre.max_steps)
-    trainer = Trainer(model, [objective], settings, pre.seed, state_dir, run_name="base")
+    run = pretrain_run(pre, execution)
+    trainer = Trainer(model, [objective], run, pre.seed, state_dir, run_name="base")
     result = trainer.fit()
     trainer.raw_model.save_pretrained(tmp, safe_serialization=True)
     tokenizer.save_pretrained(tmp)
@@ -169,8 +165,16 @@ def pretrain(config: BaseConfig, corpus_dir: Path, tmp: Path, state_dir: Path) -
     }
 
 
-def run_base(config: BaseConfig, corpus_dir: Path, out_dir: Path, state_dir: Path) -> dict:
-    """Write the base model (save_pretrained MLM + tokenizer + meta.json) to `out_dir`."""
+def run_base(
+    config: BaseConfig,
+    corpus_dir: Path,
+    out_dir: Path,
+    state_dir: Path,
+    execution: ExecutionConfig | None = None,
+) -> dict:
+    """Write the base model (save_pretrained MLM + tokenizer + meta.json) to `out_dir`;
+    `execution` (params' `execution.base`; None: its defaults) is how pretraining uses the
+    hardware."""
     with atomic_dir(out_dir) as tmp, log_to(tmp / "train.log"):
         if config.source == "hub":
             snapshot_model(config.hub_model, config.hub_revision, str(tmp))
@@ -181,7 +185,7 @@ def run_base(config: BaseConfig, corpus_dir: Path, out_dir: Path, state_dir: Pat
                 "revision": config.hub_revision,
             }
         else:
-            meta = pretrain(config, corpus_dir, tmp, state_dir)
+            meta = pretrain(config, execution or ExecutionConfig(), corpus_dir, tmp, state_dir)
         write_json(tmp / "meta.json", meta)
     wait_for_everyone()
     if is_main_process():  # the run is complete: drop its resume state

@@ -1,5 +1,5 @@
 """What the intermediate and target stages share: building objectives from prepared data,
-turning a `TrainingConfig` into loop settings, and running the loop."""
+turning a `TrainingConfig` into a `TrainingRun`, and running the loop."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from xstilts.data.prepared import iter_split
 from xstilts.modeling.encoding import encode
 from xstilts.modeling.model import MultiTaskModel
 from xstilts.tasks import get_task
-from xstilts.training.loop import LoopSettings, Trainer, TrainResult
+from xstilts.training.loop import Trainer, TrainingRun, TrainResult
 from xstilts.training.objectives import TaskObjective
 
 log = logging.getLogger(__name__)
@@ -41,31 +41,11 @@ def task_objective(
     )
 
 
-def loop_settings(config: TrainingConfig, train_examples: int) -> LoopSettings:
+def training_run(
+    config: TrainingConfig, execution: ExecutionConfig, train_examples: int
+) -> TrainingRun:
     """Steps come from `max_steps`, or from `epochs` over all training examples of the run."""
-    steps = config.total_steps(train_examples)
-    sampler, execution = config.sampler, config.execution
-    return LoopSettings(
-        max_steps=steps,
-        lr=config.lr,
-        batch_size=config.batch_size,
-        weight_decay=config.weight_decay,
-        adam_eps=config.adam_eps,
-        warmup_ratio=config.warmup_ratio,
-        max_grad_norm=config.max_grad_norm,
-        eval_every=min(config.eval_every, steps),
-        patience=config.patience,
-        checkpoint_every=config.checkpoint_every,
-        sampler_strategy=sampler.strategy,
-        sampler_temperature=sampler.temperature,
-        sampler_cap=sampler.cap,
-        **execution_settings(execution),
-    )
-
-
-def execution_settings(execution: ExecutionConfig) -> dict[str, Any]:
-    """The `execution` section as loop keyword arguments (all of them: none is renamed)."""
-    return execution.model_dump()
+    return TrainingRun(config, config.sampler, config.total_steps(train_examples), execution)
 
 
 def at_chance(score: float, chance: float, examples: int) -> bool:
@@ -85,6 +65,7 @@ def fine_tune(
     model: MultiTaskModel,
     tasks: tuple[str, ...],
     config: TrainingConfig,
+    execution: ExecutionConfig,
     prepared: Path,
     tokenizer: PreTrainedTokenizerBase,
     seed: int,
@@ -97,9 +78,9 @@ def fine_tune(
     safely written."""
     objectives = [task_objective(t, prepared, tokenizer, config, head) for t in tasks]
     sizes = {o.name: o.size for o in objectives}
-    settings = loop_settings(config, sum(sizes.values()))
-    log.info("%s: tasks %s, %d steps", run_name, sizes, settings.max_steps)
-    trainer = Trainer(model, objectives, settings, seed, state_dir, run_name=run_name)
+    run = training_run(config, execution, sum(sizes.values()))
+    log.info("%s: tasks %s, %d steps", run_name, sizes, run.steps)
+    trainer = Trainer(model, objectives, run, seed, state_dir, run_name=run_name)
     result = trainer.fit()
     log.info(
         "%s: %d process(es), %d micro-step(s) per step",

@@ -43,6 +43,7 @@ def run_intermediate(
             model,
             tasks,
             params.intermediate,
+            params.execution.intermediate,
             prepared,
             tokenizer,
             seed,

@@ -16,7 +16,7 @@ from typing import Any
 
 from transformers import PreTrainedTokenizerBase
 
-from xstilts.config import Params, TrainingConfig
+from xstilts.config import ExecutionConfig, Params, TrainingConfig
 from xstilts.io import atomic_dir
 from xstilts.logs import log_to
 from xstilts.modeling.model import (
@@ -49,6 +49,7 @@ def base_identity(base_meta: dict[str, Any]) -> dict[str, Any]:
 def train_steps(
     model: MultiTaskModel,
     steps: tuple[tuple[str, TrainingConfig], ...],
+    execution: ExecutionConfig,
     head: str,
     prepared: Path,
     tokenizer: PreTrainedTokenizerBase,
@@ -60,7 +61,7 @@ def train_steps(
     if len(steps) == 1:
         task, config = steps[0]
         _, summary = fine_tune(
-            model, (task,), config, prepared, tokenizer, seed, state_dir, run_name, head
+            model, (task,), config, execution, prepared, tokenizer, seed, state_dir, run_name, head
         )
         return model, [{"task": task, **summary}]
     summaries = []
@@ -73,7 +74,16 @@ def train_steps(
             step_name = f"{run_name}/step{index}-{task}"
             step_state = state_dir / f"step{index}-{task}"
             _, summary = fine_tune(
-                model, (task,), config, prepared, tokenizer, seed, step_state, step_name, head
+                model,
+                (task,),
+                config,
+                execution,
+                prepared,
+                tokenizer,
+                seed,
+                step_state,
+                step_name,
+                head,
             )
             summary = {"task": task, **summary}
             if index < len(steps) - 1:
@@ -110,6 +120,7 @@ def run_target(
         model, summaries = train_steps(
             MultiTaskModel(encoder, [head]),
             steps,
+            params.execution.target,
             head.name,
             prepared,
             tokenizer,

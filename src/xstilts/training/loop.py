@@ -24,7 +24,7 @@ import math
 import random
 import shutil
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,6 +34,7 @@ from torch import nn
 from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
 
+from xstilts.config import ExecutionConfig, LoopConfig, SamplerConfig
 from xstilts.modeling.device import model_device
 from xstilts.ranks import is_main_process
 from xstilts.seeding import derive_seed, seed_everything
@@ -61,39 +62,28 @@ class Objective(Protocol):
 
 
 @dataclass(frozen=True)
-class LoopSettings:
-    max_steps: int
-    lr: float
-    batch_size: int
-    weight_decay: float = 0.01
-    adam_eps: float = 1e-8
-    warmup_ratio: float = 0.1
-    max_grad_norm: float = 1.0
-    eval_every: int = 1000
-    patience: int | None = None
-    checkpoint_every: int = 1000
-    sampler_strategy: str = "proportional"
-    sampler_temperature: float = 1.0
-    sampler_cap: int | None = None
-    per_device_batch_size: int | None = None  # None: the whole global batch in one go
-    precision: str = "auto"  # auto | bf16 | fp32
-    group_by_length: bool = False
-    compile: bool = False
-    gradient_checkpointing: bool = False
-    log_every: int = 50
-    deterministic_cuda: bool = False
-    fsdp: bool = False
+class TrainingRun:
+    """Everything one run of the loop is told, taken whole from the validated params: the
+    recipe (the result-changing settings), the sampler of its tasks, its optimizer steps (the
+    recipe's `max_steps`, or `epochs` over the run's examples), and how it uses the hardware."""
 
+    recipe: LoopConfig
+    sampler: SamplerConfig  # pretraining has one objective: nothing for the sampler to choose
+    steps: int
+    execution: ExecutionConfig
 
-# Settings that change how fast a run goes, not where it goes: a run may resume with others.
-EXECUTION_ONLY = (
-    "per_device_batch_size",
-    "compile",
-    "gradient_checkpointing",
-    "log_every",
-    "deterministic_cuda",
-    "fsdp",
-)
+    @property
+    def eval_every(self) -> int:
+        """A run shorter than the recipe's `eval_every` evaluates once, at its end."""
+        return min(self.recipe.eval_every, self.steps)
+
+    def result_description(self) -> dict[str, Any]:
+        """Everything that decides where the run goes: all of it but `execution`."""
+        return {
+            "recipe": self.recipe.model_dump(mode="json"),
+            "sampler": self.sampler.model_dump(mode="json"),
+            "steps": self.steps,
+        }
 
 
 @dataclass
@@ -120,14 +110,14 @@ def _param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str,
     ]
 
 
-def fingerprint(settings: LoopSettings, objectives: list[Objective], seed: int, run: str) -> str:
-    """Identifies a run, so resume state from a different configuration is never reused."""
-    result_settings = {k: v for k, v in asdict(settings).items() if k not in EXECUTION_ONLY}
+def fingerprint(run: TrainingRun, objectives: list[Objective], seed: int, name: str) -> str:
+    """Identifies a run, so resume state from a different configuration is never reused; a run
+    may resume under other execution settings (they change its speed, not its course)."""
     description = {
-        "settings": result_settings,
+        "run": run.result_description(),
         "objectives": {o.name: o.size for o in objectives},
         "seed": seed,
-        "run": run,
+        "name": name,
     }
     return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -163,48 +153,50 @@ class Trainer:
         self,
         model: torch.nn.Module,
         objectives: list[Objective],
-        settings: LoopSettings,
+        run: TrainingRun,
         seed: int,
         state_dir: str | Path,
         run_name: str = "",
         on_step: Callable[[int], None] | None = None,
     ) -> None:
         seed_everything(seed)
-        self.settings, self.seed, self.on_step = settings, seed, on_step
+        self.run, self.recipe, self.seed, self.on_step = run, run.recipe, seed, on_step
         self.objectives = {o.name: o for o in objectives}
         self.state_dir = Path(state_dir)
-        self.fingerprint = fingerprint(settings, objectives, seed, run_name)
+        self.fingerprint = fingerprint(run, objectives, seed, run_name)
         self.accelerator = _accelerator(find_unused_parameters=len(objectives) > 1)
         if self.accelerator.distributed_type.value == "FSDP":
             raise ValueError(
                 "accelerate's own FSDP configs are not used by this loop: launch with"
-                " configs/accelerate/ddp.yaml and set execution.fsdp: true to shard the model"
+                " configs/accelerate/ddp.yaml and set fsdp: true under execution.<phase> in"
+                " params.yaml to shard the model"
             )
         self.device = self.accelerator.device
-        hardware.configure_determinism(self.device, settings.deterministic_cuda)
+        execution = run.execution
+        hardware.configure_determinism(self.device, execution.deterministic_cuda)
         self.rank = self.accelerator.process_index
         self.processes = self.accelerator.num_processes
         if self.device.type == "cuda":  # dropout differs across GPUs; the CPU stream is shared
             torch.cuda.manual_seed(derive_seed("dropout", seed, self.rank))
         self.micro_steps = accumulation_steps(
-            settings.batch_size, settings.per_device_batch_size, self.processes
+            run.recipe.batch_size, execution.per_device_batch_size, self.processes
         )
-        self.precision = hardware.resolve_precision(settings.precision, self.device)
+        self.precision = hardware.resolve_precision(run.recipe.precision, self.device)
         self.parallel = parallel.choose(
-            settings.fsdp, settings.compile, self.accelerator, self.precision
+            execution.fsdp, execution.compile, self.accelerator, self.precision
         )
         self.model, self.optimizer = self._prepare(model)
         self.scheduler = get_linear_schedule_with_warmup(
             self.optimizer.optimizer,
-            num_warmup_steps=int(settings.warmup_ratio * settings.max_steps),
-            num_training_steps=settings.max_steps,
+            num_warmup_steps=int(run.recipe.warmup_ratio * run.steps),
+            num_training_steps=run.steps,
         )
         self.sampler = MultiTaskSampler(
             {o.name: o.size for o in objectives},
             seed,
-            settings.sampler_strategy,
-            settings.sampler_temperature,
-            settings.sampler_cap,
+            run.sampler.strategy,
+            run.sampler.temperature,
+            run.sampler.cap,
         )
         self.streams = {o.name: self._stream(o) for o in objectives}
         self.step, self.best_step, self.best_score = 0, 0, -math.inf
@@ -219,23 +211,23 @@ class Trainer:
     def _prepare(self, model: nn.Module) -> tuple[nn.Module, Any]:
         """Wrap the model for the processes (DDP or FSDP), then build the optimizer over the
         parameters the wrapped model trains (sharded ones under FSDP)."""
-        settings = self.settings
-        if settings.gradient_checkpointing:
+        execution, recipe = self.run.execution, self.recipe
+        if execution.gradient_checkpointing:
             hardware.enable_gradient_checkpointing(model)
-        hardware.maybe_compile(model, settings.compile, self.device)
+        hardware.maybe_compile(model, execution.compile, self.device)
         wrapped = self.parallel.wrap(LossRunner(model, self.objectives))
         inner = self.parallel.inner(wrapped)
         optimizer = hardware.adamw(
-            _param_groups(inner, settings.weight_decay),
-            settings.lr,
-            settings.adam_eps,
+            _param_groups(inner, recipe.weight_decay),
+            recipe.lr,
+            recipe.adam_eps,
             self.device,
         )
         return wrapped, self.parallel.prepare_optimizer(optimizer)
 
     def _stream(self, objective: Objective) -> BatchStream:
-        lengths = objective.lengths() if self.settings.group_by_length else None
-        batch_size = self.settings.batch_size
+        lengths = objective.lengths() if self.recipe.group_by_length else None
+        batch_size = self.recipe.batch_size
         return BatchStream(objective.size, batch_size, self.seed, objective.name, lengths)
 
     @property
@@ -323,7 +315,7 @@ class Trainer:
             # DDP averages gradients over processes; the chunk scales already sum to one
             self.accelerator.backward(loss * self.processes if self.processes > 1 else loss)
             step_loss += loss.detach().double()
-        self.parallel.clip_grad_norm(self.model, self.settings.max_grad_norm)
+        self.parallel.clip_grad_norm(self.model, self.recipe.max_grad_norm)
         self.optimizer.step()
         self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
@@ -378,14 +370,14 @@ class Trainer:
             self.evals_without_improvement = 0
         else:
             self.evals_without_improvement += 1
-        patience = self.settings.patience
+        patience = self.recipe.patience
         return patience is not None and self.evals_without_improvement >= patience
 
     def fit(self) -> TrainResult:
         resumed = self.try_resume()
-        settings = self.settings
+        run, patience = self.run, self.recipe.patience
         bar = tqdm(
-            total=settings.max_steps,
+            total=run.steps,
             initial=self.step,
             desc="train",
             unit="step",
@@ -393,18 +385,18 @@ class Trainer:
             leave=False,
             disable=not is_main_process() or None,
         )
-        stopped = self.step >= settings.max_steps or (
-            settings.patience is not None and self.evals_without_improvement >= settings.patience
+        stopped = self.step >= run.steps or (
+            patience is not None and self.evals_without_improvement >= patience
         )
         while not stopped:
             self.train_step()
             bar.update(1)
-            if self.step % settings.log_every == 0:
+            if self.step % run.execution.log_every == 0:
                 bar.set_postfix(loss=f"{float(self.loss_sum) / max(self.loss_count, 1):.4f}")
-            last = self.step >= settings.max_steps
-            if self.step % settings.eval_every == 0 or last:
+            last = self.step >= run.steps
+            if self.step % run.eval_every == 0 or last:
                 stopped = self.evaluate() or last
-            if self.step % settings.checkpoint_every == 0 and not stopped:
+            if self.step % self.recipe.checkpoint_every == 0 and not stopped:
                 self.save()
             if self.on_step is not None:
                 self.on_step(self.step)
