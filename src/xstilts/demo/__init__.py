@@ -6,7 +6,7 @@
 - `perturbview`: one seeded perturbation of every text field, its edits as highlight segments,
   and whether each model's tokenizer sees it.
 - `service`: the requests the app serves (perturb, compare, attack), all through
-  `xstilts.predict`.
+  `xstilts.modeling.predict`.
 - `headline`: the run's robustness numbers for a task, read from the metrics files.
 - `samples`: ready examples in several languages and scripts.
 

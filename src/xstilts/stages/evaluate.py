@@ -24,8 +24,8 @@ from xstilts.data.prepared import read_split, target_languages
 from xstilts.examples import Example
 from xstilts.io import read_json, read_jsonl, write_json, write_jsonl
 from xstilts.modeling.model import MultiTaskModel, load_checkpoint
+from xstilts.modeling.predict import accuracy
 from xstilts.perturb import build_families
-from xstilts.predict import accuracy
 from xstilts.robustness.perturbed_set import read_perturbed_set
 from xstilts.robustness.under_attack import run_attack, summarize_attack
 from xstilts.robustness.under_perturbation import evaluate_perturbations
