@@ -70,6 +70,13 @@ def generate_world(out_dir: str | Path, config: SampleWorldConfig | None = None)
     return manifest
 
 
+def write_world(out_dir: str | Path, config: SampleWorldConfig) -> str:
+    """Generate the world into ``out_dir``; returns the one-line summary the CLIs print."""
+    manifest = generate_world(out_dir, config)
+    lines = sum(manifest["files"].values())
+    return f"wrote {len(manifest['files'])} files ({lines} lines) to {out_dir}"
+
+
 def _describe(lexicon: Lexicon) -> dict[str, object]:
     lang = lexicon.language
     return {
