@@ -211,7 +211,7 @@ def test_the_report_names_and_counts_the_languages_left_out() -> None:
 def test_frame_leaves_out_rows_of_languages_an_attack_does_not_apply_to(tmp_path: Path) -> None:
     from xstilts import paths
     from xstilts.io import write_jsonl
-    from xstilts.report.frame import run_rows
+    from xstilts.report.per_example import run_rows
 
     key = ("none", "xnli", 0)
     write_jsonl(tmp_path / paths.eval_predictions(*key), [])

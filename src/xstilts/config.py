@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from xstilts.errors import XstiltsError
-from xstilts.sample.config import SampleWorldConfig
+from xstilts.sample.world_config import SampleWorldConfig
 
 PROFILES = ("sample", "full")
 PositiveInt = Annotated[int, Field(gt=0)]

@@ -8,7 +8,7 @@
 - `service`: the requests the app serves (perturb, compare, attack), all through
   `xstilts.modeling.predict`.
 - `headline`: the run's robustness numbers for a task, read from the metrics files.
-- `samples`: ready examples in several languages and scripts.
+- `ready_examples`: ready examples in several languages and scripts.
 
 Nothing here imports gradio, so every piece is tested without a browser.
 """

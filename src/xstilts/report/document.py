@@ -21,8 +21,8 @@ from xstilts.examples import example_texts
 from xstilts.io import read_json
 from xstilts.modeling.model import read_meta
 from xstilts.report.answer import drop_comparisons, sentence, verdict
-from xstilts.report.frame import load_frame
 from xstilts.report.markdown import table
+from xstilts.report.per_example import load_frame
 from xstilts.report.plots import write_plots
 from xstilts.report.robustness import (
     attack_summary,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .config import SampleWorldConfig
 from .world import write_world
+from .world_config import SampleWorldConfig
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .lexicon import Lexicon, is_name, third_person
-from .lexicon import plural as en_plural
+from .vocabulary import Lexicon, is_name, third_person
+from .vocabulary import plural as en_plural
 
 _WH_ROLE = {"what": "obj", "who": "subj", "where": "loc"}
 

@@ -12,11 +12,11 @@ import json
 import unicodedata
 from pathlib import Path
 
-from .codeswitch import SWITCH_SENTENCES, SWITCH_WORDS
-from .config import SampleWorldConfig
+from .borrowing import SWITCH_SENTENCES, SWITCH_WORDS
 from .corpus import monolingual, parallel
-from .lexicon import Lexicon, bilingual_entries, build_lexicon
-from .tasks import TASKS, Row, TaskSpec, build_split, hub_row, render_row
+from .tasks import TASKS, Row, TaskShape, build_split, hub_row, render_row
+from .vocabulary import Lexicon, bilingual_entries, build_lexicon
+from .world_config import SampleWorldConfig
 
 # Intermediate task -> name of its validation split (as on the hub).
 INTERMEDIATE = {"qqp": "validation", "mnli": "validation_matched", "race": "validation"}
@@ -36,7 +36,9 @@ class _Writer:
         path.write_text(text, encoding="utf-8", newline="\n")
         self.files[rel] = len(lines)
 
-    def rows(self, rel: str, spec: TaskSpec, rows: list[Row], lexicon: Lexicon, split: str) -> None:
+    def rows(
+        self, rel: str, spec: TaskShape, rows: list[Row], lexicon: Lexicon, split: str
+    ) -> None:
         rendered = [hub_row(spec, render_row(row, lexicon), i, split) for i, row in enumerate(rows)]
         self.lines(rel, [json.dumps(row, ensure_ascii=False) for row in rendered])
 

@@ -40,8 +40,8 @@ from xstilts.seeding import derive_seed, seed_everything
 from xstilts.training import hardware, parallel
 from xstilts.training.batches import BatchStream
 from xstilts.training.distributed import accumulation_steps, chunks_for_process
-from xstilts.training.sampler import MultiTaskSampler
 from xstilts.training.state import has_state, load_state, save_state
+from xstilts.training.task_sampler import MultiTaskSampler
 
 log = logging.getLogger(__name__)
 
