@@ -41,9 +41,9 @@ from gradio.components.api_component import Api
 from xstilts.demo.catalogue import load_catalogue
 from xstilts.demo.guide import guide_markdown, header_markdown, report_markdown
 from xstilts.demo.inputs import FIELDS, Limits
+from xstilts.demo.ready_examples import example_labels, example_rows
 from xstilts.demo.render import CSS as VIEW_CSS
 from xstilts.demo.render import diff_html, message_html, page_html, table_html
-from xstilts.demo.samples import example_labels, example_rows
 from xstilts.demo.service import (
     ATTACK_HEADER,
     EFFECTIVE_HEADER,

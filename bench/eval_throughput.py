@@ -3,7 +3,7 @@
 XLM-R Large's architecture with random weights (or --tiny), sentence-pair classification, six
 languages of --per-language examples each with MNLI-like lengths (see synthetic.py):
 
-  ours      xstilts.predict.predict_features over all languages at once: sorted by length,
+  ours      xstilts.modeling.predict.predict_features over all languages at once: sorted by length,
             dynamic padding, batches of --batch-size, bf16 autocast on CUDA, no per-batch sync
   baseline  one language at a time, input order, batches of 32 padded to max length, fp32
 
@@ -29,7 +29,7 @@ from transformers import XLMRobertaModel
 from xstilts.modeling.device import DEVICE_VARIABLE, to_model_device
 from xstilts.modeling.encoding import collate
 from xstilts.modeling.model import HeadInfo, MultiTaskModel
-from xstilts.predict import predict_features
+from xstilts.modeling.predict import predict_features
 
 LANGUAGES = 6
 

@@ -28,7 +28,8 @@ import torch
 from train_throughput import ours_setup
 
 from xstilts.training import parallel
-from xstilts.training.loop import LoopSettings, Trainer
+from xstilts.config import ExecutionConfig, LoopConfig, SamplerConfig
+from xstilts.training.loop import Trainer, TrainingRun
 from xstilts.training.objectives import TaskObjective
 
 
@@ -42,13 +43,17 @@ def train(args: argparse.Namespace, sharded: bool) -> dict:
     try:
         torch.manual_seed(0)
         model, objective = ours_setup(args, TaskObjective)
-        settings = LoopSettings(
-            max_steps=args.steps,
-            lr=1e-5,
-            batch_size=args.batch_size,
-            eval_every=args.steps // 2,
-            checkpoint_every=args.steps // 2,
-            group_by_length=True,
+        settings = TrainingRun(
+            LoopConfig(
+                lr=1e-5,
+                batch_size=args.batch_size,
+                eval_every=args.steps // 2,
+                checkpoint_every=args.steps // 2,
+                group_by_length=True,
+            ),
+            SamplerConfig(),
+            args.steps,
+            ExecutionConfig(),
         )
         cuda = torch.cuda.is_available() and args.device == "cuda"
         if cuda:

@@ -132,7 +132,8 @@ def ours_setup(args: argparse.Namespace, objective_type: type) -> tuple[torch.nn
 def run_ours(
     args: argparse.Namespace, meter: Meter, deterministic: bool = False, compile: bool = False
 ) -> torch.nn.Module:
-    from xstilts.training.loop import LoopSettings, Trainer
+    from xstilts.config import ExecutionConfig, LoopConfig, SamplerConfig
+    from xstilts.training.loop import Trainer, TrainingRun
     from xstilts.training.objectives import TaskObjective
 
     class Counted(TaskObjective):
@@ -142,15 +143,17 @@ def run_ours(
             return batch
 
     model, objective = ours_setup(args, Counted)
-    settings = LoopSettings(
-        max_steps=args.steps,
-        lr=1e-5,
-        batch_size=args.batch_size,
-        eval_every=args.steps,
-        checkpoint_every=10**9,
-        group_by_length=True,
-        compile=compile,
-        deterministic_cuda=deterministic,
+    settings = TrainingRun(
+        LoopConfig(
+            lr=1e-5,
+            batch_size=args.batch_size,
+            eval_every=args.steps,
+            checkpoint_every=10**9,
+            group_by_length=True,
+        ),
+        SamplerConfig(),
+        args.steps,
+        ExecutionConfig(compile=compile, deterministic_cuda=deterministic),
     )
     with tempfile.TemporaryDirectory() as state:
         mark = lambda step: meter.mark(step, args)  # noqa: E731

@@ -32,6 +32,7 @@ from xstilts.demo.inputs import (
     notes_for,
 )
 from xstilts.demo.perturbview import perturb_example
+from xstilts.demo.ready_examples import all_examples, example_labels, example_rows
 from xstilts.demo.render import (
     clean_line,
     diff_html,
@@ -40,7 +41,6 @@ from xstilts.demo.render import (
     perturbed_line,
     table_html,
 )
-from xstilts.demo.samples import all_examples, example_labels, example_rows
 from xstilts.errors import XstiltsError
 from xstilts.examples import PairExample
 from xstilts.perturb import Resources, build_family

@@ -13,10 +13,10 @@ import torch
 from transformers import XLMRobertaConfig, XLMRobertaModel
 
 from xstilts.errors import XstiltsError
+from xstilts.evaluate.checkpoint import Evaluation
 from xstilts.modeling.device import DEVICE_VARIABLE, model_device, to_model_device
 from xstilts.modeling.model import HeadInfo, MultiTaskModel, load_checkpoint
 from xstilts.modeling.tokenizer import train_tokenizer
-from xstilts.stages.evaluate import Evaluation
 from xstilts.training.loop import LoopSettings, Trainer
 
 TASK = "xnli"

@@ -14,6 +14,9 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
+from xstilts.evaluate.perturbed_set import build_perturbed_set, read_perturbed_set
+from xstilts.evaluate.under_attack import run_attack, summarize_attack
+from xstilts.evaluate.under_perturbation import evaluate_perturbations, summarize_variant
 from xstilts.examples import PairExample
 from xstilts.io import read_json
 from xstilts.perturb import Resources, build_families
@@ -21,9 +24,6 @@ from xstilts.perturb import lexicon as lexicon_module
 from xstilts.perturb.errors import LexiconError
 from xstilts.perturb.lexicon import fetch_muse, load_lexicon
 from xstilts.report.robustness import not_applicable, not_applicable_lines
-from xstilts.robustness.perturbed_set import build_perturbed_set, read_perturbed_set
-from xstilts.robustness.under_attack import run_attack, summarize_attack
-from xstilts.robustness.under_perturbation import evaluate_perturbations, summarize_variant
 from xstilts.stages import lexicons as lexicons_stage
 
 from .perturb_support import LEXICONS
@@ -211,7 +211,7 @@ def test_the_report_names_and_counts_the_languages_left_out() -> None:
 def test_frame_leaves_out_rows_of_languages_an_attack_does_not_apply_to(tmp_path: Path) -> None:
     from xstilts import paths
     from xstilts.io import write_jsonl
-    from xstilts.report.frame import run_rows
+    from xstilts.report.per_example import run_rows
 
     key = ("none", "xnli", 0)
     write_jsonl(tmp_path / paths.eval_predictions(*key), [])

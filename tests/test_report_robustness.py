@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 
 from xstilts.config import Params
+from xstilts.evaluate.under_attack import summarize_attack
+from xstilts.evaluate.under_perturbation import summarize_variant
 from xstilts.report.answer import drop_comparisons
+from xstilts.report.document import budget_curve_note, comparison_table
 from xstilts.report.plots import budget_rows, drop_rows, search_label, write_plots
 from xstilts.report.robustness import attack_summary, family_table
-from xstilts.robustness.under_attack import summarize_attack
-from xstilts.robustness.under_perturbation import summarize_variant
-from xstilts.stages.report import budget_curve_note, comparison_table
 
 from .test_robustness import attack, row
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from xstilts.evaluate.perturbed_set import build_perturbed_set, read_perturbed_set
+from xstilts.evaluate.under_attack import summarize_attack
+from xstilts.evaluate.under_perturbation import summarize_variant
 from xstilts.examples import ChoiceExample, PairExample
 from xstilts.perturb import Resources, apply_edits, build_families
 from xstilts.perturb.base import Edit
 from xstilts.perturb.examples import example_fields
-from xstilts.robustness.perturbed_set import build_perturbed_set, read_perturbed_set
-from xstilts.robustness.under_attack import summarize_attack
-from xstilts.robustness.under_perturbation import summarize_variant
 
 LEXICONS = Path(__file__).resolve().parents[1] / "data" / "lexicon"
 EXAMPLES = [

@@ -11,7 +11,7 @@ import pytest
 import regex
 
 from xstilts.sample import SampleWorldConfig, generate_world
-from xstilts.sample.lexicon import NAMES, build_lexicon
+from xstilts.sample.vocabulary import NAMES, build_lexicon
 
 SMALL = dict(
     corpus_sentences=200,

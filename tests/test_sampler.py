@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from xstilts.training.batches import BatchStream
-from xstilts.training.sampler import MultiTaskSampler, task_probabilities
+from xstilts.training.task_sampler import MultiTaskSampler, task_probabilities
 
 SIZES = {"qqp": 363_846, "mnli": 392_702, "race": 87_866}
 

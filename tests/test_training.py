@@ -14,8 +14,8 @@ from xstilts.data.sources import load_examples
 from xstilts.errors import XstiltsError
 from xstilts.modeling.encoding import encode
 from xstilts.modeling.model import HeadInfo, MultiTaskModel, load_checkpoint
+from xstilts.modeling.predict import accuracy, predict
 from xstilts.modeling.tokenizer import train_tokenizer
-from xstilts.predict import accuracy, predict
 from xstilts.stages.finetune import training_run
 from xstilts.tasks import get_task
 from xstilts.training.hardware import configure_determinism, maybe_compile

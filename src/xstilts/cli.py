@@ -1,4 +1,5 @@
-"""The command line: one subcommand per DVC stage, plus `profile`, `plan`, `show` and `rehearse`.
+"""The command line: one subcommand per DVC stage, plus `profile`, `plan`, `show`, `rehearse`
+and `sample-world`.
 
 Each subcommand is a thin wrapper: it loads and validates params.yaml, resolves paths from
 `xstilts.paths`, and calls the stage function. A user-fixable problem prints one line
@@ -127,6 +128,13 @@ def _report(params: Params, args: argparse.Namespace) -> None:
     print(f"report written to {paths.REPORT}")
 
 
+def _sample_world(params: Params, args: argparse.Namespace) -> None:
+    """The offline sample world of params.yaml's `sample_world` section (how data/ was made)."""
+    from xstilts.sample.world import write_world
+
+    print(write_world(args.out, params.sample_world))
+
+
 def _plan(params: Params, args: argparse.Namespace) -> None:
     from xstilts.plan import format_plan, plan_runs
 
@@ -188,8 +196,13 @@ STAGES = {
     "report": _report,
     "show": _show,
     "plan": _plan,
+    "sample-world": _sample_world,
 }
-HELP = {"show": "print the report", "plan": "list every run with its steps and GPU-hours"}
+HELP = {
+    "show": "print the report",
+    "plan": "list every run with its steps and GPU-hours",
+    "sample-world": "write the offline sample world of the params file's sample_world section",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -205,6 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
             stage.add_argument("--task", required=True)
         if name == "perturb":
             stage.add_argument("--seed", type=int, required=True)
+        if name == "sample-world":
+            stage.add_argument("--out", required=True, help="directory to write the world into")
     profile = sub.add_parser("profile", help="switch params.yaml to a profile")
     profile.add_argument("name", choices=PROFILES)
     rehearse = sub.add_parser(

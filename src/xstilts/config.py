@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from xstilts.errors import XstiltsError
 from xstilts.params_trace import traced_if_asked
-from xstilts.sample.config import SampleWorldConfig
+from xstilts.sample.world_config import SampleWorldConfig
 
 PROFILES = ("sample", "full")
 PositiveInt = Annotated[int, Field(gt=0)]

@@ -27,7 +27,7 @@ from xstilts.data.prepared import target_languages
 from xstilts.errors import XstiltsError
 from xstilts.examples import ChoiceExample, Example, example_texts
 from xstilts.tasks import get_task
-from xstilts.training.sampler import task_probabilities
+from xstilts.training.task_sampler import task_probabilities
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,14 @@ from transformers import PreTrainedTokenizerBase
 
 from xstilts.examples import Example
 from xstilts.modeling.model import MultiTaskModel
-from xstilts.predict import predict
+from xstilts.modeling.predict import predict
 
 PredictFn = Callable[[list[Example]], np.ndarray]
 
 
 class BatchPredictor:
-    """Probabilities [n, classes] for a list of examples, through `xstilts.predict.predict`."""
+    """Probabilities [n, classes] for a list of examples, through
+    `xstilts.modeling.predict.predict`."""
 
     def __init__(
         self,

@@ -6,9 +6,9 @@
 - `perturbview`: one seeded perturbation of every text field, its edits as highlight segments,
   and whether each model's tokenizer sees it.
 - `service`: the requests the app serves (perturb, compare, attack), all through
-  `xstilts.predict`.
+  `xstilts.modeling.predict`.
 - `headline`: the run's robustness numbers for a task, read from the metrics files.
-- `samples`: ready examples in several languages and scripts.
+- `ready_examples`: ready examples in several languages and scripts.
 
 Nothing here imports gradio, so every piece is tested without a browser.
 """

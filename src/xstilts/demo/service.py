@@ -1,6 +1,7 @@
 """The requests the demo serves: perturb, compare, attack, headline. No widgets here.
 
-Every prediction goes through `xstilts.predict.predict`, the path evaluation and the attack use.
+Every prediction goes through `xstilts.modeling.predict.predict`, the path evaluation and the
+attack use.
 Models are loaded once (`catalogue.load_catalogue`) and shared by all requests. Each checkpoint
 has one lock, and every use of its model *or its tokenizer* holds it: the prediction, the
 "does the tokenizer see it" check, and the perturbation families built with that tokenizer
@@ -43,9 +44,9 @@ from xstilts.demo.perturbview import (
 )
 from xstilts.demo.render import FieldDiff, field_diffs
 from xstilts.examples import ChoiceExample, Example
+from xstilts.modeling.predict import predict
 from xstilts.perturb import Edit, Perturbation, Resources, build_families, families, rng_for
 from xstilts.perturb.effective import token_ids
-from xstilts.predict import predict
 
 Progress = Callable[[float, str], None]
 View = tuple[str | None, list[FieldDiff]]  # (whose view, for an attack; the fields' diffs)

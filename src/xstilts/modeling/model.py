@@ -21,8 +21,8 @@ from transformers import AutoTokenizer, PreTrainedTokenizerBase, XLMRobertaModel
 from xstilts.errors import XstiltsError, first_line
 from xstilts.modeling.device import to_model_device
 from xstilts.modeling.heads import ClassificationHead
+from xstilts.modeling.precision import ATTN_IMPLEMENTATION
 from xstilts.tasks import get_task
-from xstilts.training.hardware import ATTN_IMPLEMENTATION
 
 META_FILE = "meta.json"
 HEADS_FILE = "heads.safetensors"

@@ -6,7 +6,7 @@
 - accuracy under attack against the attack's edit budget (zero-shot mean), per condition. The
   curve is read off one attack run at the attack's configured budget: exact for greedy search
   (beam width 1), an upper bound on accuracy at the smaller budgets for beam search (see
-  `xstilts.robustness.under_attack`); each panel and CSV row names its search.
+  `xstilts.evaluate.under_attack`); each panel and CSV row names its search.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ lexicons and hub-shaped task files (QQP, MNLI, RACE, XNLI, PAWS-X, XCOPA) whose 
 test sets are parallel across languages.
 """
 
-from .config import SampleWorldConfig
 from .world import generate_world
+from .world_config import SampleWorldConfig
 
 __all__ = ["SampleWorldConfig", "generate_world"]

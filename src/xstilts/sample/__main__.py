@@ -1,7 +1,9 @@
-"""Command line: ``python -m xstilts.sample --out data [--params params.yaml | --seed N]``.
+"""Command line: ``python -m xstilts.sample --out data [--seed N]``.
 
-With ``--params`` the world is built from the file's ``sample_world`` section, which is how the
-tracked ``data/`` was made (a test regenerates it and compares bit for bit).
+This builds a world from a seed alone. The tracked ``data/`` is built from ``params.yaml``'s
+``sample_world`` section by ``xstilts sample-world --out data`` (the package CLI reads and
+validates the params file; this generator never does), and a test regenerates it and compares
+bit for bit.
 """
 
 from __future__ import annotations
@@ -9,31 +11,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .config import SampleWorldConfig
-from .world import generate_world
+from .world import write_world
+from .world_config import SampleWorldConfig
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m xstilts.sample", description=__doc__)
     parser.add_argument("--out", required=True, help="directory to write the world into")
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--params", help="take the sample_world section of this params file")
-    source.add_argument("--seed", type=int, default=0, help="world seed (default 0)")
+    parser.add_argument("--seed", type=int, default=0, help="world seed (default 0)")
     args = parser.parse_args(argv)
-    if args.params:
-        from xstilts.config import load_params
-        from xstilts.errors import XstiltsError
-
-        try:
-            config = load_params(args.params).sample_world
-        except XstiltsError as err:
-            print(f"xstilts.sample: error: {err}", file=sys.stderr)
-            return 2
-    else:
-        config = SampleWorldConfig(seed=args.seed)
-    manifest = generate_world(args.out, config)
-    lines = sum(manifest["files"].values())
-    print(f"wrote {len(manifest['files'])} files ({lines} lines) to {args.out}")
+    print(write_world(args.out, SampleWorldConfig(seed=args.seed)))
     return 0
 
 

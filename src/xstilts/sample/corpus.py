@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import random
 
-from .codeswitch import SWITCH_SENTENCES, code_switched
+from .borrowing import SWITCH_SENTENCES, code_switched
 from .frames import THING_KINDS, FrameSampler
 from .grammar import Frame, Utterance, render
-from .lexicon import COPA_PAIRS, STATES, Lexicon, is_name
+from .vocabulary import COPA_PAIRS, STATES, Lexicon, is_name
 
 _SHAPES = (
     ("stmt", 40),

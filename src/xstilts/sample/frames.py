@@ -12,7 +12,7 @@ import random
 from dataclasses import replace
 
 from .grammar import Frame
-from .lexicon import ADJECTIVES, CONCEPTS, GENERAL_VERBS, NAMES, PLACES, is_name, nouns_of
+from .vocabulary import ADJECTIVES, CONCEPTS, GENERAL_VERBS, NAMES, PLACES, is_name, nouns_of
 
 THING_KINDS = ("object", "animal", "food")
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .lexicon import Lexicon, is_name, third_person
-from .lexicon import plural as en_plural
+from .vocabulary import Lexicon, is_name, third_person
+from .vocabulary import plural as en_plural
 
-_QUESTION_KINDS = ("yn", "tq", "what", "who", "where")
 _WH_ROLE = {"what": "obj", "who": "subj", "where": "loc"}
 
 
@@ -44,18 +43,6 @@ class Utterance:
     kind: str
     frame: Frame
     other: Frame | None = None
-
-
-def realize(frame: Frame, lexicon: Lexicon) -> str:
-    """Declarative sentence (a state sentence when ``frame.state`` is set)."""
-    return render(Utterance("stmt", frame), lexicon)
-
-
-def realize_question(frame: Frame, lexicon: Lexicon, kind: str) -> str:
-    """Question: ``yn`` (yes/no), ``tq`` ("is it true that"), ``what``, ``who``, ``where``."""
-    if kind not in _QUESTION_KINDS:
-        raise ValueError(f"unknown question kind {kind!r}")
-    return render(Utterance(kind, frame), lexicon)
 
 
 def render(utt: Utterance, lexicon: Lexicon) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from .frames import THING_KINDS, FrameSampler, has_synonym
 from .grammar import Frame, Utterance, render
-from .lexicon import CONCEPTS, COPA_PAIRS, NAMES, PLACES, Lexicon, is_name, nouns_of
+from .vocabulary import CONCEPTS, COPA_PAIRS, NAMES, PLACES, Lexicon, is_name, nouns_of
 
 Row = dict[str, object]
 _QUESTION_SLOTS = {
@@ -28,7 +28,7 @@ _QUESTION_SLOTS = {
 
 
 @dataclass(frozen=True)
-class TaskSpec:
+class TaskShape:
     """A task shape: hub field names in order, balanced label keys and a row maker.
 
     Id fields are recognised by name: ``idx`` counts from 0, ``id`` from 1 (as PAWS-X does) and
@@ -216,13 +216,13 @@ def make_xcopa(s: FrameSampler, key: object) -> Row | None:
     }
 
 
-TASKS: dict[str, TaskSpec] = {
-    "qqp": TaskSpec("question1 question2 label idx", (0, 1), make_qqp),
-    "mnli": TaskSpec("premise hypothesis label idx", (0, 1, 2), make_mnli),
-    "race": TaskSpec("example_id article question options answer", (0, 1, 2, 3), make_race),
-    "xnli": TaskSpec("premise hypothesis label", (0, 1, 2), make_xnli),
-    "pawsx": TaskSpec("id sentence1 sentence2 label", (0, 1), make_pawsx),
-    "xcopa": TaskSpec(
+TASKS: dict[str, TaskShape] = {
+    "qqp": TaskShape("question1 question2 label idx", (0, 1), make_qqp),
+    "mnli": TaskShape("premise hypothesis label idx", (0, 1, 2), make_mnli),
+    "race": TaskShape("example_id article question options answer", (0, 1, 2, 3), make_race),
+    "xnli": TaskShape("premise hypothesis label", (0, 1, 2), make_xnli),
+    "pawsx": TaskShape("id sentence1 sentence2 label", (0, 1), make_pawsx),
+    "xcopa": TaskShape(
         "premise choice1 choice2 question idx label changed",
         ((0, "effect"), (1, "effect"), (0, "cause"), (1, "cause")),
         make_xcopa,
@@ -231,7 +231,7 @@ TASKS: dict[str, TaskSpec] = {
 
 
 def build_split(
-    spec: TaskSpec, size: int, purpose: str, seen: set[str], english: Lexicon
+    spec: TaskShape, size: int, purpose: str, seen: set[str], english: Lexicon
 ) -> list[Row]:
     """``size`` balanced, shuffled rows never seen before (``seen`` is updated)."""
     rng = random.Random(purpose)
@@ -272,7 +272,7 @@ def render_row(row: Row, lexicon: Lexicon) -> dict[str, object]:
     return out
 
 
-def hub_row(spec: TaskSpec, row: dict[str, object], index: int, split: str) -> dict[str, object]:
+def hub_row(spec: TaskShape, row: dict[str, object], index: int, split: str) -> dict[str, object]:
     """Order fields like the hub dataset and fill in the id field."""
     ids = {"idx": index, "id": index + 1, "example_id": f"world-{split}-{index:05d}"}
     return {field: row[field] if field in row else ids[field] for field in spec.fields.split()}

@@ -12,11 +12,11 @@ import json
 import unicodedata
 from pathlib import Path
 
-from .codeswitch import SWITCH_SENTENCES, SWITCH_WORDS
-from .config import SampleWorldConfig
+from .borrowing import SWITCH_SENTENCES, SWITCH_WORDS
 from .corpus import monolingual, parallel
-from .lexicon import Lexicon, bilingual_entries, build_lexicon
-from .tasks import TASKS, Row, TaskSpec, build_split, hub_row, render_row
+from .tasks import TASKS, Row, TaskShape, build_split, hub_row, render_row
+from .vocabulary import Lexicon, bilingual_entries, build_lexicon
+from .world_config import SampleWorldConfig
 
 # Intermediate task -> name of its validation split (as on the hub).
 INTERMEDIATE = {"qqp": "validation", "mnli": "validation_matched", "race": "validation"}
@@ -36,7 +36,9 @@ class _Writer:
         path.write_text(text, encoding="utf-8", newline="\n")
         self.files[rel] = len(lines)
 
-    def rows(self, rel: str, spec: TaskSpec, rows: list[Row], lexicon: Lexicon, split: str) -> None:
+    def rows(
+        self, rel: str, spec: TaskShape, rows: list[Row], lexicon: Lexicon, split: str
+    ) -> None:
         rendered = [hub_row(spec, render_row(row, lexicon), i, split) for i, row in enumerate(rows)]
         self.lines(rel, [json.dumps(row, ensure_ascii=False) for row in rendered])
 
@@ -68,6 +70,13 @@ def generate_world(out_dir: str | Path, config: SampleWorldConfig | None = None)
     text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
     (writer.root / "world.json").write_text(text, encoding="utf-8", newline="\n")
     return manifest
+
+
+def write_world(out_dir: str | Path, config: SampleWorldConfig) -> str:
+    """Generate the world into ``out_dir``; returns the one-line summary the CLIs print."""
+    manifest = generate_world(out_dir, config)
+    lines = sum(manifest["files"].values())
+    return f"wrote {len(manifest['files'])} files ({lines} lines) to {out_dir}"
 
 
 def _describe(lexicon: Lexicon) -> dict[str, object]:

@@ -22,10 +22,10 @@ from xstilts.errors import XstiltsError
 from xstilts.io import atomic_dir, write_json
 from xstilts.logs import log_to
 from xstilts.modeling.encoding import Features
+from xstilts.modeling.precision import ATTN_IMPLEMENTATION
 from xstilts.modeling.tokenizer import train_tokenizer
 from xstilts.ranks import is_main_process, wait_for_everyone
 from xstilts.seeding import seed_everything
-from xstilts.training.hardware import ATTN_IMPLEMENTATION
 from xstilts.training.loop import Trainer, TrainingRun
 from xstilts.training.objectives import MaskedLMObjective
 

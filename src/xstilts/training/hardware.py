@@ -1,4 +1,6 @@
-"""Hardware settings that change speed, not the method: precision, fused kernels, compile.
+"""Training's hardware settings that change speed, not the method: determinism, fused
+optimizer, gradient checkpointing, compile. Precision (bf16 autocast) and the attention kernel
+are the model's (`xstilts.modeling.precision`), shared with evaluation.
 
 Each one is a no-op on CPU with the defaults, so the CPU sample path is the plain fp32 loop.
 """
@@ -7,23 +9,19 @@ from __future__ import annotations
 
 import os
 import shutil
-from contextlib import AbstractContextManager, nullcontext
 
 import torch
 
 from xstilts.errors import XstiltsError
 
-ATTN_IMPLEMENTATION = "sdpa"  # fused scaled-dot-product attention (flash / memory-efficient)
-
-
-def resolve_precision(precision: str, device: torch.device) -> str:
-    """'auto' becomes 'bf16' on a CUDA device that supports it and 'fp32' anywhere else."""
-    if precision not in ("auto", "bf16", "fp32"):
-        raise ValueError(f"precision must be auto, bf16 or fp32, not {precision!r}")
-    if precision == "auto":
-        cuda = device.type == "cuda" and torch.cuda.is_bf16_supported()
-        return "bf16" if cuda else "fp32"
-    return precision
+__all__ = [
+    "adamw",
+    "configure_determinism",
+    "enable_gradient_checkpointing",
+    "find_compiler",
+    "maybe_compile",
+    "require_compiler",
+]
 
 
 def configure_determinism(device: torch.device, deterministic_cuda: bool) -> None:
@@ -37,13 +35,6 @@ def configure_determinism(device: torch.device, deterministic_cuda: bool) -> Non
     if device.type == "cuda":  # cuBLAS reads this when it creates its handle
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.use_deterministic_algorithms(True, warn_only=True)
-
-
-def autocast(precision: str, device: torch.device) -> AbstractContextManager:
-    """bf16 autocast (weights and optimizer stay fp32), or nothing."""
-    if resolve_precision(precision, device) == "bf16":
-        return torch.autocast(device.type, dtype=torch.bfloat16)
-    return nullcontext()
 
 
 def adamw(groups: list[dict], lr: float, eps: float, device: torch.device) -> torch.optim.Optimizer:

@@ -36,13 +36,14 @@ from transformers import get_linear_schedule_with_warmup
 
 from xstilts.config import ExecutionConfig, LoopConfig, SamplerConfig
 from xstilts.modeling.device import model_device
+from xstilts.modeling.precision import autocast, resolve_precision
 from xstilts.ranks import is_main_process
 from xstilts.seeding import derive_seed, seed_everything
 from xstilts.training import hardware, parallel
 from xstilts.training.batches import BatchStream
 from xstilts.training.distributed import accumulation_steps, chunks_for_process
-from xstilts.training.sampler import MultiTaskSampler
 from xstilts.training.state import has_state, load_state, save_state
+from xstilts.training.task_sampler import MultiTaskSampler
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +182,7 @@ class Trainer:
         self.micro_steps = accumulation_steps(
             run.recipe.batch_size, execution.per_device_batch_size, self.processes
         )
-        self.precision = hardware.resolve_precision(run.recipe.precision, self.device)
+        self.precision = resolve_precision(run.recipe.precision, self.device)
         self.parallel = parallel.choose(
             execution.fsdp, execution.compile, self.accelerator, self.precision
         )
@@ -310,7 +311,7 @@ class Trainer:
             inputs = {k: self._to_device(v) for k, v in chunk.batch.items()}
             last = number == len(chunks) - 1
             sync = self.parallel.sync_gradients(self.model, last)
-            with sync, hardware.autocast(self.precision, self.device):
+            with sync, autocast(self.precision, self.device):
                 loss = self.model(task, inputs) * chunk.scale
             # DDP averages gradients over processes; the chunk scales already sum to one
             self.accelerator.backward(loss * self.processes if self.processes > 1 else loss)

@@ -19,9 +19,9 @@ from transformers import XLMRobertaForMaskedLM
 
 from xstilts.modeling.encoding import Features, collate, sequence_lengths
 from xstilts.modeling.model import MultiTaskModel
-from xstilts.predict import predict_features
+from xstilts.modeling.precision import autocast
+from xstilts.modeling.predict import predict_features
 from xstilts.training.distributed import shard
-from xstilts.training.hardware import autocast
 
 
 @dataclass

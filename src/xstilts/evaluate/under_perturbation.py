@@ -6,7 +6,7 @@ an `effective` flag, and the headline drop is measured on effective examples onl
 effective rate; the accuracy over all perturbed inputs is reported as well. In a language where
 no perturbed input is effective, the effective-only values are undefined: None (JSON null), left
 out of the zero-shot mean. A language the family does not apply to is named in the variant's
-`not_applicable` and left out of its zero-shot means (see `xstilts.robustness.languages`).
+`not_applicable` and left out of its zero-shot means (see `xstilts.evaluate.language_summary`).
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from xstilts.evaluate.language_summary import mean, per_language, ratio
+from xstilts.evaluate.perturbed_set import PerturbedExample
 from xstilts.examples import Example
 from xstilts.perturb.examples import example_fields
 from xstilts.perturb.resources import TokenizerLike
-from xstilts.robustness.languages import mean, per_language, ratio
-from xstilts.robustness.perturbed_set import PerturbedExample
 
 PredictFn = Callable[[list[Example]], np.ndarray]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
-from .lexicon import Lexicon
+from .vocabulary import Lexicon
 
 SWITCH_SENTENCES = 0.5  # share of corpus sentences that are code-switched
 SWITCH_WORDS = 0.4  # chance that a word of such a sentence comes from the donor language

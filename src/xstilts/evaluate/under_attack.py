@@ -6,7 +6,7 @@ over attacked examples, the perturbed-unit ratio over successful attacks; each i
 null) in a language where there is nothing to average over, and left out of the zero-shot mean.
 A language none of the attack's families applies to (code-switching without a dictionary for
 it) is not attacked at all: its rows are flagged `not_applicable`, its values are None and it is
-named in the attack's `not_applicable` (see `xstilts.robustness.languages`), not counted as a
+named in the attack's `not_applicable` (see `xstilts.evaluate.language_summary`), not counted as a
 language where every attack failed.
 
 Accuracy at each budget of `budget_curve` is read off the one attack run at the configured
@@ -26,10 +26,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from xstilts.attack import AttackBudget, Attacker, AttackResult
+from xstilts.evaluate.language_summary import mean, per_language, ratio
 from xstilts.examples import Example
 from xstilts.perturb.examples import example_fields
 from xstilts.perturb.rng import rng_for
-from xstilts.robustness.languages import mean, per_language, ratio
 
 
 def attack_row(name: str, seed: int, example: Example, result: AttackResult | None) -> dict:

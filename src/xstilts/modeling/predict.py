@@ -17,7 +17,7 @@ from transformers import PreTrainedTokenizerBase
 from xstilts.examples import Example
 from xstilts.modeling.encoding import Features, collate, encode, sequence_lengths
 from xstilts.modeling.model import MultiTaskModel
-from xstilts.training.hardware import autocast
+from xstilts.modeling.precision import autocast
 
 
 @torch.inference_mode()

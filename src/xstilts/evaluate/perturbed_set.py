@@ -15,11 +15,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from xstilts.config import Params
+from xstilts.data.prepared import read_split, target_languages
 from xstilts.examples import Example
-from xstilts.perturb import Perturbation
+from xstilts.perturb import Perturbation, Resources
 from xstilts.perturb.examples import perturb_example, with_fields
+
+
+def robustness_examples(params: Params, prepared: Path, task: str) -> list[Example]:
+    """The first `robustness.max_examples` test examples of each language of the task."""
+    limit = params.robustness.max_examples
+    examples: list[Example] = []
+    for lang in target_languages(params, task):
+        examples += read_split(prepared, task, "test", lang)[:limit]
+    return examples
+
+
+def family_resources(params: Params, lexicons: Path, tokenizer=None) -> Resources:
+    languages = params.robustness.codeswitch_languages
+    return Resources(lexicon_dir=lexicons, tokenizer=tokenizer, codeswitch_languages=languages)
 
 
 def variant_name(family: str, strength: float) -> str:

@@ -1,0 +1,282 @@
+"""The report document: tables of condition x task x language, from the runs listed in params,
+the answer to the research question, robustness tables and plots (written by the `report`
+stage).
+
+The list of runs comes from params (never a glob of the output folders, which may hold stale
+runs from a larger grid). Cells are mean ± standard deviation over seeds.
+"""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+import pandas as pd
+
+from xstilts import paths
+from xstilts.config import Params
+from xstilts.data.prepared import read_split, target_languages
+from xstilts.errors import XstiltsError
+from xstilts.examples import example_texts
+from xstilts.io import read_json
+from xstilts.modeling.model import read_meta
+from xstilts.report.answer import drop_comparisons, sentence, verdict
+from xstilts.report.markdown import table
+from xstilts.report.per_example import load_frame
+from xstilts.report.plots import write_plots
+from xstilts.report.robustness import (
+    attack_summary,
+    family_table,
+    has_robustness,
+    language_table,
+    not_applicable,
+    not_applicable_lines,
+)
+
+
+def _mean_std(values: list[float]) -> tuple[float, float]:
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return statistics.fmean(values), std
+
+
+def _cell(values: list[float]) -> str:
+    mean, std = _mean_std(values)
+    return f"{100 * mean:.1f}" + (f" ± {100 * std:.1f}" if len(values) > 1 else "")
+
+
+def collect(params: Params, root: Path) -> dict[str, dict[str, list[dict]]]:
+    """task -> condition -> one metrics dict per seed."""
+    runs: dict[str, dict[str, list[dict]]] = {}
+    for task in params.targets:
+        for condition in params.condition_names:
+            runs.setdefault(task, {})[condition] = [
+                _read_run(root / paths.eval_metrics(condition, task, seed)) for seed in params.seeds
+            ]
+    return runs
+
+
+def _read_run(path: Path) -> dict:
+    if not path.exists():
+        raise XstiltsError(f"{path} is missing: params lists this run; run `dvc repro` first")
+    return read_json(path)
+
+
+def summarize(params: Params, runs: dict[str, dict[str, list[dict]]]) -> dict:
+    summary: dict = {}
+    for task, by_condition in runs.items():
+        for condition, seeds in by_condition.items():
+            entry = {
+                lang: _mean_std([m["accuracy"][lang] for m in seeds])[0]
+                for lang in target_languages(params, task)
+            }
+            entry["dev_en"] = _mean_std([m["dev_en"] for m in seeds])[0]
+            zero_shot = [m["mean_zero_shot"] for m in seeds if m["mean_zero_shot"] is not None]
+            if zero_shot:
+                entry["mean_zero_shot"] = _mean_std(zero_shot)[0]
+            summary.setdefault(task, {})[condition] = entry
+    return summary
+
+
+def target_tables(params: Params, runs: dict[str, dict[str, list[dict]]]) -> list[str]:
+    lines = []
+    for task, by_condition in runs.items():
+        langs = list(target_languages(params, task))
+        chance = next(iter(by_condition.values()))[0]["chance"]
+        lines += [
+            f"### {task} (accuracy %, chance {100 * chance:.1f})",
+            "",
+            *table(
+                ["condition", "en dev", *langs, "zero-shot mean"],
+                [
+                    [
+                        condition,
+                        _cell([m["dev_en"] for m in seeds]),
+                        *[_cell([m["accuracy"][lang] for m in seeds]) for lang in langs],
+                        _cell([m["mean_zero_shot"] for m in seeds])
+                        if seeds[0]["mean_zero_shot"] is not None
+                        else "-",
+                    ]
+                    for condition, seeds in by_condition.items()
+                ],
+            ),
+            "",
+        ]
+    return lines
+
+
+def intermediate_table(params: Params, root: Path) -> list[str]:
+    rows = []
+    for condition, tasks in params.conditions.items():
+        if not tasks:
+            continue
+        metas = [read_meta(root / paths.intermediate_dir(condition, s)) for s in params.seeds]
+        for task in tasks:
+            stuck = sum(task in m.get("at_chance", []) for m in metas)
+            flag = f" (at chance in {stuck}/{len(metas)} seeds)" if stuck else ""
+            rows.append([condition, task, _cell([m["dev"][task] for m in metas]) + flag])
+    return table(["condition", "task", "English dev accuracy %"], rows)
+
+
+def build_report(params: Params, root: Path, plots_dir: Path) -> tuple[list[str], dict]:
+    """The report's Markdown lines and its summary; writes the plots into `plots_dir`."""
+    runs = collect(params, root)
+    summary = summarize(params, runs)
+    answer: list[str] = []
+    details: list[str] = []
+    if has_robustness(runs):
+        frame = load_frame(params, root)
+        answer, details, summary["robustness"] = robustness_section(params, root, runs, frame)
+        widths = {name: a.beam_width for name, a in params.robustness.attacks.items()}
+        written = write_plots(runs, plots_dir, widths)
+        images = [p for p in written if p.suffix == ".png"]
+        details += [
+            "## Plots",
+            "",
+            *[f"![{p.stem}](plots/{p.name})" for p in images],
+            "",
+            budget_curve_note(params),
+            "",
+        ]
+    text = [
+        "# X-STILTs robustness artifact: results",
+        "",
+        f"Profile: **{params.profile}**; seeds: {', '.join(map(str, params.seeds))}; "
+        f"conditions: {', '.join(params.condition_names)}.",
+        "Cells are accuracy in %, mean ± std over seeds. Models are trained and selected on "
+        "English only; every other language is zero-shot.",
+        "",
+        *answer,
+        "## Intermediate tasks (English dev)",
+        "",
+        *intermediate_table(params, root),
+        "",
+        "## Target tasks: clean zero-shot accuracy by language",
+        "",
+        *target_tables(params, runs),
+        *details,
+    ]
+    return text, summary
+
+
+def robustness_section(
+    params: Params, root: Path, runs: dict, frame: pd.DataFrame
+) -> tuple[list[str], list[str], dict]:
+    """The answer that opens the report, the detailed robustness tables, and their summary."""
+    attacks = [f"attack:{name}" for name in params.robustness.attacks]
+    primary = drop_comparisons(frame, params, attacks)
+    variants = sorted(v for v in frame["variant"].unique() if "@" in v)
+    exploratory = drop_comparisons(frame, params, variants)
+    answer = [
+        "## Answer to the research question",
+        "",
+        verdict(primary),
+        "",
+        *[
+            sentence(row, row["variant"].removeprefix("attack:") + " attack")
+            for _, row in primary.iterrows()
+        ],
+        "",
+        "Primary comparisons: accuracy drop under attack (clean minus attacked accuracy on the "
+        "same examples), pooled over the zero-shot languages, multi-task against every other "
+        "condition; paired difference in drops with a 95% bootstrap interval (examples resampled "
+        "with all their seeds, within languages), a sign-flip (McNemar) test and Holm correction "
+        f"over these {len(primary)} comparisons. A negative difference means the first condition "
+        "loses less accuracy, i.e. is more robust. A drop can only be as large as the clean "
+        "accuracy it starts from: read it next to the clean and attacked accuracies in the "
+        "robustness tables below (a model that is nearly constant loses little and is not "
+        "thereby robust).",
+        "",
+    ]
+    texts = language_texts(params, root / paths.PREPARED)
+    details = ["## Robustness", ""]
+    for task, by_condition in runs.items():
+        details += not_applicable_lines(task, by_condition)
+        details += attack_summary(task, by_condition)
+        details += language_table(task, by_condition, texts.get(task, {}))
+        details += family_table(task, by_condition)
+    details += [
+        "### Exploratory: drop under each perturbation family, pooled zero-shot",
+        "",
+        "Holm-corrected within this table only (a second family of hypotheses). Each row pools "
+        "the zero-shot languages where the family changed some input the tokenizer sees "
+        "(`languages`): a family effective in one language only is compared on that language. "
+        "Drops are over the same pooled rows as the difference, so diff = drop a - drop b.",
+        "",
+        *comparison_table(exploratory),
+        "",
+    ]
+    summary = {
+        "primary": primary.to_dict(orient="records"),
+        "exploratory_significant": int(exploratory["significant"].sum()) if len(exploratory) else 0,
+    }
+    missing = {task: not_applicable(by_condition) for task, by_condition in runs.items()}
+    if any(missing.values()):
+        summary["not_applicable"] = {task: found for task, found in missing.items() if found}
+    return answer, details, summary
+
+
+def budget_curve_note(params: Params) -> str:
+    """How to read the accuracy-vs-budget curves: exact for greedy, a bound for beam search."""
+    attacks = params.robustness.attacks
+    greedy = [name for name, a in attacks.items() if a.beam_width == 1]
+    beam = [
+        f"{name} (beam width {a.beam_width})" for name, a in attacks.items() if a.beam_width > 1
+    ]
+    parts = [
+        "attack_budget: accuracy under each attack at each edit budget is read off one attack "
+        "run at the attack's configured budget, counting an attack as successful at a smaller "
+        "budget when it changed at most that fraction of the words."
+    ]
+    if greedy:
+        parts.append(
+            f"For greedy search ({', '.join(greedy)}) the curve is exact: a run with the smaller "
+            "budget would take the same path."
+        )
+    if beam:
+        parts.append(
+            f"For beam search ({', '.join(beam)}) it is an upper bound on accuracy at the "
+            "smaller budgets: a run with a smaller budget keeps different partial attacks in its "
+            "beam and may find flips this run did not; only the point at the configured budget "
+            "is measured."
+        )
+    return " ".join(parts)
+
+
+COMPARISON_HEADER = [
+    "task", "variant", "languages", "a vs b", "drop a", "drop b", "diff (pp)", "95% CI",
+    "Holm p", "sig.",
+]  # fmt: skip
+
+
+def comparison_table(rows: pd.DataFrame) -> list[str]:
+    if rows.empty:
+        return ["(no comparisons)"]
+    return table(
+        COMPARISON_HEADER,
+        [
+            [
+                r["task"],
+                r["variant"],
+                str(r["languages"]),
+                f"{r['condition_a']} vs {r['condition_b']}",
+                f"{100 * r['drop_a']:.1f}",
+                f"{100 * r['drop_b']:.1f}",
+                f"{100 * r['diff']:+.1f}",
+                f"[{100 * r['ci_low']:+.1f}, {100 * r['ci_high']:+.1f}]",
+                f"{r['p_holm']:.3g}",
+                "yes" if r["significant"] else "no",
+            ]
+            for _, r in rows.iterrows()
+        ],
+    )
+
+
+def language_texts(params: Params, prepared: Path) -> dict[str, dict[str, str]]:
+    """Test text of each (task, language), to name the language's script."""
+    texts: dict[str, dict[str, str]] = {}
+    for task in params.targets:
+        for lang in target_languages(params, task):
+            examples = read_split(prepared, task, "test", lang)
+            sample = [t for e in examples[:20] for t in example_texts(e)]
+            texts.setdefault(task, {})[lang] = " ".join(sample)
+    return texts
