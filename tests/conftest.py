@@ -10,7 +10,8 @@ import torch
 import yaml
 
 from xstilts.config import Params, deep_update, parse_params
-from xstilts.sample import SampleWorldConfig, generate_world
+from xstilts.sample.world import generate_world
+from xstilts.sample.world_config import SampleWorldConfig
 from xstilts.training.hardware import find_compiler
 
 REPO = Path(__file__).resolve().parents[1]

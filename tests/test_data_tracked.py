@@ -7,7 +7,7 @@ import filecmp
 from pathlib import Path
 
 from xstilts.config import load_params
-from xstilts.sample import generate_world
+from xstilts.sample.world import generate_world
 
 from .conftest import REPO
 

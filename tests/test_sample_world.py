@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import regex
 
-from xstilts.sample import SampleWorldConfig, generate_world
 from xstilts.sample.vocabulary import NAMES, build_lexicon
+from xstilts.sample.world import generate_world
+from xstilts.sample.world_config import SampleWorldConfig
 
 SMALL = dict(
     corpus_sentences=200,

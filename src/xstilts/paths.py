@@ -42,4 +42,7 @@ def attack_manifest(condition: str, task: str, seed: int) -> Path:
 
 LEXICONS = Path("lexicons")  # bilingual lexicons for code-switching (a stage output)
 REPORT = Path("reports/REPORT.md")
+PLOTS = REPORT.parent / "plots"  # the report's figures (PNG) and their data (CSV, `dvc plots`)
+DROP_PLOT, DROP_PLOT_DATA = PLOTS / "robustness_drop.png", PLOTS / "robustness_drop.csv"
+BUDGET_PLOT, BUDGET_PLOT_DATA = PLOTS / "attack_budget.png", PLOTS / "attack_budget.csv"
 SUMMARY = Path("metrics/summary.json")

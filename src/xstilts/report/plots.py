@@ -20,10 +20,12 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 
+from xstilts import paths
 from xstilts.io import atomic_file
 from xstilts.report.robustness import Runs, mean_defined
 
-DROP_CSV, BUDGET_CSV = "robustness_drop.csv", "attack_budget.csv"
+DROP_CSV, BUDGET_CSV = paths.DROP_PLOT_DATA.name, paths.BUDGET_PLOT_DATA.name
+DROP_PNG, BUDGET_PNG = paths.DROP_PLOT.name, paths.BUDGET_PLOT.name
 
 
 def drop_rows(runs: Runs) -> list[dict]:
@@ -174,6 +176,6 @@ def write_plots(runs: Runs, out_dir: Path, beam_widths: Mapping[str, int]) -> li
     drops, budgets = drop_rows(runs), budget_rows(runs, beam_widths)
     write_csv(out_dir / DROP_CSV, drops)
     write_csv(out_dir / BUDGET_CSV, budgets)
-    plot_drops(drops, out_dir / "robustness_drop.png")
-    plot_budget(budgets, out_dir / "attack_budget.png")
-    return [out_dir / n for n in (DROP_CSV, BUDGET_CSV, "robustness_drop.png", "attack_budget.png")]
+    plot_drops(drops, out_dir / DROP_PNG)
+    plot_budget(budgets, out_dir / BUDGET_PNG)
+    return [out_dir / n for n in (DROP_CSV, BUDGET_CSV, DROP_PNG, BUDGET_PNG)]

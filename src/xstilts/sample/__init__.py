@@ -4,9 +4,8 @@ Hub datasets and pretrained models cannot be downloaded, so this subpackage gene
 world instead: six languages in five scripts, an MLM corpus, translation pairs, bilingual
 lexicons and hub-shaped task files (QQP, MNLI, RACE, XNLI, PAWS-X, XCOPA) whose target-task
 test sets are parallel across languages.
+
+`world.generate_world` builds it; `world_config.SampleWorldConfig` is its settings (the params'
+`sample_world` section). The package imports neither here: every stage loads the settings with
+the params, and none should load the generator with them.
 """
-
-from .world import generate_world
-from .world_config import SampleWorldConfig
-
-__all__ = ["SampleWorldConfig", "generate_world"]
