@@ -60,7 +60,7 @@ def test_tiny_model_learns_a_sample_task_above_chance(small_world, tokenizer, tm
     task = "xcopa"
     model = tiny_model(tokenizer, (task,))
     settings = LoopSettings(
-        max_steps=300, lr=2e-3, batch_size=32, eval_every=50, checkpoint_every=1000
+        max_steps=100, lr=2e-3, batch_size=32, eval_every=50, checkpoint_every=1000
     )
     result = Trainer(
         model, [objective(task, small_world, tokenizer)], settings, 0, tmp_path / "state"
