@@ -27,8 +27,8 @@ import time
 import torch
 from train_throughput import ours_setup
 
-from xstilts.training import parallel
 from xstilts.config import ExecutionConfig, LoopConfig, SamplerConfig
+from xstilts.training import parallel
 from xstilts.training.loop import Trainer, TrainingRun
 from xstilts.training.objectives import TaskObjective
 

@@ -13,12 +13,9 @@ import runpy
 import socket
 from pathlib import Path
 
-import torch
-from transformers import XLMRobertaConfig, XLMRobertaModel
-
-from xstilts.modeling.model import HeadInfo, MultiTaskModel
-from xstilts.modeling.tokenizer import train_tokenizer
 from xstilts.tasks import get_task
+
+from .tiny_models import corpus_lines, tiny_model, tiny_tokenizer
 
 REPO = Path(__file__).resolve().parents[1]
 CONDITIONS = ("none", "multi")
@@ -30,26 +27,10 @@ def build_demo_root(world: Path, root: Path) -> Path:
     """Write tiny target checkpoints and metrics under `root` (once per test session)."""
     if "root" in _BUILT:
         return _BUILT["root"]
-    lines = []
-    for path in sorted((world / "corpus").glob("*.txt")):
-        lines += path.read_text(encoding="utf-8").splitlines()
-    tokenizer = train_tokenizer(lines, vocab_size=600)
+    tokenizer = tiny_tokenizer(corpus_lines(world), vocab_size=600)
     for index, condition in enumerate(CONDITIONS):
         for task in TASKS:
-            torch.manual_seed(index)
-            config = XLMRobertaConfig(
-                vocab_size=len(tokenizer),
-                hidden_size=32,
-                num_hidden_layers=1,
-                num_attention_heads=2,
-                intermediate_size=64,
-                max_position_embeddings=130,
-                type_vocab_size=1,
-                pad_token_id=tokenizer.pad_token_id,
-            )
-            model = MultiTaskModel(
-                XLMRobertaModel(config, add_pooling_layer=False), [HeadInfo.for_task(task)]
-            )
+            model = tiny_model(tokenizer, [task], seed=index)
             out = root / "models" / "target" / condition / task / "seed0"
             out.mkdir(parents=True)
             meta = {

@@ -18,28 +18,31 @@ from pathlib import Path
 
 import torch
 from safetensors.torch import save_file
+
+# the script's own folder is first on the import path (torchrun runs it as a script)
+from tiny_models import corpus_lines, tiny_config, tiny_tokenizer
 from transformers import XLMRobertaConfig, XLMRobertaForMaskedLM, XLMRobertaModel
 
+from xstilts.config import ExecutionConfig, LoopConfig, SamplerConfig
 from xstilts.data.sources import load_examples
 from xstilts.io import atomic_dir
 from xstilts.modeling.encoding import encode
 from xstilts.modeling.model import HeadInfo, MultiTaskModel
-from xstilts.modeling.tokenizer import train_tokenizer
 from xstilts.stages.base import pack_lines
 from xstilts.tasks import get_task
-from xstilts.training.loop import LoopSettings, Trainer
+from xstilts.training.loop import Trainer, TrainingRun
 from xstilts.training.objectives import MaskedLMObjective, TaskObjective
 
 TASKS = ("qqp", "race")  # a pair head and a multiple-choice head: DDP sees unused parameters
-SETTINGS = dict(max_steps=6, lr=1e-3, batch_size=8, eval_every=3, checkpoint_every=3)
+STEPS, RECIPE = 6, dict(lr=1e-3, batch_size=8, eval_every=3, checkpoint_every=3)
 
 
 def corpus(world: Path) -> list[str]:
-    return (world / "corpus" / "en.txt").read_text(encoding="utf-8").splitlines()
+    return corpus_lines(world, ["en"])
 
 
 def tokenizer_for(world: Path):
-    return train_tokenizer(corpus(world), vocab_size=500)
+    return tiny_tokenizer(corpus(world), vocab_size=500)
 
 
 def objective(task: str, world: Path, tokenizer) -> TaskObjective:
@@ -104,27 +107,19 @@ def train(args: argparse.Namespace) -> None:
     world, out = args.world, args.out
     tokenizer = tokenizer_for(world)
     torch.manual_seed(0)
-    config = XLMRobertaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=70,
-        type_vocab_size=1,
-        pad_token_id=tokenizer.pad_token_id,
-        hidden_dropout_prob=0.0,
-        attention_probs_dropout_prob=0.0,
-    )
+    config = tiny_config(tokenizer, num_hidden_layers=2, max_position_embeddings=70, dropout=0.0)
     model, objectives = (masked_lm if args.mlm else multi_task)(world, tokenizer, config)
     weight_dtypes = record_weight_dtypes(model)
-    settings = LoopSettings(
-        **SETTINGS,
-        per_device_batch_size=args.per_device,
-        fsdp=args.fsdp,
-        gradient_checkpointing=args.checkpointing,
-        precision="bf16" if args.bf16 else "fp32",
-        compile=args.compile,
+    settings = TrainingRun(
+        LoopConfig(**RECIPE, precision="bf16" if args.bf16 else "fp32"),
+        SamplerConfig(),
+        STEPS,
+        ExecutionConfig(
+            per_device_batch_size=args.per_device,
+            fsdp=args.fsdp,
+            gradient_checkpointing=args.checkpointing,
+            compile=args.compile,
+        ),
     )
     state_dir = out.parent / f"{out.name}.state"
     trainer = Trainer(model, objectives, settings, 0, state_dir, on_step=stop_at(args.stop_at))

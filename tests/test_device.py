@@ -12,12 +12,15 @@ import pytest
 import torch
 from transformers import XLMRobertaConfig, XLMRobertaModel
 
+from xstilts.config import ExecutionConfig, LoopConfig, SamplerConfig
 from xstilts.errors import XstiltsError
 from xstilts.evaluate.checkpoint import Evaluation
 from xstilts.modeling.device import DEVICE_VARIABLE, model_device, to_model_device
-from xstilts.modeling.model import HeadInfo, MultiTaskModel, load_checkpoint
+from xstilts.modeling.model import MultiTaskModel, load_checkpoint
 from xstilts.modeling.tokenizer import train_tokenizer
-from xstilts.training.loop import LoopSettings, Trainer
+from xstilts.training.loop import Trainer, TrainingRun
+
+from .tiny_models import tiny_model
 
 TASK = "xnli"
 no_cuda = pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
@@ -32,18 +35,7 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny checkpoint with a head for TASK, written by `MultiTaskModel.save`."""
     words = [f"w{i}" for i in range(120)]
     tokenizer = train_tokenizer([" ".join(words[i : i + 9]) for i in range(100)], 150)
-    config = XLMRobertaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        max_position_embeddings=130,
-        type_vocab_size=1,
-        pad_token_id=tokenizer.pad_token_id,
-    )
-    encoder = XLMRobertaModel(config, add_pooling_layer=False)
-    model = MultiTaskModel(encoder, [HeadInfo.for_task(TASK)])
+    model = tiny_model(tokenizer, [TASK], seed=None, hidden_size=16, intermediate_size=32)
     path = tmp_path_factory.mktemp("device") / "ckpt"
     model.save(path, tokenizer, {"stage": "test", "dev_mean": 0.0})
     return path
@@ -70,7 +62,8 @@ def test_naming_a_missing_gpu_stops_evaluation_and_training(monkeypatch) -> None
         model_device()
     model = MultiTaskModel(XLMRobertaModel(XLMRobertaConfig(), add_pooling_layer=False), [])
     with pytest.raises(XstiltsError, match="no CUDA GPU"):
-        Trainer(model, [], LoopSettings(max_steps=1, lr=1e-3, batch_size=1), 0, "unused")
+        run = TrainingRun(LoopConfig(lr=1e-3, batch_size=1), SamplerConfig(), 1, ExecutionConfig())
+        Trainer(model, [], run, 0, "unused")
 
 
 def test_load_checkpoint_places_the_model_on_the_chosen_device(checkpoint, monkeypatch) -> None:

@@ -39,6 +39,23 @@ def launch(world: Path, out: Path, processes: int, per_device: str, *flags: str)
     return json.loads((out / "result.json").read_text(encoding="utf-8"))
 
 
+@pytest.fixture(scope="module")
+def launched(small_world, tmp_path_factory):
+    """`launch` for the runs that several tests compare with: each launched once per module;
+    returns its result and its output directory."""
+    root = tmp_path_factory.mktemp("shared-runs")
+    done: dict[tuple, tuple[dict, Path]] = {}
+
+    def get(processes: int, per_device: str, *flags: str) -> tuple[dict, Path]:
+        key = (processes, per_device, *flags)
+        if key not in done:
+            out = root / f"run{len(done)}"
+            done[key] = (launch(small_world, out, processes, per_device, *flags), out)
+        return done[key]
+
+    return get
+
+
 def weights(out: Path) -> dict[str, torch.Tensor]:
     return load_file(str(out / "model.safetensors"))
 
@@ -64,30 +81,30 @@ def assert_close_weights(
             )
 
 
-def test_two_processes_train_what_one_process_trains(small_world, tmp_path) -> None:
-    one = launch(small_world, tmp_path / "one", 1, "3")
+def test_two_processes_train_what_one_process_trains(small_world, tmp_path, launched) -> None:
+    one, one_out = launched(1, "3")
     two = launch(small_world, tmp_path / "two", 2, "3")
     assert (one["processes"], one["micro_steps"], one["sharded"]) == (1, 3, False)
     assert (two["processes"], two["micro_steps"], two["sharded"]) == (2, 2, False)
     assert_same_run(one, two)
-    assert_close_weights(weights(tmp_path / "one"), weights(tmp_path / "two"))
+    assert_close_weights(weights(one_out), weights(tmp_path / "two"))
     assert not list(tmp_path.glob(".two.*")), "a non-main process left a scratch directory"
     assert not (tmp_path / "two.state").exists(), "resume state must be cleared at the end"
 
 
 @needs_cpu_compiler
 def test_compiled_model_inside_ddp_trains_what_one_eager_process_trains(
-    small_world, tmp_path
+    small_world, tmp_path, launched
 ) -> None:
     """`compile: true` with DDP, as on a multi-GPU server: the compiled model runs inside DDP's
     forward and its gradients are still reduced over the processes."""
-    one = launch(small_world, tmp_path / "one", 1, "3")
+    one, one_out = launched(1, "3")
     two = launch(small_world, tmp_path / "two", 2, "3", "--compile")
     assert (two["processes"], two["micro_steps"], two["sharded"]) == (2, 2, False)
     assert two["compiled"] and not one["compiled"]
     assert_same_run(one, two)
     # measured on one CPU: 3.3e-4 on 1 of 1,024 weights of heads.race.dense
-    assert_close_weights(weights(tmp_path / "one"), weights(tmp_path / "two"), atol=5e-4)
+    assert_close_weights(weights(one_out), weights(tmp_path / "two"), atol=5e-4)
 
 
 @pytest.mark.parametrize(
@@ -95,17 +112,17 @@ def test_compiled_model_inside_ddp_trains_what_one_eager_process_trains(
     [(), ("--checkpointing",), ("--mlm",)],
     ids=["multi-task", "recomputed-activations", "masked-lm"],
 )
-def test_sharded_processes_train_what_one_process_trains(small_world, tmp_path, extra) -> None:
+def test_sharded_processes_train_what_one_process_trains(launched, extra) -> None:
     """FSDP over 2 processes (each of the 2 layers its own unit); the masked LM's output
     projection is tied to its embeddings, and must come back tied."""
     mlm = "--mlm" in extra
-    one = launch(small_world, tmp_path / "one", 1, "3", *extra)
-    sharded = launch(small_world, tmp_path / "fsdp", 2, "3", "--fsdp", *extra)
+    one, one_out = launched(1, "3", *extra)
+    sharded, sharded_out = launched(2, "3", "--fsdp", *extra)
     assert (sharded["processes"], sharded["micro_steps"], sharded["sharded"]) == (2, 2, True)
     assert sharded["caller_model_returned"]
     assert_same_run(one, sharded)
-    trained = weights(tmp_path / "fsdp")
-    assert_close_weights(weights(tmp_path / "one"), trained)
+    trained = weights(sharded_out)
+    assert_close_weights(weights(one_out), trained)
     if mlm:
         torch.testing.assert_close(
             trained["lm_head.decoder.weight"], trained["roberta.embeddings.word_embeddings.weight"]
@@ -131,14 +148,14 @@ def test_sharded_bf16_run_gathers_bf16_weights_and_trains_like_autocast(
             torch.testing.assert_close(trained[name], value, rtol=0, atol=1e-2, msg=name)
 
 
-def test_sharded_run_resumes_exactly_from_full_state(small_world, tmp_path) -> None:
+def test_sharded_run_resumes_exactly_from_full_state(small_world, tmp_path, launched) -> None:
     """Stopped after step 4 (state saved at 3), then relaunched: the same weights, bit for bit,
     as an uninterrupted sharded run. The state on disk holds whole tensors, and a single
     process (no sharding) can resume from it too."""
-    whole = launch(small_world, tmp_path / "whole", 2, "3", "--fsdp")
+    whole, whole_out = launched(2, "3", "--fsdp")
     assert launch(small_world, tmp_path / "cut", 2, "3", "--fsdp", "--stop-at", "4") == {}
     state = load_file(str(tmp_path / "cut.state" / "tensors.safetensors"))
-    final = weights(tmp_path / "whole")
+    final = weights(whole_out)
     for name, value in final.items():
         assert state[f"model.{name}"].shape == value.shape, name
     # the same resume state, for a one-process run (the directory name ties state to output)

@@ -7,15 +7,13 @@ from pathlib import Path
 
 import pytest
 import torch
-from transformers import XLMRobertaConfig, XLMRobertaModel
 
 from xstilts.config import ExecutionConfig, LoopConfig, SamplerConfig, TrainingConfig
 from xstilts.data.sources import load_examples
 from xstilts.errors import XstiltsError
 from xstilts.modeling.encoding import encode
-from xstilts.modeling.model import HeadInfo, MultiTaskModel, load_checkpoint
+from xstilts.modeling.model import MultiTaskModel, load_checkpoint
 from xstilts.modeling.predict import accuracy, predict
-from xstilts.modeling.tokenizer import train_tokenizer
 from xstilts.stages.finetune import training_run
 from xstilts.tasks import get_task
 from xstilts.training.hardware import configure_determinism, maybe_compile
@@ -24,39 +22,29 @@ from xstilts.training.objectives import TaskObjective
 from xstilts.training.parallel import Replicated
 
 from .conftest import NOISE_ONLY, needs_cpu_compiler
+from .tiny_models import corpus_lines, task_lines, tiny_tokenizer
+from .tiny_models import tiny_model as build_tiny_model
 
 
 @pytest.fixture(scope="module")
 def tokenizer(small_world: Path):
-    lines = []
-    for path in sorted((small_world / "corpus").glob("*.txt")):
-        lines += path.read_text(encoding="utf-8").splitlines()
-    lines += [
-        r
-        for p in ("qqp/train", "race/train")
-        for r in (small_world / "tasks" / f"{p}.jsonl").read_text(encoding="utf-8").splitlines()
-    ]
-    return train_tokenizer(lines, vocab_size=800)
+    lines = corpus_lines(small_world) + task_lines(small_world, "qqp/train", "race/train")
+    return tiny_tokenizer(lines, vocab_size=800)
 
 
 def tiny_model(
     tokenizer, tasks: tuple[str, ...], seed: int = 0, dropout: float = 0.1
 ) -> MultiTaskModel:
-    torch.manual_seed(seed)
-    config = XLMRobertaConfig(
-        hidden_dropout_prob=dropout,
-        attention_probs_dropout_prob=dropout,
-        vocab_size=len(tokenizer),
+    return build_tiny_model(
+        tokenizer,
+        tasks,
+        seed,
         hidden_size=64,
         num_hidden_layers=2,
-        num_attention_heads=2,
         intermediate_size=128,
         max_position_embeddings=260,
-        type_vocab_size=1,
-        pad_token_id=tokenizer.pad_token_id,
+        dropout=dropout,
     )
-    encoder = XLMRobertaModel(config, add_pooling_layer=False)
-    return MultiTaskModel(encoder, [HeadInfo.for_task(t) for t in tasks])
 
 
 def objective(task: str, world: Path, tokenizer) -> TaskObjective:
@@ -74,7 +62,7 @@ def objective(task: str, world: Path, tokenizer) -> TaskObjective:
 def test_tiny_model_learns_a_sample_task_above_chance(small_world, tokenizer, tmp_path) -> None:
     task = "xcopa"
     model = tiny_model(tokenizer, (task,))
-    settings = loop_run(300, lr=2e-3, batch_size=32, eval_every=50, checkpoint_every=1000)
+    settings = loop_run(100, lr=2e-3, batch_size=32, eval_every=50, checkpoint_every=1000)
     result = Trainer(
         model, [objective(task, small_world, tokenizer)], settings, 0, tmp_path / "state"
     ).fit()
@@ -117,8 +105,16 @@ def run(
     return model, trainer.fit(), trainer
 
 
-def test_resumed_run_equals_uninterrupted_run_bit_for_bit(small_world, tokenizer, tmp_path):
-    model, result, _ = run(small_world, tokenizer, tmp_path / "a")
+@pytest.fixture(scope="module")
+def plain_run(small_world, tokenizer, tmp_path_factory):
+    """The uninterrupted, eager, replicated run that the tests below compare with (once)."""
+    return run(small_world, tokenizer, tmp_path_factory.mktemp("plain") / "a")
+
+
+def test_resumed_run_equals_uninterrupted_run_bit_for_bit(
+    small_world, tokenizer, tmp_path, plain_run
+):
+    model, result, _ = plain_run
     with pytest.raises(Interrupt):
         run(small_world, tokenizer, tmp_path / "b", stop_at=10)
     resumed_model, resumed, trainer = run(small_world, tokenizer, tmp_path / "b")
@@ -133,10 +129,10 @@ def test_resumed_run_equals_uninterrupted_run_bit_for_bit(small_world, tokenizer
     assert not (tmp_path / "b").exists()
 
 
-def test_fsdp_on_one_process_is_the_plain_run(small_world, tokenizer, tmp_path) -> None:
+def test_fsdp_on_one_process_is_the_plain_run(small_world, tokenizer, tmp_path, plain_run):
     """Nothing to shard over: the replicated strategy, the same weights bit for bit, and the
     trainer hands back the caller's own model object."""
-    model, result, _ = run(small_world, tokenizer, tmp_path / "a")
+    model, result, _ = plain_run
     asked, asked_result, trainer = run(small_world, tokenizer, tmp_path / "b", fsdp=True)
     assert isinstance(trainer.parallel, Replicated)
     assert trainer.raw_model is asked
