@@ -6,6 +6,7 @@ run of the same graph, code and data; `make repro` runs the profile's own sizes)
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shlex
 import shutil
@@ -19,6 +20,7 @@ import yaml
 
 from xstilts.config import deep_update, load_params, parse_params
 from xstilts.io import read_json
+from xstilts.params_trace import TRACE_ENV
 
 from .conftest import REPO
 
@@ -85,13 +87,14 @@ def dockerfile_workspace_setup(cache: Path) -> list[list[str]]:
     return [shlex.split(command.replace("/cache/dvc", str(cache))) for command in commands]
 
 
-def runner(repo: Path) -> Callable[..., str]:
+def runner(repo: Path, **extra_env: str) -> Callable[..., str]:
     """Runs a command in `repo` offline with this interpreter's tools first on PATH and `repo`'s
     code first on the import path, letting Python write bytecode next to the sources as it does
     on most machines; returns the output and fails the test with the output's tail if the
     command fails."""
     env = {
         **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+        **extra_env,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
         # the copy's own code, not the checkout that this interpreter has installed (editable)
         "PYTHONPATH": os.pathsep.join(
@@ -110,9 +113,9 @@ def runner(repo: Path) -> Callable[..., str]:
     return run
 
 
-def set_up_like_the_container(repo: Path, cache: Path) -> Callable[..., str]:
+def set_up_like_the_container(repo: Path, cache: Path, **extra_env: str) -> Callable[..., str]:
     """The image's workspace setup with `cache` as its volume, then `make repro`'s data step."""
-    run = runner(repo)
+    run = runner(repo, **extra_env)
     for command in dockerfile_workspace_setup(cache):
         run(*command)
     run("dvc", "pull", "data.dvc")
@@ -124,9 +127,33 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory):
     repo = fresh_copy(tmp_path_factory.mktemp("clone"))
     at_test_sizes(repo)
     cache = tmp_path_factory.mktemp("dvc-cache")
-    run = set_up_like_the_container(repo, cache)
+    run = set_up_like_the_container(repo, cache, **{TRACE_ENV: str(params_trace(repo))})
     run("dvc", "repro")
     return repo, run, cache
+
+
+def params_trace(repo: Path) -> Path:
+    """Where the pipeline's stages write the params keys they read (xstilts.params_trace)."""
+    return repo.parent / f"{repo.name}-params-trace"
+
+
+def test_every_param_a_stage_reads_is_in_its_dvc_params(pipeline) -> None:
+    """Each stage ran with its params traced: every key it read is one dvc.lock records for it
+    (or lies inside one), so no value a stage uses can change without DVC rerunning it."""
+    repo, _, _ = pipeline
+    stages = yaml.safe_load((repo / "dvc.lock").read_text(encoding="utf-8"))["stages"]
+    read: dict[str, set[str]] = {}
+    for trace in params_trace(repo).glob("*.json"):
+        stage = trace.name.rsplit(".", 2)[0]
+        read.setdefault(stage, set()).update(json.loads(trace.read_text(encoding="utf-8")))
+    assert set(read) == set(stages), "every stage of the run wrote its trace"
+    untracked = {}
+    for stage, keys in read.items():
+        tracked = set(stages[stage].get("params", {}).get("params.yaml", {}))
+        missing = [k for k in keys if not any(k == t or k.startswith(f"{t}.") for t in tracked)]
+        if missing:
+            untracked[stage] = sorted(missing)
+    assert not untracked, f"stages read params dvc.yaml does not list for them: {untracked}"
 
 
 def test_every_run_of_params_has_metrics_and_the_report_lists_them(pipeline) -> None:
