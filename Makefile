@@ -27,8 +27,10 @@ rehearse: data  ## the full profile's whole graph at tiny sizes against a local 
 app: install  ## the Gradio demo on http://127.0.0.1:7860 (after `make repro`); APP_ARGS="--models DIR ..."
 	xstilts app $(APP_ARGS)
 
+# One worker per core, each test file on one worker (a file's module fixtures, such as the
+# end-to-end pipeline, are built once): the pipeline runs while the other files' tests run.
 test: data  ## the test suite (CI runs exactly this)
-	pytest
+	pytest -n auto --dist loadfile
 
 lint: install
 	ruff check .

@@ -192,12 +192,16 @@ class TargetConfig(Section):
             merged.update(override)
         return TrainingConfig(**merged)
 
+    def step_tasks(self, task: str) -> tuple[str, ...]:
+        """The English training task of each step of a target task: its train_sequence, or the
+        target itself (names only: reading them reads no recipe)."""
+        return tuple(self.train_sequence.get(task) or (task,))
+
     def steps_for(self, task: str) -> tuple[tuple[str, TrainingConfig], ...]:
         """(training task, recipe) of each English training step of a target task."""
-        sequence = self.train_sequence.get(task)
-        if not sequence:
+        if not self.train_sequence.get(task):
             return ((task, self.training_for(task)),)
-        return tuple((step, self.training_for(task, step)) for step in sequence)
+        return tuple((step, self.training_for(task, step)) for step in self.step_tasks(task))
 
 
 class EvaluateConfig(Section):

@@ -45,7 +45,7 @@ def training_tasks(params: Params) -> tuple[str, ...]:
     `train_sequence`, e.g. SIQA then COPA for XCOPA)."""
     names = sorted({t for tasks in params.conditions.values() for t in tasks})
     for target in params.targets:
-        names += [s for s, _ in params.target.steps_for(target) if s not in names]
+        names += [s for s in params.target.step_tasks(target) if s not in names]
     return tuple(names)
 
 
