@@ -11,14 +11,14 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
-from .vocabulary import Lexicon
+from .vocabulary import Vocabulary
 
 SWITCH_SENTENCES = 0.5  # share of corpus sentences that are code-switched
 SWITCH_WORDS = 0.4  # chance that a word of such a sentence comes from the donor language
 _SWITCHABLE = ("neg", "loc", "and", "so", "because", "what", "who", "where")
 
 
-def code_switched(lexicon: Lexicon, donor: Lexicon, rng: random.Random) -> Lexicon:
+def code_switched(lexicon: Vocabulary, donor: Vocabulary, rng: random.Random) -> Vocabulary:
     """A copy of ``lexicon`` where each content and function word is the donor's by chance."""
     forms, switched = dict(lexicon.forms), set(lexicon.switched)
     for key in lexicon.forms:
@@ -29,4 +29,4 @@ def code_switched(lexicon: Lexicon, donor: Lexicon, rng: random.Random) -> Lexic
     for key in _SWITCHABLE:
         if rng.random() < SWITCH_WORDS:
             words[key] = donor.language.words[key]
-    return Lexicon(replace(lexicon.language, words=words), forms, frozenset(switched))
+    return Vocabulary(replace(lexicon.language, words=words), forms, frozenset(switched))

@@ -14,7 +14,7 @@ import random
 from .borrowing import SWITCH_SENTENCES, code_switched
 from .frames import THING_KINDS, FrameSampler
 from .grammar import Frame, Utterance, render
-from .vocabulary import COPA_PAIRS, STATES, Lexicon, is_name
+from .vocabulary import COPA_PAIRS, STATES, Vocabulary, is_name
 
 _SHAPES = (
     ("stmt", 40),
@@ -56,7 +56,7 @@ def random_utterance(s: FrameSampler) -> Utterance:
     return Utterance(kind, f)
 
 
-def monolingual(lexicon: Lexicon, donors: list[Lexicon], seed: int, size: int) -> list[str]:
+def monolingual(lexicon: Vocabulary, donors: list[Vocabulary], seed: int, size: int) -> list[str]:
     """``size`` sentences in the lexicon's language, some code-switched with a donor."""
     rng = random.Random(f"{seed}:corpus:{lexicon.language.code}")
     sampler = FrameSampler(rng)
@@ -69,7 +69,7 @@ def monolingual(lexicon: Lexicon, donors: list[Lexicon], seed: int, size: int) -
     return lines
 
 
-def parallel(english: Lexicon, lexicon: Lexicon, seed: int, size: int) -> list[str]:
+def parallel(english: Vocabulary, lexicon: Vocabulary, seed: int, size: int) -> list[str]:
     """``size`` "english<TAB>translation" lines: one utterance rendered in both languages."""
     sampler = FrameSampler(random.Random(f"{seed}:parallel:{lexicon.language.code}"))
     lines = []

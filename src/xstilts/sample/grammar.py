@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .vocabulary import Lexicon, is_name, third_person
+from .vocabulary import Vocabulary, is_name, third_person
 from .vocabulary import plural as en_plural
 
 _WH_ROLE = {"what": "obj", "who": "subj", "where": "loc"}
@@ -45,7 +45,7 @@ class Utterance:
     other: Frame | None = None
 
 
-def render(utt: Utterance, lexicon: Lexicon) -> str:
+def render(utt: Utterance, lexicon: Vocabulary) -> str:
     """Surface string of an utterance: a sentence, or a bare phrase for np/name/locp."""
     lang = lexicon.language
     if utt.kind in ("np", "name", "locp"):
@@ -66,12 +66,12 @@ def render(utt: Utterance, lexicon: Lexicon) -> str:
     return _sentence(_question(utt.frame, lexicon, utt.kind), lang.punct["?"], lexicon)
 
 
-def _sentence(tokens: list[str], end: str, lexicon: Lexicon) -> str:
+def _sentence(tokens: list[str], end: str, lexicon: Vocabulary) -> str:
     text = _join(tokens, lexicon) + end
     return text[:1].upper() + text[1:] if lexicon.language.cased else text
 
 
-def _join(tokens: list[str], lexicon: Lexicon) -> str:
+def _join(tokens: list[str], lexicon: Vocabulary) -> str:
     lang = lexicon.language
     marks = set(lang.punct.values())
     out = ""
@@ -88,7 +88,7 @@ def _is_latin(char: str) -> bool:
     return char.isascii() and char.isalnum()
 
 
-def _chunks(f: Frame, lex: Lexicon) -> dict[str, list[str]]:
+def _chunks(f: Frame, lex: Vocabulary) -> dict[str, list[str]]:
     """The frame's constituents, each already in the language's internal order."""
     words = lex.language.words
     subj = [f.subject, words["and"], f.subject2] if f.subject2 else [f.subject]
@@ -99,7 +99,7 @@ def _chunks(f: Frame, lex: Lexicon) -> dict[str, list[str]]:
     return chunks
 
 
-def _object(f: Frame, lex: Lexicon) -> list[str]:
+def _object(f: Frame, lex: Vocabulary) -> list[str]:
     if f.obj is None:
         return []
     lang = lex.language
@@ -114,7 +114,7 @@ def _object(f: Frame, lex: Lexicon) -> list[str]:
     return number + (noun + adj if lang.adj_after_noun else adj + noun)
 
 
-def _locp(f: Frame, lex: Lexicon) -> list[str]:
+def _locp(f: Frame, lex: Vocabulary) -> list[str]:
     if f.loc is None:
         return []
     words = lex.language.words
@@ -124,7 +124,7 @@ def _locp(f: Frame, lex: Lexicon) -> list[str]:
     return [place, words["loc"]] if lex.language.postposition else [words["loc"], place]
 
 
-def _clause(f: Frame, lex: Lexicon) -> list[str]:
+def _clause(f: Frame, lex: Vocabulary) -> list[str]:
     lang = lex.language
     if lang.code == "en" and f.state is None:
         return _en_clause(f, lex)
@@ -135,7 +135,7 @@ def _clause(f: Frame, lex: Lexicon) -> list[str]:
 
 
 def _arrange(
-    chunks: dict[str, list[str]], order: tuple[str, ...], lex: Lexicon, loc_front: bool
+    chunks: dict[str, list[str]], order: tuple[str, ...], lex: Vocabulary, loc_front: bool
 ) -> list[str]:
     """Lay out chunks in ``order``; ``@key`` inserts a function word; fronting moves loc."""
     words = {**lex.language.words, "are": "are"}
@@ -148,7 +148,7 @@ def _arrange(
     return tokens
 
 
-def _question(f: Frame, lex: Lexicon, kind: str) -> list[str]:
+def _question(f: Frame, lex: Vocabulary, kind: str) -> list[str]:
     lang = lex.language
     chunks = _chunks(f, lex)
     if kind == "yn":
@@ -166,14 +166,14 @@ def _question(f: Frame, lex: Lexicon, kind: str) -> list[str]:
 # English needs agreement and do-support, so it gets its own small clause builder.
 
 
-def _en_np(f: Frame, lex: Lexicon) -> list[str]:
+def _en_np(f: Frame, lex: Vocabulary) -> list[str]:
     adj = [lex.form(f.adj)] if f.adj else []
     if f.num is not None:
         return [str(f.num), *adj, lex.inflect(f.obj, f.obj_alt, en_plural)]
     return [lex.language.words["def"], *adj, lex.form(f.obj, f.obj_alt)]
 
 
-def _en_verb(f: Frame, lex: Lexicon, finite: bool) -> list[str]:
+def _en_verb(f: Frame, lex: Vocabulary, finite: bool) -> list[str]:
     base = lex.form(f.verb, f.verb_alt)
     plural_subject = f.subject2 is not None
     if not finite:
@@ -183,13 +183,13 @@ def _en_verb(f: Frame, lex: Lexicon, finite: bool) -> list[str]:
     return [base if plural_subject else lex.inflect(f.verb, f.verb_alt, third_person)]
 
 
-def _en_clause(f: Frame, lex: Lexicon) -> list[str]:
+def _en_clause(f: Frame, lex: Vocabulary) -> list[str]:
     chunks = _chunks(f, lex)
     chunks["verb"] = _en_verb(f, lex, finite=True)
     return _arrange(chunks, ("subj", "verb", "obj", "loc"), lex, f.loc_front)
 
 
-def _en_question(f: Frame, lex: Lexicon, kind: str) -> list[str]:
+def _en_question(f: Frame, lex: Vocabulary, kind: str) -> list[str]:
     chunks = _chunks(f, lex)
     do = "do" if f.subject2 else "does"
     if kind == "tq":

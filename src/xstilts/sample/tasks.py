@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from .frames import THING_KINDS, FrameSampler, has_synonym
 from .grammar import Frame, Utterance, render
-from .vocabulary import CONCEPTS, COPA_PAIRS, NAMES, PLACES, Lexicon, is_name, nouns_of
+from .vocabulary import CONCEPTS, COPA_PAIRS, NAMES, PLACES, Vocabulary, is_name, nouns_of
 
 Row = dict[str, object]
 _QUESTION_SLOTS = {
@@ -231,7 +231,7 @@ TASKS: dict[str, TaskShape] = {
 
 
 def build_split(
-    spec: TaskShape, size: int, purpose: str, seen: set[str], english: Lexicon
+    spec: TaskShape, size: int, purpose: str, seen: set[str], english: Vocabulary
 ) -> list[Row]:
     """``size`` balanced, shuffled rows never seen before (``seen`` is updated)."""
     rng = random.Random(purpose)
@@ -256,7 +256,7 @@ def build_split(
     return rows
 
 
-def render_row(row: Row, lexicon: Lexicon) -> dict[str, object]:
+def render_row(row: Row, lexicon: Vocabulary) -> dict[str, object]:
     """Render every utterance of a row (tuples become one text, lists stay lists)."""
     sep = " " if lexicon.language.spaced else ""
     out: dict[str, object] = {}

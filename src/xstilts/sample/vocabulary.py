@@ -139,7 +139,7 @@ third_person = plural  # English 3rd person singular follows the same spelling r
 
 
 @dataclass(frozen=True)
-class Lexicon:
+class Vocabulary:
     """Surface forms of every concept form in one language."""
 
     language: Language
@@ -155,12 +155,12 @@ class Lexicon:
         return form if (key, alt) in self.switched else rule(form)
 
 
-def build_lexicon(lang: str, seed: int, cognate_fraction: float) -> Lexicon:
+def build_lexicon(lang: str, seed: int, cognate_fraction: float) -> Vocabulary:
     """Deterministic lexicon of ``lang``; raises if two concept forms would coincide."""
     language = LANGUAGES[lang]
     if lang == "en":
         forms = {(c.key, i): f for c in CONCEPTS.values() for i, f in enumerate(c.forms)}
-        return Lexicon(language, forms)
+        return Vocabulary(language, forms)
     rng = random.Random(f"{seed}:lexicon:{lang}")
     borrowable = [
         (c.key, i)
@@ -185,7 +185,7 @@ def build_lexicon(lang: str, seed: int, cognate_fraction: float) -> Lexicon:
             forms[(concept.key, i)] = unicodedata.normalize("NFC", word)
     if len(set(forms.values())) != len(forms):
         raise ValueError(f"word forms of {lang} are not unique")
-    return Lexicon(language, forms)
+    return Vocabulary(language, forms)
 
 
 def english_surface_forms(key: str, alt: int) -> list[str]:
@@ -199,7 +199,7 @@ def english_surface_forms(key: str, alt: int) -> list[str]:
     return [base]
 
 
-def bilingual_entries(lexicon: Lexicon) -> list[tuple[str, str]]:
+def bilingual_entries(lexicon: Vocabulary) -> list[tuple[str, str]]:
     """(English surface word, translation) pairs in concept order, for code-switching."""
     return [
         (english, word)

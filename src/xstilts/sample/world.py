@@ -15,7 +15,7 @@ from pathlib import Path
 from .borrowing import SWITCH_SENTENCES, SWITCH_WORDS
 from .corpus import monolingual, parallel
 from .tasks import TASKS, Row, TaskShape, build_split, hub_row, render_row
-from .vocabulary import Lexicon, bilingual_entries, build_lexicon
+from .vocabulary import Vocabulary, bilingual_entries, build_lexicon
 from .world_config import SampleWorldConfig
 
 # Intermediate task -> name of its validation split (as on the hub).
@@ -37,7 +37,7 @@ class _Writer:
         self.files[rel] = len(lines)
 
     def rows(
-        self, rel: str, spec: TaskShape, rows: list[Row], lexicon: Lexicon, split: str
+        self, rel: str, spec: TaskShape, rows: list[Row], lexicon: Vocabulary, split: str
     ) -> None:
         rendered = [hub_row(spec, render_row(row, lexicon), i, split) for i, row in enumerate(rows)]
         self.lines(rel, [json.dumps(row, ensure_ascii=False) for row in rendered])
@@ -79,7 +79,7 @@ def write_world(out_dir: str | Path, config: SampleWorldConfig) -> str:
     return f"wrote {len(manifest['files'])} files ({lines} lines) to {out_dir}"
 
 
-def _describe(lexicon: Lexicon) -> dict[str, object]:
+def _describe(lexicon: Vocabulary) -> dict[str, object]:
     lang = lexicon.language
     return {
         "script": lang.script,
@@ -89,7 +89,9 @@ def _describe(lexicon: Lexicon) -> dict[str, object]:
     }
 
 
-def _write_tasks(writer: _Writer, config: SampleWorldConfig, lexicons: dict[str, Lexicon]) -> None:
+def _write_tasks(
+    writer: _Writer, config: SampleWorldConfig, lexicons: dict[str, Vocabulary]
+) -> None:
     """Train, dev (and for target tasks a parallel test) split of every task."""
     english = lexicons["en"]
     for name, spec in TASKS.items():
