@@ -46,6 +46,12 @@ def test_membership_is_not_a_read_but_a_value_is() -> None:
     assert trace.keys == {"conditions.multi", "seeds"}
 
 
+def test_the_sample_world_dataclass_is_read_field_by_field() -> None:
+    params, trace = traced()
+    assert params.sample_world.languages[0] == "en"
+    assert trace.keys == {"sample_world.languages"}
+
+
 def test_an_absent_mapping_entry_read_with_get_is_noted() -> None:
     params, trace = traced()
     assert params.target.overrides.get("xnli") is None

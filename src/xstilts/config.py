@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from xstilts.errors import XstiltsError
 from xstilts.params_trace import traced_if_asked
 from xstilts.sample.world_config import SampleWorldConfig
+from xstilts.tasks.revisions import XLM_R_LARGE
 
 PROFILES = ("sample", "full")
 PositiveInt = Annotated[int, Field(gt=0)]
@@ -156,7 +157,7 @@ class BaseConfig(Section):
 
     source: Literal["pretrain", "hub"] = "pretrain"
     hub_model: str = "FacebookAI/xlm-roberta-large"
-    hub_revision: str = "c23d21b0620b635a76227c604d44e43a9f0ee389"  # pinned commit
+    hub_revision: str = XLM_R_LARGE  # pinned commit
     tokenizer: TokenizerConfig = TokenizerConfig()
     architecture: ArchitectureConfig = ArchitectureConfig()
     pretrain: PretrainConfig = PretrainConfig()

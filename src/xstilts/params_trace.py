@@ -23,6 +23,7 @@ import atexit
 import json
 import os
 from collections.abc import Iterator, Mapping
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,9 +60,10 @@ def traced_if_asked(params: BaseModel) -> BaseModel:
 
 
 def view(value: Any, path: str, trace: Trace) -> Any:
-    """`value` as seen through the trace: sections, mappings and tuples are wrapped (what is
-    read inside them is noted key by key), any other value is noted as read and returned."""
-    if isinstance(value, BaseModel):
+    """`value` as seen through the trace: sections (pydantic models, and the sample world's
+    dataclass), mappings and tuples are wrapped (what is read inside them is noted key by key),
+    any other value is noted as read and returned."""
+    if isinstance(value, BaseModel) or (is_dataclass(value) and not isinstance(value, type)):
         return SectionView(value, path, trace)
     if isinstance(value, Mapping):
         return MappingView(value, path, trace)
@@ -86,8 +88,15 @@ def _own_attribute(model: type, name: str) -> Any:
     return None
 
 
+def _field_names(section: Any) -> set[str]:
+    if isinstance(section, BaseModel):
+        return set(type(section).model_fields)
+    return {f.name for f in fields(section)}
+
+
 class SectionView:
-    """A validated section, noting what is read from it."""
+    """A validated section, noting what is read from it. (Code that needs the real object, such
+    as `dataclasses.asdict`, does not take the view: no stage does that with its params.)"""
 
     __slots__ = ("_path", "_trace", "_value")
 
@@ -102,7 +111,7 @@ class SectionView:
 
     def __getattr__(self, name: str) -> Any:
         model = type(self._value)
-        if name in model.model_fields:
+        if name in _field_names(self._value):
             return view(getattr(self._value, name), _join(self._path, name), self._trace)
         own = _own_attribute(model, name)
         if isinstance(own, property):
