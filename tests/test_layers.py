@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+from .source_imports import SRC, imported_names, module_name
+
 PACKAGE = SRC / "xstilts"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
@@ -37,28 +38,11 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 RANK = {unit: rank for rank, layer in enumerate(LAYERS) for unit in layer}
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(SRC).with_suffix("").parts)
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
 def imported_modules(source: str, module: str, is_package: bool) -> set[str]:
     """Every `xstilts...` module named by an import anywhere in the source (absolute or
-    relative); `from xstilts.pkg import name` yields `xstilts.pkg.name` too, in case it is a
-    submodule."""
-    package = module if is_package else module.rpartition(".")[0]
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
-                target = ".".join(base + ([node.module] if node.module else []))
-            else:
-                target = node.module or ""
-            found.add(target)
-            found.update(f"{target}.{alias.name}" for alias in node.names)
+    relative), `if TYPE_CHECKING:` blocks included; `from xstilts.pkg import name` yields
+    `xstilts.pkg.name` too, in case it is a submodule."""
+    found = imported_names([ast.parse(source)], module, is_package)
     return {name for name in found if name == "xstilts" or name.startswith("xstilts.")}
 
 

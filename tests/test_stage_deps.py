@@ -18,8 +18,8 @@ import yaml
 from xstilts import paths
 
 from .conftest import REPO
+from .source_imports import SRC, imported_names, module_name
 
-SRC = REPO / "src"
 PACKAGE = SRC / "xstilts"
 CLI = PACKAGE / "cli.py"
 # config.py's validators import the task and perturbation registries inside the sections'
@@ -47,46 +47,6 @@ def module_file(name: str) -> Path | None:
     return None
 
 
-def module_name(path: Path) -> str:
-    parts = path.relative_to(SRC).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def imported_names(nodes: list[ast.AST], current: str, is_package: bool) -> set[str]:
-    """Modules named by the import statements in `nodes` (at any depth: function-level imports
-    count), `from x import y` counting both x and x.y (y may be a submodule)."""
-    found: set[str] = set()
-    package = current if is_package else current.rpartition(".")[0]
-    for root in nodes:
-        for node in walk_at_run_time(root):
-            if isinstance(node, ast.Import):
-                found.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom):
-                if node.level:
-                    anchor = package.split(".")
-                    anchor = anchor[: len(anchor) - (node.level - 1)]
-                    base = ".".join([*anchor, node.module] if node.module else anchor)
-                else:
-                    base = node.module or ""
-                found.add(base)
-                found.update(f"{base}.{alias.name}" for alias in node.names)
-    return found
-
-
-def walk_at_run_time(root: ast.AST) -> list[ast.AST]:
-    """`ast.walk`, leaving out `if TYPE_CHECKING:` blocks (type checkers read them; Python
-    never runs them)."""
-    found, todo = [], [root]
-    while todo:
-        node = todo.pop()
-        found.append(node)
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            todo.extend(node.orelse)
-            continue
-        todo.extend(ast.iter_child_nodes(node))
-    return found
-
-
 @cache
 def direct_imports(path: Path) -> frozenset[Path]:
     """Source files `path` loads: what it imports, the packages above each (Python runs their
@@ -95,7 +55,7 @@ def direct_imports(path: Path) -> frozenset[Path]:
     source = path.read_text(encoding="utf-8")
     tree = ast.parse(source)
     name = module_name(path)
-    names = imported_names([tree], name, path.name == "__init__.py")
+    names = imported_names([tree], name, path.name == "__init__.py", skip_type_checking=True)
     if path == CONFIG:
         statements = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
         top_level = imported_names(statements, name, is_package=False)
@@ -143,7 +103,7 @@ def cli_entry(subcommand: str) -> set[Path]:
     handler = stages_table(tree)[subcommand]
     top_level = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
     nodes = [*top_level, functions["main"], functions[handler]]
-    names = imported_names(nodes, "xstilts.cli", is_package=False)
+    names = imported_names(nodes, "xstilts.cli", is_package=False, skip_type_checking=True)
     return {CLI} | {f for f in map(module_file, names) if f is not None}
 
 
