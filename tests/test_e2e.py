@@ -39,6 +39,12 @@ TEST_SIZES = {
 }
 
 
+def git(repo: Path, *args: str) -> None:
+    """A git command in `repo`, as a fixed committer (a fresh machine has no git identity)."""
+    identity = ["-c", "user.name=xstilts", "-c", "user.email=xstilts@localhost"]
+    subprocess.run(["git", *identity, *args], cwd=repo, check=True)
+
+
 def at_test_sizes(repo: Path) -> None:
     """Commits `repo`'s params.yaml at the test's conditions and sizes (validated)."""
     raw = deep_update(
@@ -47,8 +53,7 @@ def at_test_sizes(repo: Path) -> None:
     raw["conditions"] = {name: raw["conditions"][name] for name in TEST_CONDITIONS}
     parse_params(raw)
     (repo / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
-    git = ["git", "-c", "user.name=xstilts", "-c", "user.email=xstilts@localhost"]
-    subprocess.run([*git, "commit", "-qam", "test sizes"], cwd=repo, check=True)
+    git(repo, "commit", "-qam", "test sizes")
 
 
 def fresh_copy(destination: Path) -> Path:
@@ -68,10 +73,9 @@ def fresh_copy(destination: Path) -> Path:
         if source.is_file():
             (destination / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, destination / name)
-    git = ["git", "-c", "user.name=xstilts", "-c", "user.email=xstilts@localhost"]
-    subprocess.run([*git, "init", "-q"], cwd=destination, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=destination, check=True)
-    subprocess.run([*git, "commit", "-qm", "snapshot"], cwd=destination, check=True)
+    git(destination, "init", "-q")
+    git(destination, "add", "-A")
+    git(destination, "commit", "-qm", "snapshot")
     return destination
 
 
@@ -287,8 +291,7 @@ def recorded_on_other_hardware(repo: Path) -> None:
             md5 = out["md5"]
             out["md5"] = hashlib.md5(md5.encode()).hexdigest() + md5[32:]
     (repo / "dvc.lock").write_text(yaml.safe_dump(lock, sort_keys=False), encoding="utf-8")
-    git = ["git", "-c", "user.name=xstilts", "-c", "user.email=xstilts@localhost"]
-    subprocess.run([*git, "commit", "-qam", "elsewhere"], cwd=repo, check=True)
+    git(repo, "commit", "-qam", "elsewhere")
 
 
 def digest(path: Path) -> dict[str, bytes]:
