@@ -9,16 +9,20 @@ comparisons form a second, exploratory family with its own correction; each is p
 zero-shot languages where the family changed some input the tokenizer sees, which can be a single
 language (diacritics, for instance), and every such comparison is in the family. The drops shown
 next to a difference are over the same pooled rows, so the difference is their difference.
+Languages where either compared condition's clean accuracy is not significantly above chance are
+left out of the pool (see `xstilts.report.transfer`) and named in the comparison.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import pandas as pd
 
 from xstilts.config import Params
-from xstilts.stats import compare_drops, holm
+from xstilts.report.transfer import AtChance
+from xstilts.stats import DROP_COMPARE_COLUMNS, compare_drops, holm
 
 POOLED = "all"
 
@@ -34,45 +38,111 @@ def zero_shot(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["language"] != "en"]
 
 
-def drop_comparisons(frame: pd.DataFrame, params: Params, variants: Sequence[str]) -> pd.DataFrame:
+def drop_comparisons(
+    frame: pd.DataFrame,
+    params: Params,
+    variants: Sequence[str],
+    at_chance: AtChance | None = None,
+) -> pd.DataFrame:
     """Pooled zero-shot difference-in-drop rows for `variants`, Holm-corrected among themselves.
 
     One row per (task, variant, pair) that has rows, pooled over the zero-shot languages where the
-    variant has rows (one language or several: `languages` names them, `n_languages` counts them).
+    variant has rows (one language or several: `languages` names them, `n_languages` counts them),
+    less those where either condition of the pair is at chance (`at_chance`: task -> condition ->
+    languages): a model at chance has no accuracy to lose, so its drop there is noise. `left_out`
+    names those languages; a row with every language left out stays in the table, uninformative
+    (`informative` False, NaN numbers, not in the Holm family), so no comparison goes unreported.
     """
     rows = zero_shot(frame)
     rows = rows[rows["variant"].isin(["clean", *variants])]
     if rows.empty or len(set(rows["variant"])) < 2:
         return pd.DataFrame()
+    pairs = primary_pairs(params.condition_names)
+    parts = [
+        _pair_comparisons(rows, params, pair, at_chance or {}).assign(_pair=i)
+        for i, pair in enumerate(pairs)
+    ]
+    pooled = pd.concat(parts, ignore_index=True).sort_values(
+        ["task", "variant", "_pair"], kind="stable"
+    )
+    pooled = pooled.drop(columns="_pair").reset_index(drop=True)
+    pooled["p_holm"] = holm(pooled["p_value"].to_numpy(dtype=float))
+    pooled["significant"] = pooled["p_holm"] <= params.robustness.alpha
+    return pooled
+
+
+def _pair_comparisons(
+    rows: pd.DataFrame, params: Params, pair: tuple[str, str], at_chance: AtChance
+) -> pd.DataFrame:
+    """The pooled rows of one pair, over the languages where neither condition is at chance."""
+    rows = rows[rows["condition"].isin(pair)]
+    excluded = {
+        (task, lang)
+        for task, by_condition in at_chance.items()
+        for condition in pair
+        for lang in by_condition.get(condition, [])
+    }
+    kept = rows[[key not in excluded for key in zip(rows["task"], rows["language"], strict=True)]]
+    found = _pooled_rows(kept, params, pair)
+    out = []
+    for (task, variant), langs in _covered(rows).items():
+        used = [lang for lang in langs if (task, lang) not in excluded]
+        row = found.get((task, variant)) or _uninformative_row(pair, task, variant)
+        out.append(
+            {
+                **row,
+                "languages": ", ".join(used),
+                "n_languages": len(used),
+                "left_out": ", ".join(lang for lang in langs if lang not in used),
+                "informative": bool(used),
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def _covered(rows: pd.DataFrame) -> pd.Series:
+    """(task, variant) -> the sorted languages where the variant has rows."""
+    variants = rows[rows["variant"] != "clean"]
+    return variants.groupby(["task", "variant"])["language"].agg(lambda x: sorted(set(x)))
+
+
+def _pooled_rows(kept: pd.DataFrame, params: Params, pair: tuple[str, str]) -> dict:
+    """(task, variant) -> the pooled difference-in-drop row of `pair` over `kept`."""
+    if not (kept["variant"] != "clean").any():
+        return {}
     table = compare_drops(
-        rows,
-        primary_pairs(params.condition_names),
+        kept,
+        [pair],
         n_resamples=params.robustness.bootstrap_resamples,
         seed=0,
         alpha=params.robustness.alpha,
         pooled=POOLED,
     )
-    pooled = table[table["language"] == POOLED].copy()
-    covered = (
-        rows[rows["variant"] != "clean"]
-        .groupby(["task", "variant"])["language"]
-        .agg(lambda langs: sorted(set(langs)))
-    )
-    keys = list(zip(pooled["task"], pooled["variant"], strict=True))
-    pooled["languages"] = [", ".join(covered[key]) for key in keys]
-    pooled["n_languages"] = [len(covered[key]) for key in keys]
-    pooled["p_holm"] = holm(pooled["p_value"].to_numpy())
-    pooled["significant"] = pooled["p_holm"] <= params.robustness.alpha
-    return pooled.reset_index(drop=True)
+    pooled = table[table["language"] == POOLED]
+    return {(r["task"], r["variant"]): r for r in pooled.to_dict("records")}
+
+
+def _uninformative_row(pair: tuple[str, str], task: str, variant: str) -> dict:
+    """A comparison with every language left out: named, with no numbers and no test."""
+    a, b = pair
+    row: dict = dict.fromkeys(DROP_COMPARE_COLUMNS, math.nan)
+    names = {"comparison": f"{a} vs {b}", "condition_a": a, "condition_b": b, "task": task}
+    return {**row, **names, "variant": variant, "language": POOLED, "test": "none"}
 
 
 def sentence(row: pd.Series, what: str) -> str:
     """One plain-language line for one comparison row (drops in percentage points)."""
     a, b = row["condition_a"], row["condition_b"]
+    if not row.get("informative", True):
+        return (
+            f"- {row['task']}, {what}: **uninformative for {a} vs {b}**: one of them is at chance "
+            f"in every zero-shot language ({row['left_out']}), so there is no drop to compare."
+        )
     diff, low, high = 100 * row["diff"], 100 * row["ci_low"], 100 * row["ci_high"]
+    left_out = f"; left out at chance: {row['left_out']}" if row.get("left_out") else ""
     numbers = (
         f"drop {100 * row['drop_a']:.1f} vs {100 * row['drop_b']:.1f} pp; difference "
-        f"{diff:+.1f} pp, 95% CI [{low:+.1f}, {high:+.1f}], Holm p = {row['p_holm']:.3g}"
+        f"{diff:+.1f} pp, 95% CI [{low:+.1f}, {high:+.1f}], Holm p = {row['p_holm']:.3g}{left_out}"
     )
     if not row["significant"]:
         claim = f"no significant difference** between {a} and {b}"
@@ -87,15 +157,22 @@ def verdict(table: pd.DataFrame) -> str:
     wins = int(((table["diff"] < 0) & table["significant"]).sum())
     losses = int(((table["diff"] > 0) & table["significant"]).sum())
     total = len(table)
+    void = int((~table["informative"]).sum()) if "informative" in table else 0
     a = table["condition_a"].iloc[0]
+    at_chance = (
+        f" {void} of them are uninformative: a condition compared is at chance in every "
+        "zero-shot language."
+        if void
+        else ""
+    )
     if wins == losses == 0:
         return (
             f"**Answer of this run: no significant robustness difference.** None of the {total} "
             f"primary comparisons of {a} against the other conditions is significant after Holm "
-            "correction."
+            f"correction.{at_chance}"
         )
     return (
         f"**Answer of this run:** {a} is significantly more robust in {wins} and significantly "
         f"less robust in {losses} of {total} primary comparisons (Holm-corrected); the other "
-        f"{total - wins - losses} show no significant difference."
+        f"{total - wins - losses} show no significant difference.{at_chance}"
     )

@@ -32,6 +32,7 @@ from xstilts.report.robustness import (
     not_applicable,
     not_applicable_lines,
 )
+from xstilts.report.transfer import AtChance, at_chance, transfer_cells, transfer_section
 
 
 def _mean_std(values: list[float]) -> tuple[float, float]:
@@ -121,11 +122,14 @@ def build_report(params: Params, root: Path, plots_dir: Path) -> tuple[list[str]
     """The report's Markdown lines and its summary; writes the plots into `plots_dir`."""
     runs = collect(params, root)
     summary = summarize(params, runs)
+    cells = transfer_cells(runs, params.robustness.alpha)
     answer: list[str] = []
     details: list[str] = []
     if has_robustness(runs):
         frame = load_frame(params, root)
-        answer, details, summary["robustness"] = robustness_section(params, root, runs, frame)
+        answer, details, summary["robustness"] = robustness_section(
+            params, root, runs, frame, at_chance(cells)
+        )
         widths = {name: a.beam_width for name, a in params.robustness.attacks.items()}
         written = write_plots(runs, plots_dir, widths)
         images = [p for p in written if p.suffix == ".png"]
@@ -137,15 +141,8 @@ def build_report(params: Params, root: Path, plots_dir: Path) -> tuple[list[str]
             budget_curve_note(params),
             "",
         ]
-    text = [
-        "# X-STILTs robustness artifact: results",
-        "",
-        f"Profile: **{params.profile}**; seeds: {', '.join(map(str, params.seeds))}; "
-        f"conditions: {', '.join(params.condition_names)}.",
-        "Cells are accuracy in %, mean ± std over seeds. Models are trained and selected on "
-        "English only; every other language is zero-shot.",
-        "",
-        *answer,
+    transfer = transfer_section(cells, params.robustness.alpha, len(params.seeds))
+    tables = [
         "## Intermediate tasks (English dev)",
         "",
         *intermediate_table(params, root),
@@ -155,17 +152,41 @@ def build_report(params: Params, root: Path, plots_dir: Path) -> tuple[list[str]
         *target_tables(params, runs),
         *details,
     ]
-    return text, summary
+    return report_lines(params, transfer, answer, tables), summary
+
+
+def report_lines(
+    params: Params, transfer: list[str], answer: list[str], tables: list[str]
+) -> list[str]:
+    """The document in its order: how far transfer is above chance comes before the answer,
+    since robustness means nothing where the clean model is at chance; then the tables."""
+    return [
+        "# X-STILTs robustness artifact: results",
+        "",
+        f"Profile: **{params.profile}**; seeds: {', '.join(map(str, params.seeds))}; "
+        f"conditions: {', '.join(params.condition_names)}.",
+        "Cells are accuracy in %, mean ± std over seeds. Models are trained and selected on "
+        "English only; every other language is zero-shot.",
+        "",
+        *transfer,
+        *answer,
+        *tables,
+    ]
 
 
 def robustness_section(
-    params: Params, root: Path, runs: dict, frame: pd.DataFrame
+    params: Params, root: Path, runs: dict, frame: pd.DataFrame, chance: AtChance | None = None
 ) -> tuple[list[str], list[str], dict]:
-    """The answer that opens the report, the detailed robustness tables, and their summary."""
+    """The answer that opens the report, the detailed robustness tables, and their summary.
+
+    `chance` (task -> condition -> languages at chance) marks and leaves out the cells that are
+    uninformative for robustness.
+    """
+    chance = chance or {}
     attacks = [f"attack:{name}" for name in params.robustness.attacks]
-    primary = drop_comparisons(frame, params, attacks)
+    primary = drop_comparisons(frame, params, attacks, chance)
     variants = sorted(v for v in frame["variant"].unique() if "@" in v)
-    exploratory = drop_comparisons(frame, params, variants)
+    exploratory = drop_comparisons(frame, params, variants, chance)
     answer = [
         "## Answer to the research question",
         "",
@@ -180,19 +201,23 @@ def robustness_section(
         "same examples), pooled over the zero-shot languages, multi-task against every other "
         "condition; paired difference in drops with a 95% bootstrap interval (examples resampled "
         "with all their seeds, within languages), a sign-flip (McNemar) test and Holm correction "
-        f"over these {len(primary)} comparisons. A negative difference means the first condition "
-        "loses less accuracy, i.e. is more robust. A drop can only be as large as the clean "
-        "accuracy it starts from: read it next to the clean and attacked accuracies in the "
-        "robustness tables below (a model that is nearly constant loses little and is not "
-        "thereby robust).",
+        f"over the {tested(primary)} informative comparisons. A negative difference means the "
+        "first condition loses less accuracy, i.e. is more robust. A drop can only be as large "
+        "as the clean accuracy it starts from: read it next to the clean and attacked "
+        "accuracies in the robustness tables below (a model that is nearly constant loses "
+        "little and is not thereby robust). A language where either compared condition is not "
+        "significantly above chance on clean inputs (see the section above) is left out of that "
+        "comparison and named in it: a model at chance has no accuracy to lose, so its drop is "
+        "noise.",
         "",
+        *uninformative_lines(chance),
     ]
     texts = language_texts(params, root / paths.PREPARED)
     details = ["## Robustness", ""]
     for task, by_condition in runs.items():
         details += not_applicable_lines(task, by_condition)
         details += attack_summary(task, by_condition)
-        details += language_table(task, by_condition, texts.get(task, {}))
+        details += language_table(task, by_condition, texts.get(task, {}), chance.get(task))
         details += family_table(task, by_condition)
     details += [
         "### Exploratory: drop under each perturbation family, pooled zero-shot",
@@ -200,7 +225,8 @@ def robustness_section(
         "Holm-corrected within this table only (a second family of hypotheses). Each row pools "
         "the zero-shot languages where the family changed some input the tokenizer sees "
         "(`languages`): a family effective in one language only is compared on that language. "
-        "Drops are over the same pooled rows as the difference, so diff = drop a - drop b.",
+        "Drops are over the same pooled rows as the difference, so diff = drop a - drop b. "
+        "Languages where a or b is at chance are left out (named in `left out (at chance)`).",
         "",
         *comparison_table(exploratory),
         "",
@@ -209,10 +235,29 @@ def robustness_section(
         "primary": primary.to_dict(orient="records"),
         "exploratory_significant": int(exploratory["significant"].sum()) if len(exploratory) else 0,
     }
+    summary["uninformative"] = chance
     missing = {task: not_applicable(by_condition) for task, by_condition in runs.items()}
     if any(missing.values()):
         summary["not_applicable"] = {task: found for task, found in missing.items() if found}
     return answer, details, summary
+
+
+def tested(comparisons: pd.DataFrame) -> int:
+    """How many comparisons are tested (in the Holm family): those not wholly at chance."""
+    return int(comparisons["informative"].sum()) if len(comparisons) else 0
+
+
+def uninformative_lines(chance: AtChance) -> list[str]:
+    """The (task, condition, language) cells at chance, named, as the comparisons leave them
+    out."""
+    if not chance:
+        return []
+    items = [
+        f"- {task}, {condition}: {', '.join(langs)}"
+        for task, by_condition in chance.items()
+        for condition, langs in by_condition.items()
+    ]
+    return ["Uninformative for robustness (clean accuracy not above chance):", "", *items, ""]
 
 
 def budget_curve_note(params: Params) -> str:
@@ -243,8 +288,8 @@ def budget_curve_note(params: Params) -> str:
 
 
 COMPARISON_HEADER = [
-    "task", "variant", "languages", "a vs b", "drop a", "drop b", "diff (pp)", "95% CI",
-    "Holm p", "sig.",
+    "task", "variant", "languages", "left out (at chance)", "a vs b", "drop a", "drop b",
+    "diff (pp)", "95% CI", "Holm p", "sig.",
 ]  # fmt: skip
 
 
@@ -258,17 +303,27 @@ def comparison_table(rows: pd.DataFrame) -> list[str]:
                 r["task"],
                 r["variant"],
                 str(r["languages"]),
+                r.get("left_out") or "-",
                 f"{r['condition_a']} vs {r['condition_b']}",
-                f"{100 * r['drop_a']:.1f}",
-                f"{100 * r['drop_b']:.1f}",
-                f"{100 * r['diff']:+.1f}",
-                f"[{100 * r['ci_low']:+.1f}, {100 * r['ci_high']:+.1f}]",
-                f"{r['p_holm']:.3g}",
-                "yes" if r["significant"] else "no",
+                *_comparison_numbers(r),
             ]
             for _, r in rows.iterrows()
         ],
     )
+
+
+def _comparison_numbers(r: pd.Series) -> list[str]:
+    """Drops, difference, interval, p and verdict; "-" where every language was left out."""
+    if not r.get("informative", True):
+        return ["-"] * 5 + ["uninformative"]
+    return [
+        f"{100 * r['drop_a']:.1f}",
+        f"{100 * r['drop_b']:.1f}",
+        f"{100 * r['diff']:+.1f}",
+        f"[{100 * r['ci_low']:+.1f}, {100 * r['ci_high']:+.1f}]",
+        f"{r['p_holm']:.3g}",
+        "yes" if r["significant"] else "no",
+    ]
 
 
 def language_texts(params: Params, prepared: Path) -> dict[str, dict[str, str]]:

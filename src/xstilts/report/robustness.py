@@ -143,10 +143,21 @@ def family_table(task: str, by_condition: dict[str, list[dict]]) -> list[str]:
     ]
 
 
+AT_CHANCE = " (at chance)"
+
+
 def language_table(
-    task: str, by_condition: dict[str, list[dict]], texts: dict[str, str]
+    task: str,
+    by_condition: dict[str, list[dict]],
+    texts: dict[str, str],
+    at_chance: dict[str, list[str]] | None = None,
 ) -> list[str]:
-    """Accuracy under each attack per language, with each language's script."""
+    """Accuracy under each attack per language, with each language's script.
+
+    A cell whose condition is at chance on clean inputs in that language (`at_chance`:
+    condition -> languages) is marked uninformative: the model has no accuracy to lose there.
+    """
+    at_chance = at_chance or {}
     first = next(iter(by_condition.values()))[0]
     attacks = list(first["attacks"])
     languages = list(first["attacks"][attacks[0]]["languages"])
@@ -159,15 +170,24 @@ def language_table(
                     seeds, lambda m, a=a, lang=lang: m["attacks"][a]["languages"][lang]["accuracy"]
                 )
             )
-            for seeds in by_condition.values()
+            + (AT_CHANCE if lang in at_chance.get(condition, []) else "")
+            for condition, seeds in by_condition.items()
             for a in attacks
         ]
         rows.append([lang, language_script(texts.get(lang, "")), *cells])
+    marked = any(lang in at_chance.get(c, []) for c in by_condition for lang in languages)
+    note = [
+        f'"{AT_CHANCE.strip()}": that condition\'s clean accuracy in that language is not '
+        "significantly above chance, so its accuracy under attack says nothing about robustness "
+        "(uninformative; left out of the pooled comparisons).",
+        "",
+    ]
     return [
         f"### {task}: accuracy under attack by language and script (%)",
         "",
         *table(header, rows),
         "",
+        *(note if marked else []),
     ]
 
 

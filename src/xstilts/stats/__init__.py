@@ -4,6 +4,7 @@ Paired bootstrap intervals and McNemar tests on identical (perturbed) inputs, po
 by example, with Holm correction over each table's family of hypotheses.
 """
 
+from xstilts.stats.binomial import above_chance_p, binomial_upper_tail
 from xstilts.stats.compare import COMPARE_COLUMNS, DEFAULT_PAIRS, compare
 from xstilts.stats.correction import holm
 from xstilts.stats.drops import (
@@ -31,6 +32,8 @@ __all__ = [
     "McNemarResult",
     "SeedSummary",
     "SignFlipResult",
+    "above_chance_p",
+    "binomial_upper_tail",
     "compare",
     "compare_drops",
     "holm",
