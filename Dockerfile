@@ -37,11 +37,12 @@ ENV PIP_EXTRA_INDEX_URL=${TORCH_INDEX} \
 RUN make install \
     && .venv/bin/python -c "import torch, xstilts; print('torch', torch.__version__, torch.version.cuda)"
 
-# The sample world (data/, 6 MB, from the DVC remote inside the repository): the pipeline's
-# `prepare`, `base` and `lexicons` stages depend on it in every profile, so `xstilts profile full
-# && dvc repro` needs it too. .dockerignore leaves the build context's data/ out (it may be
-# absent or stale); `make data` restores exactly the version data.dvc names. Only the files stay:
-# the DVC cache lives in the volume configured below.
+# The sample world (data/, 6 MB) and its pretrained encoder (pretrained/), from the DVC remote
+# inside the repository: the pipeline's `prepare`, `base` and `lexicons` stages depend on them in
+# every profile, so `xstilts profile full && dvc repro` needs them too. .dockerignore leaves the
+# build context's copies out (they may be absent or stale); `make data` restores exactly the
+# versions data.dvc and pretrained.dvc name. Only the files stay: the DVC cache lives in the
+# volume configured below.
 RUN make data && rm -rf .dvc/cache .dvc/tmp
 
 # Caches live in volumes: hub downloads (models, datasets) and the DVC cache survive the

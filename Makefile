@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install data repro rehearse test lint format clean-outputs app
+.PHONY: install data repro rehearse test lint format clean-outputs app pretrained check-pretrained
 
 install: $(VENV)/.installed
 
@@ -14,8 +14,19 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-data: install  ## fetch the sample world from the DVC remote inside the repo
+data: install  ## fetch the sample world and its pretrained encoder from the DVC remote inside the repo
+	dvc pull data.dvc pretrained.dvc
+
+# The sample encoder is an artifact like data/, not a pipeline stage (see REPRODUCE.md): remake it
+# after changing the corpus or params.yaml's base settings, then commit pretrained.dvc and dvc-remote/.
+pretrained: install  ## regenerate pretrained/ from data/ and params.yaml (about 60 min on 2 cores), track and push it
 	dvc pull data.dvc
+	xstilts pretrain
+	dvc add pretrained
+	dvc push pretrained.dvc
+
+check-pretrained: data  ## regenerate the encoder into a scratch folder and compare it byte for byte with pretrained/
+	xstilts pretrain --check
 
 repro: data  ## run the pipeline of the active profile (sample by default) and print the results
 	dvc repro

@@ -8,7 +8,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 git clone --quiet "$repo" "$work/xstilts"
 cd "$work/xstilts"
-dvc pull --quiet data.dvc
+dvc pull --quiet data.dvc pretrained.dvc
 start=$(date +%s)
 dvc repro --quiet
 end=$(date +%s)

@@ -1,62 +1,37 @@
-"""Can the base model copy from context? A diagnostic for the sample profile's RACE result.
+"""Does a pretrained encoder read its context, and does it align the languages?
 
-For English corpus lines, one token of the line is masked and the masked LM predicts it in three
-inputs: the line alone; the line after an unmasked copy of itself (`<s> line </s></s> line </s>`,
-so the answer stands in the input); and the line after an unrelated line (the same length effect,
-no answer in the input). A model that can look a token up in its context, as reading
-comprehension needs, scores far higher with the copy; XLM-R does. The lines are ones the model was
-pretrained on, which favours every input alike.
+Prints the two probes of `xstilts.pretraining.probes` for any MLM directory (the tracked sample
+encoder by default; `models/base` after `make repro`):
+- copy probe: masked-token accuracy on English corpus lines alone, after an unmasked copy of
+  the line (the answer stands in the input) and after an unrelated line;
+- translation retrieval: how often a sentence's nearest English sentence (mean-pooled vectors)
+  is its translation, on the XNLI-shaped test premises (chance 1/300).
+`xstilts pretrain` records the same numbers in the encoder's meta.json; REPRODUCE.md discusses
+them.
 
-  python scripts/copy_probe.py [--model models/base] [--corpus data/corpus/en.txt] [--lines 400]
+  python scripts/copy_probe.py [--model pretrained] [--data data]
 """
 
 from __future__ import annotations
 
 import argparse
-import random
 from pathlib import Path
 
-import torch
-from transformers import AutoTokenizer, XLMRobertaForMaskedLM
-
-
-def masked_accuracy(model, tokenizer, pairs: list[tuple[str | None, str]], seed: int) -> float:
-    """Accuracy on one random token of each second text, masked, after the first (if any)."""
-    rng = random.Random(seed)
-    correct = 0
-    for first, line in pairs:
-        ids = tokenizer(first, line)["input_ids"] if first else tokenizer(line)["input_ids"]
-        ids = torch.tensor(ids)
-        length = len(tokenizer(line, add_special_tokens=False)["input_ids"])
-        position = rng.randrange(len(ids) - 1 - length, len(ids) - 1)
-        gold = int(ids[position])
-        ids[position] = tokenizer.mask_token_id
-        with torch.inference_mode():
-            logits = model(input_ids=ids[None]).logits[0, position]
-        correct += int(logits.argmax()) == gold
-    return correct / len(pairs)
+from xstilts.pretraining.mlm import probe
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", type=Path, default=Path("models/base"))
-    parser.add_argument("--corpus", type=Path, default=Path("data/corpus/en.txt"))
-    parser.add_argument("--lines", type=int, default=400)
+    parser.add_argument("--model", type=Path, default=Path("pretrained"))
+    parser.add_argument("--data", type=Path, default=Path("data"))
     args = parser.parse_args()
-    tokenizer = AutoTokenizer.from_pretrained(args.model)
-    model = XLMRobertaForMaskedLM.from_pretrained(args.model).eval()
-    text = args.corpus.read_text(encoding="utf-8").splitlines()
-    lines = [line for line in text if len(line.split()) >= 4][-args.lines :]
-    shifted = lines[7:] + lines[:7]
-    inputs = {
-        "line alone": [(None, line) for line in lines],
-        "after a copy of itself": [(line, line) for line in lines],
-        "after an unrelated line": list(zip(shifted, lines, strict=True)),
-    }
-    print(f"{args.model}: masked-token accuracy on {len(lines)} lines of {args.corpus}\n")
-    print("| input | accuracy |\n|---|---|")
-    for name, pairs in inputs.items():
-        print(f"| {name} | {masked_accuracy(model, tokenizer, pairs, seed=0):.3f} |")
+    probes = probe(args.model, args.data)
+    print(f"{args.model}\n\n| copy probe: input | masked-token accuracy |\n|---|---|")
+    for name, accuracy in probes["copy"].items():
+        print(f"| {name} | {accuracy:.3f} |")
+    print("\n| language | translation retrieval (top-1 among English) |\n|---|---|")
+    for lang, accuracy in probes["translation_retrieval"].items():
+        print(f"| {lang} | {accuracy:.3f} |")
 
 
 if __name__ == "__main__":

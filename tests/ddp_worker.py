@@ -28,7 +28,7 @@ from xstilts.data.sources import load_examples
 from xstilts.io import atomic_dir
 from xstilts.modeling.encoding import encode
 from xstilts.modeling.model import HeadInfo, MultiTaskModel
-from xstilts.stages.base import pack_lines
+from xstilts.pretraining.corpus import pack_lines
 from xstilts.tasks import get_task
 from xstilts.training.loop import Trainer, TrainingRun
 from xstilts.training.objectives import MaskedLMObjective, TaskObjective

@@ -1,7 +1,7 @@
 """The sample profile end to end, as a reviewer runs it: a fresh copy of the repository with the
-container's DVC cache settings, `dvc pull data.dvc`, `dvc repro`, then the checks a reviewer
-would make. The copy's params.yaml is the sample profile at the test sizes below (a smaller
-run of the same graph, code and data; `make repro` runs the profile's own sizes)."""
+container's DVC cache settings, `dvc pull data.dvc pretrained.dvc`, `dvc repro`, then the checks
+a reviewer would make. The copy's params.yaml is the sample profile at the test sizes below (a
+smaller run of the same graph, code and data; `make repro` runs the profile's own sizes)."""
 
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ def set_up_like_the_container(repo: Path, cache: Path, **extra_env: str) -> Call
     run = runner(repo, **extra_env)
     for command in dockerfile_workspace_setup(cache):
         run(*command)
-    run("dvc", "pull", "data.dvc")
+    run("dvc", "pull", "data.dvc", "pretrained.dvc")
     return run
 
 

@@ -43,7 +43,7 @@ def test_a_model_revision_without_safetensors_is_one_line_and_writes_nothing(
     base = SimpleNamespace(source="hub", hub_model=str(repo), hub_revision="0" * 40)
     out = tmp_path / "models" / "base"
     with pytest.raises(XstiltsError) as caught:
-        run_base(base, tmp_path / "corpus", out, tmp_path / "state")
+        run_base(base, tmp_path, tmp_path / "pretrained", out)
     message = str(caught.value)
     assert "\n" not in message and message.startswith(f"cannot load model {repo}@{'0' * 40}: ")
     assert "model.safetensors" in message and message.endswith(hub.MODEL_PIN_HINT)

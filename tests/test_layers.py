@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("data",),  # hub and sample-world sources, prepared splits
     ("modeling",),  # tokenizer, encoder + heads, encoding, precision, the prediction path
     ("training",),  # the loop, objectives, the multi-task sampler, resume state
+    ("pretraining",),  # the sample encoder: MLM pretraining, probes, the tracked artifact
     ("attack",),  # the black-box attack on a model
     ("evaluate",),  # a checkpoint's clean, perturbed and attacked accuracy
     ("stats",),  # paired tests and comparison tables

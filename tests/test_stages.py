@@ -42,8 +42,10 @@ def test_pipeline_stages_in_order(tmp_path, small_world, monkeypatch) -> None:
     monkeypatch.chdir(setup_run(tmp_path, small_world))
     params = Params.model_validate(yaml.safe_load(Path("params.yaml").read_text()))
     cli("prepare")
+    cli("pretrain")
+    assert not (paths.STATE / "pretrain").exists()
     cli("base")
-    assert (paths.BASE / "model.safetensors").exists() and not (paths.STATE / "base").exists()
+    assert (paths.BASE / "model.safetensors").exists()
     cli("lexicons")
     for task in params.targets:
         cli("perturb", "--task", task, "--seed", "0")
@@ -74,7 +76,8 @@ def test_pipeline_stages_in_order(tmp_path, small_world, monkeypatch) -> None:
     cli("report")
     report = paths.REPORT.read_text(encoding="utf-8")
     assert "| multi |" in report and "| none |" in report and "### xcopa" in report
-    assert "## Answer to the research question" in report and "multi and none" in report
+    assert "## Answer to the research question" in report
+    assert "multi and none" in report or "uninformative for multi vs none" in report
     for plot in ("robustness_drop.png", "attack_budget.png", "attack_budget.csv"):
         assert (paths.REPORT.parent / "plots" / plot).stat().st_size > 0
     summary = read_json(paths.SUMMARY)
@@ -144,30 +147,30 @@ def test_atomic_dir_leaves_nothing_on_failure(tmp_path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_killed_stage_leaves_no_output_and_resumes(tmp_path, small_world) -> None:
+def test_killed_pretraining_leaves_no_output_and_resumes(tmp_path, small_world) -> None:
     run_dir = setup_run(
         tmp_path,
         small_world,
         {"base": {"pretrain": {"max_steps": 600, "checkpoint_every": 25, "eval_every": 300}}},
     )
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    command = [sys.executable, "-m", "xstilts.cli", "base"]
+    command = [sys.executable, "-m", "xstilts.cli", "pretrain"]
     process = subprocess.Popen(command, cwd=run_dir, env=env, stderr=subprocess.DEVNULL)
-    state = run_dir / paths.STATE / "base" / "state.json"
+    state = run_dir / paths.STATE / "pretrain" / "state.json"
     deadline = time.monotonic() + 120
     while not state.exists() and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert state.exists(), "no resume state was written before the kill"
-    assert not (run_dir / paths.BASE).exists(), "a killed stage left an output behind"
-    output = run_dir / paths.BASE
+    assert not (run_dir / paths.PRETRAINED).exists(), "a killed run left an output behind"
+    output = run_dir / paths.PRETRAINED
     scratch = lambda: list(output.parent.glob(f".{output.name}.*"))  # noqa: E731
     assert scratch(), "the killed stage's temporary directory is what the rerun must clear"
     subprocess.run(command, cwd=run_dir, env=env, check=True, stderr=subprocess.DEVNULL)
-    meta = read_json(run_dir / paths.BASE / "meta.json")
+    meta = read_json(run_dir / paths.PRETRAINED / "meta.json")
     assert meta["resumed_from"] is not None and meta["steps"] == 600
-    assert not (run_dir / paths.STATE / "base").exists()
+    assert not (run_dir / paths.STATE / "pretrain").exists()
     assert not scratch(), "the killed run's temporary directory is still next to the output"
 
 
@@ -183,6 +186,7 @@ def test_target_trains_a_sequence_of_tasks_on_one_head(tmp_path, small_world, mo
     cli("prepare")
     assert Path("prepared/copa/train.en.jsonl").exists()
     assert not Path("prepared/xcopa/train.en.jsonl").exists()
+    cli("pretrain")
     cli("base")
     cli("intermediate", "--condition", "none", "--seed", "0")
     cli("target", "--condition", "none", "--task", "xcopa", "--seed", "0")

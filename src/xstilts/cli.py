@@ -1,5 +1,5 @@
-"""The command line: one subcommand per DVC stage, plus `profile`, `plan`, `show`, `rehearse`
-and `sample-world`.
+"""The command line: one subcommand per DVC stage, plus `profile`, `plan`, `show`, `rehearse`,
+`sample-world` and `pretrain`.
 
 Each subcommand is a thin wrapper: it loads and validates params.yaml, resolves paths from
 `xstilts.paths`, and calls the stage function. A user-fixable problem prints one line
@@ -29,14 +29,42 @@ def _prepare(params: Params, args: argparse.Namespace) -> None:
 def _base(params: Params, args: argparse.Namespace) -> None:
     from xstilts.stages.base import run_base
 
-    meta = run_base(
-        params.base,
-        Path(params.data.root) / "corpus",
-        paths.BASE,
-        paths.STATE / "base",
-        params.execution.base,
-    )
+    meta = run_base(params.base, Path(params.data.root), paths.PRETRAINED, paths.BASE)
     print(f"base model ({meta['source']}) written to {paths.BASE}/")
+
+
+def _pretrain(params: Params, args: argparse.Namespace) -> None:
+    """The sample encoder (not a stage: `make pretrained` runs this, then `dvc add`s it);
+    `--check` regenerates it into a scratch folder and compares it with the tracked one."""
+    import shutil
+    import tempfile
+
+    from xstilts.pretraining.artifact import compare
+    from xstilts.pretraining.mlm import pretrain_encoder
+
+    if params.base.source != "pretrain":
+        raise XstiltsError("this profile's encoder comes from the hub (base.source: hub)")
+    state = paths.STATE / "pretrain"
+    with tempfile.TemporaryDirectory(dir=".") as scratch:
+        out = Path(scratch) / "pretrained" if args.check else Path(args.out)
+        meta = pretrain_encoder(
+            params.base, params.execution.base, Path(params.data.root), out, state
+        )
+        shutil.rmtree(state, ignore_errors=True)
+        print(pretrain_summary(meta, out))
+        if args.check:
+            print(compare(paths.PRETRAINED, out))
+
+
+def pretrain_summary(meta: dict, out: Path) -> str:
+    probes = meta["probes"]
+    copy = ", ".join(f"{k} {v:.3f}" for k, v in probes["copy"].items())
+    retrieval = ", ".join(f"{k} {v:.3f}" for k, v in probes["translation_retrieval"].items())
+    return (
+        f"encoder written to {out}/: {meta['steps']} steps, masked-token dev accuracy "
+        f"{meta['dev_masked_token_accuracy']:.3f}; copy probe: {copy}; "
+        f"translation retrieval: {retrieval}"
+    )
 
 
 def _intermediate(params: Params, args: argparse.Namespace) -> None:
@@ -197,11 +225,13 @@ STAGES = {
     "show": _show,
     "plan": _plan,
     "sample-world": _sample_world,
+    "pretrain": _pretrain,
 }
 HELP = {
     "show": "print the report",
     "plan": "list every run with its steps and GPU-hours",
     "sample-world": "write the offline sample world of the params file's sample_world section",
+    "pretrain": "pretrain the sample encoder into pretrained/ (not a stage; `make pretrained`)",
 }
 
 
@@ -220,6 +250,13 @@ def build_parser() -> argparse.ArgumentParser:
             stage.add_argument("--seed", type=int, required=True)
         if name == "sample-world":
             stage.add_argument("--out", required=True, help="directory to write the world into")
+        if name == "pretrain":
+            stage.add_argument("--out", default=str(paths.PRETRAINED), help="folder to write")
+            stage.add_argument(
+                "--check",
+                action="store_true",
+                help="regenerate into a scratch folder and compare with the tracked encoder",
+            )
     profile = sub.add_parser("profile", help="switch params.yaml to a profile")
     profile.add_argument("name", choices=PROFILES)
     rehearse = sub.add_parser(

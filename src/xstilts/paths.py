@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 PREPARED = Path("prepared")
+PRETRAINED = Path("pretrained")  # the sample encoder, made by `xstilts pretrain`, tracked by DVC
 BASE = Path("models/base")
 STATE = Path("state")  # resume state of interrupted runs (not a DVC output)
 

@@ -204,12 +204,10 @@ def plan_runs(params: Params, data_root: str | Path | None = None) -> list[Run]:
 
 
 def _base_run(params: Params) -> Run:
-    if params.base.source == "hub":
-        return Run("base", "-", params.base.hub_model, -1, 0, 0, 0.0)
-    pre = params.base.pretrain
-    tokens = pre.batch_size * pre.max_length
-    step = max(params.plan.step_seconds, tokens / params.plan.tokens_per_second)
-    return Run("base", "-", "mlm", pre.seed, 0, pre.max_steps, pre.max_steps * step / 3600)
+    """The base stage trains nothing: it snapshots XLM-R or installs the tracked sample encoder
+    (pretrained once, outside the pipeline, by `make pretrained`)."""
+    source = params.base.hub_model if params.base.source == "hub" else "pretrained/"
+    return Run("base", "-", source, -1, 0, 0, 0.0)
 
 
 def _eval_hours(params: Params, sizes: Sizes, task: str) -> tuple[int, float]:

@@ -92,22 +92,30 @@ class RehearsalResult:
         return "\n".join(lines)
 
 
+# DVC-tracked inputs of the graph -> the .dvc file that pulls each
+SAMPLE_INPUTS = {"data": "data.dvc", "pretrained": "pretrained.dvc"}
+
+
 def copy_repository(repo: Path, scratch: Path) -> None:
-    """The working tree (tracked and untracked, not ignored) plus `data/`, as a fresh git repo."""
+    """The working tree (tracked and untracked, not ignored) plus the DVC-tracked sample inputs
+    (`data/`, `pretrained/`: dvc.yaml is profile-independent, so the full DAG lists them too),
+    as a fresh git repo."""
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=repo, check=True, capture_output=True,
     ).stdout.decode()  # fmt: skip
+    tracked_by_dvc = tuple(f"{name}/" for name in SAMPLE_INPUTS)
     for name in filter(None, listed.split("\0")):
         source = repo / name
-        if source.is_file() and not name.startswith("data/"):
+        if source.is_file() and not name.startswith(tracked_by_dvc):
             (scratch / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, scratch / name)
-    if not (repo / "data" / "corpus").is_dir():
-        raise XstiltsError(
-            "data/ is missing (the full profile's DAG reads it): run `dvc pull data.dvc`"
-        )
-    shutil.copytree(repo / "data", scratch / "data")
+    for name, pull in SAMPLE_INPUTS.items():
+        if not (repo / name).is_dir():
+            raise XstiltsError(
+                f"{name}/ is missing (the full profile's DAG reads it): run `dvc pull {pull}`"
+            )
+        shutil.copytree(repo / name, scratch / name)
     (scratch / "dvc.lock").unlink(missing_ok=True)
     git = ["git", "-c", "user.name=rehearsal", "-c", "user.email=rehearsal@localhost"]
     for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "rehearsal"]):

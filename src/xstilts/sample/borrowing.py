@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from .vocabulary import Vocabulary
 
-SWITCH_SENTENCES = 0.5  # share of corpus sentences that are code-switched
+SWITCH_SENTENCES = 0.7  # share of corpus sentences that are code-switched
 SWITCH_WORDS = 0.4  # chance that a word of such a sentence comes from the donor language
 _SWITCHABLE = ("neg", "loc", "and", "so", "because", "what", "who", "where")
 

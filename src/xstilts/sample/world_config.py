@@ -21,8 +21,8 @@ class SampleWorldConfig:
 
     seed: int = 0
     languages: tuple[str, ...] = KNOWN_LANGUAGES
-    corpus_sentences: int = 6000
-    parallel_pairs: int = 2000
+    corpus_sentences: int = 8000
+    parallel_pairs: int = 6000
     cognate_fraction: float = 0.25
     qqp_train: int = 4000
     mnli_train: int = 4000
