@@ -186,10 +186,11 @@ def zero_shot_above_chance(metrics: dict, margin: float = 0.05) -> list[str]:
 
 
 def test_models_learn_in_english_and_transfer_zero_shot(pipeline) -> None:
-    """English is learnt for every target. Zero-shot transfer in the sample world is weak: XNLI
-    (labels carried largely by shared names and numerals) transfers for every condition; PAWS-X
-    for at least one; XCOPA's cause-effect pairs are lexical knowledge that the tiny encoder
-    does not align, so it is not required to transfer."""
+    """English is learnt for every target. Zero-shot transfer from the sample encoder
+    (pretrained/): the XNLI-shaped target transfers for every condition in some language; the
+    XCOPA-shaped one in at least two languages for every condition; the PAWS-X-shaped one in at
+    least three languages for some condition (on the machine that made dvc.lock: four for
+    `none`, margins of 10 to 16 points)."""
     repo, _, _ = pipeline
     params = load_params(repo / "params.yaml")
     runs = {
@@ -201,7 +202,9 @@ def test_models_learn_in_english_and_transfer_zero_shot(pipeline) -> None:
         assert metrics["accuracy"]["en"] > metrics["chance"] + 0.10, (task, condition, metrics)
     for condition in params.condition_names:
         assert zero_shot_above_chance(runs["xnli", condition]), runs["xnli", condition]
-    assert any(zero_shot_above_chance(runs["pawsx", c]) for c in params.condition_names)
+        assert len(zero_shot_above_chance(runs["xcopa", condition])) >= 2, runs["xcopa", condition]
+    pawsx = [zero_shot_above_chance(runs["pawsx", c]) for c in params.condition_names]
+    assert max(map(len, pawsx)) >= 3, pawsx
 
 
 def test_dvc_is_clean_after_the_run_and_nothing_reruns(pipeline) -> None:
