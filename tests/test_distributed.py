@@ -68,11 +68,14 @@ def assert_same_run(a: dict, b: dict) -> None:
 
 
 def assert_close_weights(
-    a: dict[str, torch.Tensor], b: dict[str, torch.Tensor], atol: float = 1e-4
+    a: dict[str, torch.Tensor], b: dict[str, torch.Tensor], atol: float = 3e-4
 ) -> None:
-    """Adam on tiny gradients amplifies rounding: 1e-4 absolute between eager runs; compiled
-    kernels reorder float sums too, which moves such weights further (as in the single-process
-    compiled-vs-eager test: 5e-4)."""
+    """Adam on tiny gradients amplifies rounding: an element whose gradient is close to zero
+    moves by up to the learning rate (1e-3) per step whichever way rounding tips it, so two runs
+    that sum the same gradients in another order differ there by a fraction of one step (up to
+    2e-4 measured between eager runs, on one bias of the RACE head); compiled kernels reorder
+    float sums too (5e-4, as in the single-process compiled-vs-eager test). The runs' losses and
+    dev scores are compared exactly or to 1e-5 (`assert_same_run`)."""
     assert a.keys() == b.keys()
     for name, value in a.items():
         if name not in NOISE_ONLY:
