@@ -2,14 +2,13 @@
 LM on the sample corpus (monolingual text plus translation pairs as one sequence).
 
 `pretrain_encoder` writes the whole tracked folder: weights and tokenizer (`save_pretrained`),
-the training log, and a meta.json with the settings, the corpus digest, the probes' numbers, the
-digest of a short check run (the first `CHECK_STEPS` steps, which CI repeats) and the sha256 of
-every file. Equal settings and corpus on the same kind of CPU give the same bytes.
+the training log, and a meta.json with the settings, the corpus digest, the probes' numbers,
+the digests of a short check run (the recipe cut to `CHECK_STEPS` steps, which CI repeats) and
+the sha256 of every file. Equal settings and corpus on the same kind of CPU give the same bytes.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from transformers import AutoTokenizer, XLMRobertaConfig, XLMRobertaForMaskedLM
 
 from xstilts.config import BaseConfig, ExecutionConfig, PretrainConfig, SamplerConfig
+from xstilts.data.sources import sample_rows
 from xstilts.errors import XstiltsError
 from xstilts.io import atomic_dir, write_json
 from xstilts.logs import log_to
@@ -104,7 +104,7 @@ def probe(model_dir: Path, data_root: Path) -> dict[str, Any]:
     model = XLMRobertaForMaskedLM.from_pretrained(model_dir, use_safetensors=True).eval()
     english = (data_root / "corpus" / "en.txt").read_text(encoding="utf-8").splitlines()
     parallel = {
-        path.parent.name: [_premise(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        path.parent.name: [row["premise"] for row in sample_rows(path)]
         for path in sorted((data_root / "tasks" / "xnli").glob("*/test.jsonl"))
     }
     copy = copy_probe(model, tokenizer, english[-PROBE_LINES:])
@@ -115,7 +115,8 @@ def probe(model_dir: Path, data_root: Path) -> dict[str, Any]:
 
 
 def short_check(config: BaseConfig, execution: ExecutionConfig, corpus_dir: Path) -> dict:
-    """The first `CHECK_STEPS` steps of the same recipe: file digests and weight fingerprint."""
+    """The same recipe cut to `CHECK_STEPS` steps (its schedule shrinks with it, so this is a
+    run of its own, not a prefix of the full one): file digests and weight fingerprint."""
     steps = min(CHECK_STEPS, config.pretrain.max_steps)
     short = config.model_copy(
         update={"pretrain": config.pretrain.model_copy(update={"max_steps": steps})}
@@ -149,7 +150,3 @@ def pretrain_encoder(
         meta["files"] = artifact.file_digests(tmp)
         write_json(tmp / artifact.META, meta)
     return meta
-
-
-def _premise(line: str) -> str:
-    return json.loads(line)["premise"]
