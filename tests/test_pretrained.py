@@ -5,7 +5,6 @@ settings from the current corpus."""
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
 from pathlib import Path
@@ -14,14 +13,14 @@ import pytest
 from transformers import AutoTokenizer, XLMRobertaForMaskedLM
 
 from xstilts.cli import main
-from xstilts.config import ExecutionConfig, Params, load_params
+from xstilts.config import ExecutionConfig, Params, load_params, parse_params
 from xstilts.errors import XstiltsError
 from xstilts.io import read_json
 from xstilts.pretraining import artifact
 from xstilts.pretraining.mlm import pretrain_encoder, probe, short_check
 from xstilts.stages.base import run_base
 
-from .conftest import REPO
+from .conftest import REPO, TINY_RUN, deep_update, sample_profile
 
 TRACKED = REPO / "pretrained"
 
@@ -75,8 +74,6 @@ def test_a_short_regeneration_reproduces_the_recorded_check(tracked) -> None:
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory, small_world: Path) -> tuple[Params, Path]:
-    from .conftest import TINY_RUN, deep_update, parse_params, sample_profile
-
     params = parse_params(deep_update(sample_profile(), TINY_RUN))
     out = tmp_path_factory.mktemp("tiny") / "pretrained"
     pretrain_encoder(params.base, ExecutionConfig(), small_world, out, out.parent / "state")
@@ -146,4 +143,4 @@ def test_the_base_command_says_how_to_get_a_missing_encoder(tmp_path, monkeypatc
     assert main(["base"]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith("xstilts: error: the pretrained sample encoder pretrained/ is missing")
-    assert json.dumps("dvc pull pretrained.dvc")[1:-1] in line
+    assert "dvc pull pretrained.dvc" in line
