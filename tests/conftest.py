@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,24 @@ REPO = Path(__file__).resolve().parents[1]
 # up to rounding, and Adam turns that rounding noise into full-size steps. Runs that should train
 # the same weights are not compared on it.
 NOISE_ONLY = {"heads.race.out_proj.bias"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Each pytest-xdist worker, and every process it starts (the pipeline's stages, torchrun's
+    workers), gets its share of the cores as torch's thread count. Left alone, every worker's
+    torch takes all of them: two workers on two cores then run four spinning OpenMP threads, and
+    the suite ran four times slower than the same work one process at a time. A thread count
+    set from outside (OMP_NUM_THREADS) is kept. xdist's controller runs no test and leaves the
+    environment its workers inherit alone."""
+    if config.getoption("numprocesses", None) and "PYTEST_XDIST_WORKER" not in os.environ:
+        return
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    share = max(1, len(os.sched_getaffinity(0)) // workers)
+    threads = os.environ.setdefault("OMP_NUM_THREADS", str(share))
+    os.environ.setdefault("MKL_NUM_THREADS", threads)
+    torch.set_num_threads(int(threads))
+
+
 needs_cpu_compiler = pytest.mark.skipif(
     find_compiler(torch.device("cpu")) is None,
     reason="no C++ compiler for torch.compile's CPU backend: `apt-get install g++` (.ci/run does)",
