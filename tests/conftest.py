@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,15 @@ TINY_RUN = {
         "bootstrap_resamples": 200,
     },
 }
+
+
+def strict_load(text: str):
+    """json.loads that refuses the non-standard constants Python's json accepts by default."""
+
+    def refuse(constant: str):
+        raise ValueError(f"not JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from xstilts.config import Params
 from xstilts.io import atomic_dir, read_json, read_jsonl
 from xstilts.modeling.model import load_checkpoint
 
-from .conftest import REPO, TINY_RUN, deep_update, sample_profile
+from .conftest import REPO, TINY_RUN, deep_update, sample_profile, strict_load
 
 CONDITIONS = {"none": [], "multi": ["qqp", "race"]}
 
@@ -80,7 +80,7 @@ def test_pipeline_stages_in_order(tmp_path, small_world, monkeypatch) -> None:
     assert "multi and none" in report or "uninformative for multi vs none" in report
     for plot in ("robustness_drop.png", "attack_budget.png", "attack_budget.csv"):
         assert (paths.REPORT.parent / "plots" / plot).stat().st_size > 0
-    summary = read_json(paths.SUMMARY)
+    summary = strict_load(paths.SUMMARY.read_text(encoding="utf-8"))
     assert set(summary["xnli"]) == {"none", "multi"}
     primary = summary["robustness"]["primary"]
     assert {(r["task"], r["variant"]) for r in primary} == {

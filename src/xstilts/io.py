@@ -15,6 +15,7 @@ run can own (a rank beyond the world size, or the random names of earlier versio
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -100,8 +101,25 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
+def strict_json(obj: Any) -> Any:
+    """`obj` with every NaN or infinite float replaced by None. Python's json writes those as
+    bare `NaN` / `Infinity`, which is not JSON: jq, JavaScript and strict parsers reject the
+    file. An undefined value (the spread over one seed, say) is written as `null`."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {key: strict_json(value) for key, value in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [strict_json(value) for value in obj]
+    return obj
+
+
 def dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    """Indented JSON with sorted keys; NaN and infinities become `null` (`strict_json`)."""
+    text = json.dumps(
+        strict_json(obj), ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False
+    )
+    return text + "\n"
 
 
 def write_json(path: str | Path, obj: Any) -> None:
@@ -116,7 +134,10 @@ def read_json(path: str | Path) -> Any:
 def write_jsonl(path: str | Path, records: Iterable[dict[str, Any]]) -> None:
     with atomic_file(path) as tmp, tmp.open("w", encoding="utf-8") as out:
         for record in records:
-            out.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+            line = json.dumps(
+                strict_json(record), ensure_ascii=False, sort_keys=True, allow_nan=False
+            )
+            out.write(line + "\n")
 
 
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
