@@ -11,8 +11,8 @@ import pandas as pd
 from xstilts.config import Params
 from xstilts.evaluate.under_attack import summarize_attack
 from xstilts.evaluate.under_perturbation import summarize_variant
-from xstilts.report.answer import drop_comparisons
-from xstilts.report.document import budget_curve_note, comparison_table
+from xstilts.report.answer import drop_comparisons, sentence
+from xstilts.report.document import INTERVALS_VS_HOLM, budget_curve_note, comparison_table
 from xstilts.report.plots import budget_rows, drop_rows, search_label, write_plots
 from xstilts.report.robustness import attack_summary, family_table
 
@@ -115,3 +115,21 @@ def test_a_family_effective_in_one_language_is_compared(tiny_params: Params) -> 
     assert (both["languages"] == "ru, vi").all() and (both["n_languages"] == 2).all()
     lines = comparison_table(table)
     assert sum("| diacritics@0.1 | vi |" in line for line in lines) == pairs
+
+
+def test_an_unadjusted_interval_beside_a_holm_verdict_says_which_is_which() -> None:
+    """An interval that excludes zero next to "not significant" after Holm: the sentence and the
+    table name the interval unadjusted and show the plain p beside the Holm one."""
+    comparison = {
+        "task": "xnli", "variant": "codeswitch@0.1", "languages": 5, "left_out": "",
+        "condition_a": "multi", "condition_b": "none", "drop_a": 0.10, "drop_b": 0.217,
+        "diff": -0.117, "ci_low": -0.217, "ci_high": -0.017, "p_value": 0.02, "p_holm": 1.0,
+        "significant": False, "informative": True,
+    }  # fmt: skip
+    line = sentence(pd.Series(comparison), "codeswitch attack")
+    assert "no significant difference" in line
+    assert "unadjusted 95% CI [-21.7, -1.7], p = 0.02, Holm p = 1" in line
+    header, _, body = comparison_table(pd.DataFrame([comparison]))
+    assert "| unadjusted 95% CI | p | Holm p | sig. (Holm) |" in header
+    assert body.endswith("| [-21.7, -1.7] | 0.02 | 1 | no |")
+    assert "unadjusted" in INTERVALS_VS_HOLM and "Holm-adjusted" in INTERVALS_VS_HOLM

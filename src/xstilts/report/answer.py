@@ -142,7 +142,8 @@ def sentence(row: pd.Series, what: str) -> str:
     left_out = f"; left out at chance: {row['left_out']}" if row.get("left_out") else ""
     numbers = (
         f"drop {100 * row['drop_a']:.1f} vs {100 * row['drop_b']:.1f} pp; difference "
-        f"{diff:+.1f} pp, 95% CI [{low:+.1f}, {high:+.1f}], Holm p = {row['p_holm']:.3g}{left_out}"
+        f"{diff:+.1f} pp, unadjusted 95% CI [{low:+.1f}, {high:+.1f}], p = {row['p_value']:.3g}, "
+        f"Holm p = {row['p_holm']:.3g}{left_out}"
     )
     if not row["significant"]:
         claim = f"no significant difference** between {a} and {b}"

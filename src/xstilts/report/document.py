@@ -201,7 +201,8 @@ def robustness_section(
         "same examples), pooled over the zero-shot languages, multi-task against every other "
         "condition; paired difference in drops with a 95% bootstrap interval (examples resampled "
         "with all their seeds, within languages), a sign-flip (McNemar) test and Holm correction "
-        f"over the {tested(primary)} informative comparisons. A negative difference means the "
+        f"over the {tested(primary)} informative comparisons. {INTERVALS_VS_HOLM} "
+        "A negative difference means the "
         "first condition loses less accuracy, i.e. is more robust. A drop can only be as large "
         "as the clean accuracy it starts from: read it next to the clean and attacked "
         "accuracies in the robustness tables below (a model that is nearly constant loses "
@@ -226,7 +227,8 @@ def robustness_section(
         "the zero-shot languages where the family changed some input the tokenizer sees "
         "(`languages`): a family effective in one language only is compared on that language. "
         "Drops are over the same pooled rows as the difference, so diff = drop a - drop b. "
-        "Languages where a or b is at chance are left out (named in `left out (at chance)`).",
+        "Languages where a or b is at chance are left out (named in `left out (at chance)`). "
+        f"{INTERVALS_VS_HOLM}",
         "",
         *comparison_table(exploratory),
         "",
@@ -289,8 +291,15 @@ def budget_curve_note(params: Params) -> str:
 
 COMPARISON_HEADER = [
     "task", "variant", "languages", "left out (at chance)", "a vs b", "drop a", "drop b",
-    "diff (pp)", "95% CI", "Holm p", "sig.",
+    "diff (pp)", "unadjusted 95% CI", "p", "Holm p", "sig. (Holm)",
 ]  # fmt: skip
+# Said wherever an interval stands next to a corrected p-value, so that an interval excluding zero
+# beside "not significant" reads as what it is, not as a contradiction.
+INTERVALS_VS_HOLM = (
+    "The intervals and the plain p-values are per comparison (unadjusted); significance is "
+    "decided by the Holm-adjusted p-value over the whole family, so an interval that excludes "
+    "zero can stand next to a comparison that is not significant after the correction."
+)
 
 
 def comparison_table(rows: pd.DataFrame) -> list[str]:
@@ -315,12 +324,13 @@ def comparison_table(rows: pd.DataFrame) -> list[str]:
 def _comparison_numbers(r: pd.Series) -> list[str]:
     """Drops, difference, interval, p and verdict; "-" where every language was left out."""
     if not r.get("informative", True):
-        return ["-"] * 5 + ["uninformative"]
+        return ["-"] * 6 + ["uninformative"]
     return [
         f"{100 * r['drop_a']:.1f}",
         f"{100 * r['drop_b']:.1f}",
         f"{100 * r['diff']:+.1f}",
         f"[{100 * r['ci_low']:+.1f}, {100 * r['ci_high']:+.1f}]",
+        f"{r['p_value']:.3g}",
         f"{r['p_holm']:.3g}",
         "yes" if r["significant"] else "no",
     ]
