@@ -22,6 +22,7 @@ from xstilts.io import read_json
 from xstilts.perturb import Resources, build_families
 from xstilts.perturb import lexicon as lexicon_module
 from xstilts.perturb.errors import LexiconError
+from xstilts.perturb.examples import example_fields
 from xstilts.perturb.lexicon import fetch_muse, load_lexicon
 from xstilts.report.robustness import not_applicable, not_applicable_lines
 from xstilts.stages import lexicons as lexicons_stage
@@ -141,7 +142,7 @@ def test_codeswitching_is_not_applicable_without_a_lexicon_and_says_so() -> None
     variants = read_perturbed_set(records, {(e.lang, e.id): e for e in EXAMPLES})
     assert [i.applicable for i in variants["codeswitch@0.5"]] == [True, False, True]
     clean_pred = {(e.lang, e.id): 1 for e in EXAMPLES}
-    rows, metrics = evaluate_perturbations(variants, always_one, CodePoints(), clean_pred)
+    rows, metrics = evaluate_perturbations(variants, always_one, code_points, clean_pred)
     assert len(rows) == len(records)
     assert {r["lang"] for r in rows if r.get("not_applicable")} == {"sw"}
     summary = metrics["codeswitch@0.5"]
@@ -156,11 +157,9 @@ def always_one(examples: list) -> np.ndarray:
     return np.tile([0.2, 0.8], (len(examples), 1))
 
 
-class CodePoints:
-    """A tokenizer that sees every change."""
-
-    def encode(self, text: str, add_special_tokens: bool = False) -> list[int]:
-        return [ord(c) for c in text]
+def code_points(examples: list) -> list[list[int]]:
+    """Model inputs that show every change: the code points of each example's texts."""
+    return [[ord(c) for text in example_fields(e).values() for c in text] for e in examples]
 
 
 class NoAttacks:

@@ -23,7 +23,7 @@ from xstilts.config import Params
 from xstilts.data.prepared import read_split, target_languages
 from xstilts.evaluate.perturbed_set import family_resources, read_perturbed_set
 from xstilts.evaluate.under_attack import run_attack, summarize_attack
-from xstilts.evaluate.under_perturbation import evaluate_perturbations
+from xstilts.evaluate.under_perturbation import evaluate_perturbations, model_inputs
 from xstilts.examples import Example
 from xstilts.io import read_json
 from xstilts.modeling.model import MultiTaskModel, load_checkpoint
@@ -75,7 +75,7 @@ def evaluate_robustness(
     rows, perturbations = evaluate_perturbations(
         read_perturbed_set(perturbed_set, clean),
         ev.predict,
-        ev.tokenizer,
+        model_inputs(ev.tokenizer, ev.max_length),
         clean_pred,
     )
     attack_rows, attacks = evaluate_attacks(ev, ev.params, clean, clean_pred, seed, lexicons)

@@ -1,7 +1,10 @@
 """Accuracy under each perturbation, with the effective-perturbation check.
 
-A perturbation that the model's tokenizer erases (same token ids as the clean input) is no test
-of robustness: its "accuracy under perturbation" is clean accuracy. Every row therefore carries
+A perturbation that the model never sees is no test of robustness: its "accuracy under
+perturbation" is clean accuracy. That is a perturbation the tokenizer erases (same token ids as
+the clean input), and one that truncation cuts off (an edit past `max_length`, or in the part of
+a choice example's context that is truncated): the check compares the input ids the model gets,
+encoded exactly as for prediction (`xstilts.modeling.encoding.encode`). Every row therefore carries
 an `effective` flag, and the headline drop is measured on effective examples only, next to the
 effective rate; the accuracy over all perturbed inputs is reported as well. In a language where
 no perturbed input is effective, the effective-only values are undefined: None (JSON null), left
@@ -15,40 +18,38 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from transformers import PreTrainedTokenizerBase
 
 from xstilts.evaluate.language_summary import mean, per_language, ratio
 from xstilts.evaluate.perturbed_set import PerturbedExample
 from xstilts.examples import Example
-from xstilts.perturb.examples import example_fields
-from xstilts.perturb.resources import TokenizerLike
+from xstilts.modeling.encoding import encode
 
 PredictFn = Callable[[list[Example]], np.ndarray]
+InputsFn = Callable[[Sequence[Example]], list[Any]]
 
 
-def effective_flags(tokenizer: TokenizerLike, items: Sequence[PerturbedExample]) -> list[bool]:
-    """Whether the tokenizer sees any field of each perturbed example differently."""
-    clean = [list(example_fields(i.clean).values()) for i in items]
-    perturbed = [list(example_fields(i.perturbed).values()) for i in items]
-    flat_clean = _ids(tokenizer, [t for texts in clean for t in texts])
-    flat_perturbed = _ids(tokenizer, [t for texts in perturbed for t in texts])
-    flags, start = [], 0
-    for texts in clean:
-        end = start + len(texts)
-        flags.append(flat_clean[start:end] != flat_perturbed[start:end])
-        start = end
-    return flags
+def model_inputs(tokenizer: PreTrainedTokenizerBase, max_length: int) -> InputsFn:
+    """The input ids the model gets for each example, truncation included (for a choice example,
+    one list per choice), as prediction encodes them."""
+
+    def inputs(examples: Sequence[Example]) -> list[Any]:
+        return [f["input_ids"] for f in encode(examples, tokenizer, max_length)]
+
+    return inputs
 
 
-def _ids(tokenizer: TokenizerLike, texts: list[str]) -> list[list[int]]:
-    if callable(tokenizer) and texts:
-        return tokenizer(texts, add_special_tokens=False)["input_ids"]
-    return [tokenizer.encode(t, add_special_tokens=False) for t in texts]
+def effective_flags(inputs: InputsFn, items: Sequence[PerturbedExample]) -> list[bool]:
+    """Whether the model's input ids of each perturbed example differ from the clean ones."""
+    clean = inputs([i.clean for i in items])
+    perturbed = inputs([i.perturbed for i in items])
+    return [a != b for a, b in zip(clean, perturbed, strict=True)]
 
 
 def evaluate_perturbations(
     variants: dict[str, list[PerturbedExample]],
     predict_fn: PredictFn,
-    tokenizer: TokenizerLike,
+    inputs: InputsFn,
     clean_pred: dict[tuple[str, str], int],
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Per-example rows and per-variant, per-language metrics."""
@@ -56,7 +57,7 @@ def evaluate_perturbations(
     metrics: dict[str, Any] = {}
     for variant, items in variants.items():
         preds = predict_fn([i.perturbed for i in items]).argmax(axis=-1)
-        flags = effective_flags(tokenizer, items)
+        flags = effective_flags(inputs, items)
         variant_rows = [
             perturbation_row(variant, i, int(p), clean_pred[(i.clean.lang, i.clean.id)], bool(f))
             for i, p, f in zip(items, preds, flags, strict=True)
