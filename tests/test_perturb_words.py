@@ -67,3 +67,14 @@ def test_romanize_writes_non_latin_words_in_ascii() -> None:
     assert romanize.apply("мир", "ru", 1.0, random.Random(0)).text == "mir"
     assert romanize.apply("中文", "zh", 1.0, random.Random(0)).text == "zhongwen"
     assert romanize.apply("plain ascii", "en", 1.0, random.Random(0)).edits == ()
+
+
+def test_romanize_reads_japanese_as_japanese_and_thai_vowels_in_spoken_order() -> None:
+    """Kanji in Japanese text get their Japanese reading, not Mandarin pinyin; a Thai or Lao
+    vowel written before its consonant is romanised after it."""
+    romanize = build_family("romanize", RESOURCES)
+    japanese = romanize.apply("東京に行きます", "ja", 1.0, random.Random(0)).text
+    assert "toukyou" in japanese and "dongjing" not in japanese
+    assert romanize.apply("ไปแล้ว", "th", 1.0, random.Random(0)).text.startswith("pai")
+    assert romanize.apply("ໄປ", "lo", 1.0, random.Random(0)).text == "pai"
+    assert romanize.apply("中文", "zh", 1.0, random.Random(0)).text == "zhongwen"  # still pinyin
