@@ -10,11 +10,14 @@ import numpy as np
 import pytest
 
 from xstilts.attack import AttackBudget, Attacker
-from xstilts.attack.search import PredictionCache
+from xstilts.attack.search import PredictionCache, merge_units
 from xstilts.errors import XstiltsError
 from xstilts.examples import ChoiceExample, Example, PairExample
 from xstilts.perturb import Resources, apply_edits, build_families
+from xstilts.perturb.base import Perturbation
 from xstilts.perturb.examples import example_fields
+from xstilts.perturb.lexicon import lexicon_languages, load_lexicon
+from xstilts.perturb.segment import Span, words
 
 LEXICONS = Path(__file__).resolve().parents[1] / "data" / "lexicon"
 
@@ -268,3 +271,96 @@ def test_an_attack_whose_rounds_outgrow_the_cache_matches_one_with_a_big_cache()
         assert got.edits == want.edits and got.families == want.families
         assert got.adversarial_probs.tolist() == want.adversarial_probs.tolist()
     assert len(small.predict_fn) <= 30
+
+
+class EntryModel:
+    """Class 1 while `entry` occurs anywhere in the first field (unspaced text included)."""
+
+    def __init__(self, entry: str) -> None:
+        self.entry = entry
+
+    def __call__(self, examples: list[Example]) -> np.ndarray:
+        hits = [self.entry in next(iter(example_fields(e).values())) for e in examples]
+        return np.array([[0.1, 0.9] if hit else [0.8, 0.2] for hit in hits])
+
+
+def _entries(language: str) -> list[str]:
+    lexicon = load_lexicon(LEXICONS, language)
+    return sorted({w for ws in lexicon.from_english.values() for w in ws})
+
+
+def _family_switches_whole(family: Perturbation, entry: str, language: str) -> bool:
+    units = family.units(entry, language)
+    proposal = family.propose(entry, language, units, 0, random.Random(0)) if units else None
+    return proposal is not None and (proposal.edit.start, proposal.edit.end) == (0, len(entry))
+
+
+def _attack_switches_whole(families: dict, entry: str, language: str) -> bool:
+    search = Attacker(None, None, "x", families, predict_fn=EntryModel(entry))
+    example = PairExample("e", language, entry, "x", 1)
+    budget = AttackBudget(max_unit_fraction=1.0, beam_width=3)
+    result = search.attack(example, language, budget, random.Random(0))
+    spans = [(e.start, e.end) for e in result.edits.get("text_a", ())]
+    return result.flipped and spans == [(0, len(entry))]
+
+
+@pytest.mark.parametrize("language", lexicon_languages(LEXICONS))
+def test_the_codeswitching_attack_reaches_every_entry_the_family_switches(language: str) -> None:
+    # ICU splits Chinese entries it does not know into characters and Vietnamese ones at their
+    # spaces: asked one word at a time, the attack reached 41 and 53 of 133 whole entries
+    families = build_families(["codeswitch"], Resources(lexicon_dir=LEXICONS))
+    entries = _entries(language)
+    by_family = {e for e in entries if _family_switches_whole(families["codeswitch"], e, language)}
+    by_attack = {e for e in entries if _attack_switches_whole(families, e, language)}
+    assert by_attack == by_family == set(entries)
+
+
+def test_a_chinese_entry_split_by_the_segmenter_is_switched_whole() -> None:
+    # 花短 is "book" and 短 alone is "lemon": ICU splits 花短 into 花 and 短, and the attack used
+    # to switch 短 alone into 花lemon
+    text = "我有花短。"
+    assert [w.text for w in words(text, "zh")] == ["我有", "花", "短"]
+    search = attacker(EntryModel("花短"), ("codeswitch",))
+    budget = AttackBudget(max_unit_fraction=0.5, beam_width=3)
+    result = search.attack(PairExample("z", "zh", text, "x", 1), "zh", budget, random.Random(0))
+    assert result.flipped
+    (edit,) = result.edits["text_a"]
+    assert text[edit.start : edit.end] == "花短"
+    others = ("vi", "ru", "ar", "hi")
+    book = {"book", "books"} | {load_lexicon(LEXICONS, g).from_english["book"][0] for g in others}
+    assert edit.replacement in book
+    assert "花" not in result.adversarial.text_a
+    assert result.perturbed_units == 1 and result.total_units == 3  # 我有, 花短; x
+
+
+def test_no_candidate_switches_part_of_a_split_entry() -> None:
+    search = attacker(EntryModel(""), ("codeswitch",))
+    job = search._job(PairExample("z", "zh", "我有花短。", "x", 1), "zh")
+    assert [u.span.text for u in job.units] == ["我有", "花短", "x"]
+    (phrase,) = job.units[1].phrases
+    candidates = search._candidates(job, 1, AttackBudget(candidates_per_unit=50), salt=0)
+    lemon = set(load_lexicon(LEXICONS, "zh").to_english["短"])
+    assert candidates and not any(text.startswith("花") for _, text in candidates)
+    assert not lemon & {text for _, text in candidates}
+    assert phrase.text == "花短"
+
+
+def test_a_multi_word_entry_is_one_unit_of_the_edit_budget() -> None:
+    entry = load_lexicon(LEXICONS, "vi").from_english["car"][0]
+    assert len(words(entry, "vi")) == 2  # "dei dáng": two syllables, one entry
+    text = f"tôi có {entry} mới"
+    search = attacker(EntryModel(entry), ("codeswitch",))
+    budget = AttackBudget(max_unit_fraction=0.25, beam_width=3)
+    result = search.attack(PairExample("v", "vi", text, "x", 1), "vi", budget, random.Random(0))
+    assert result.total_units == 5 and budget.max_changes(result.total_units) == 1
+    assert result.flipped and result.perturbed_units == 1
+    (edit,) = result.edits["text_a"]
+    assert text[edit.start : edit.end] == entry
+
+
+def test_phrases_merge_with_the_words_they_overlap() -> None:
+    text = "ab cd ef"
+    spans = [Span(0, 2, "ab"), Span(3, 5, "cd"), Span(6, 8, "ef")]
+    units = merge_units("t", text, spans, [Span(1, 4, "b c"), Span(4, 5, "d")])
+    assert [u.span.text for u in units] == ["ab cd", "ef"]
+    assert [p.text for p in units[0].phrases] == ["b c", "d"] and units[1].phrases == ()

@@ -12,9 +12,13 @@ from xstilts.errors import XstiltsError
 class AttackBudget:
     """Limits of one adversarial search.
 
-    - `max_unit_fraction`: the fraction of an example's words (all perturbable fields together)
-      the attack may change. Words come from a real word segmenter (ICU) also for unspaced
-      scripts, so the budget means the same in Chinese as in Russian.
+    - `max_unit_fraction`: the fraction of an example's units (all perturbable fields together)
+      the attack may change. Units are words from a real word segmenter (ICU) also for unspaced
+      scripts, so the budget means the same in Chinese as in Russian. A phrase that a family
+      switches whole (a code-switching lexicon entry such as Vietnamese "dei dáng", or a Chinese
+      word ICU splits into characters) is one unit, together with every word it overlaps: it
+      counts once among the units and once among the changes, whatever the segmenter made of
+      it, so a multi-word entry costs what a one-word entry costs.
     - `max_queries`: model evaluations (distinct inputs scored) per example, ranking included.
     - `beam_width`: 1 is greedy search; more keeps that many partial attacks.
     - `candidates_per_unit`: candidate replacements each family proposes for one word.
@@ -35,5 +39,5 @@ class AttackBudget:
                 raise XstiltsError(f"attack budget: {name} must be at least 1")
 
     def max_changes(self, total_units: int) -> int:
-        """Words that may change: floor(fraction x words), at least one when there are words."""
+        """Units that may change: floor(fraction x units), at least one when there are units."""
         return min(total_units, max(1, math.floor(self.max_unit_fraction * total_units)))

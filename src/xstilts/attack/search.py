@@ -2,6 +2,12 @@
 with the candidates the perturbation families propose, greedily (beam width 1) or with a beam,
 until the prediction flips or a budget runs out.
 
+Units: the words of each field, by ICU. A family that switches pieces of several words whole
+(`PhraseFamily`: code-switching, whose lexicon entries may be several words, or one Chinese word
+that ICU splits into characters) offers candidates for its pieces only, found in the running
+text as its own perturbation finds them; each piece is one unit with the words it overlaps, so
+no word of an entry is switched on its own and the edit budget counts the entry once.
+
 Ranking follows TextAttack's "greedy with word importance ranking": a word's importance is how
 much the probability of the originally predicted class falls when the word is deleted.
 
@@ -21,8 +27,10 @@ from __future__ import annotations
 
 import random
 from collections import OrderedDict
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, zip_longest
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 from transformers import PreTrainedTokenizerBase
@@ -41,12 +49,23 @@ Change = tuple[int, str, str]  # (unit index, replacement, family)
 Search = Generator[list[Example], np.ndarray, "AttackResult"]
 
 
+@runtime_checkable
+class PhraseFamily(Protocol):
+    """A family that edits pieces of several words whole (code-switching's lexicon entries):
+    the attack changes only those pieces, each as one unit, never a word inside one."""
+
+    def phrases(self, text: str, language: str) -> list[Span]: ...
+
+
 @dataclass(frozen=True)
 class Unit:
-    """One word of one field: what the attack may change."""
+    """One word of one field, or the words a phrase joins: what the attack may change.
+
+    `phrases` are the pieces a `PhraseFamily` may switch inside the unit (field offsets)."""
 
     field: str
     span: Span
+    phrases: tuple[Span, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -219,8 +238,18 @@ class Attacker:
 
     def _job(self, example: Example, language: str) -> _Job:
         fields = example_fields(example)
-        units = [Unit(f, s) for f, text in fields.items() for s in words(text, language)]
+        units = [u for f, text in fields.items() for u in self._units(f, text, language)]
         return _Job(example, language, fields, units, dedup=self.dedup)
+
+    def _units(self, name: str, text: str, language: str) -> list[Unit]:
+        """The units of one field: its words, those under one phrase of a phrase family joined."""
+        phrases = [
+            p
+            for family in self.families.values()
+            if isinstance(family, PhraseFamily)
+            for p in family.phrases(text, language)
+        ]
+        return merge_units(name, text, words(text, language), phrases)
 
     def _search(
         self,
@@ -275,13 +304,59 @@ class Attacker:
         unit, seen = job.units[index], {}
         for name, family in self.families.items():
             rng = rng_for(salt, unit.field, str(index), name)
-            variants = family.word_variants(
-                unit.span.text, job.language, rng, budget.candidates_per_unit
-            )
+            k = budget.candidates_per_unit
+            if isinstance(family, PhraseFamily):
+                variants = _phrase_variants(family, unit, job.language, rng, k)
+            else:
+                variants = family.word_variants(unit.span.text, job.language, rng, k)
             for text in variants:
                 if text != unit.span.text:
                     seen.setdefault(text, name)
         return [(family, text) for text, family in seen.items()]
+
+
+def merge_units(name: str, text: str, spans: Sequence[Span], phrases: Sequence[Span]) -> list[Unit]:
+    """Units of one field: each word alone, except that a phrase and every word it overlaps
+    become one unit (overlapping phrases chain), so a phrase is one unit of the edit budget."""
+    pieces = sorted(
+        chain(((s, False) for s in spans), ((p, True) for p in phrases)),
+        key=lambda piece: (piece[0].start, piece[0].end),
+    )
+    groups: list[list[tuple[Span, bool]]] = []
+    end = 0
+    for span, is_phrase in pieces:
+        if groups and span.start < end:
+            groups[-1].append((span, is_phrase))
+        else:
+            groups.append([(span, is_phrase)])
+        end = max(end, span.end)
+    return [_unit(name, text, group) for group in groups]
+
+
+def _unit(name: str, text: str, group: list[tuple[Span, bool]]) -> Unit:
+    start, end = min(s.start for s, _ in group), max(s.end for s, _ in group)
+    phrases = tuple(sorted({s for s, is_phrase in group if is_phrase}, key=lambda s: s.start))
+    return Unit(name, Span(start, end, text[start:end]), phrases)
+
+
+def _phrase_variants(
+    family: Perturbation, unit: Unit, language: str, rng: random.Random, k: int
+) -> list[str]:
+    """Up to k texts of `unit` with one of its phrases switched, its phrases taken in turn."""
+    per_phrase = [
+        list(_switch_phrase(family, unit, phrase, language, rng, k)) for phrase in unit.phrases
+    ]
+    found = [t for row in zip_longest(*per_phrase) for t in row if t is not None]
+    return list(dict.fromkeys(found))[:k]
+
+
+def _switch_phrase(
+    family: Perturbation, unit: Unit, phrase: Span, language: str, rng: random.Random, k: int
+) -> Iterator[str]:
+    before = unit.span.text[: phrase.start - unit.span.start]
+    after = unit.span.text[phrase.end - unit.span.start :]
+    for variant in family.word_variants(phrase.text, language, rng, k):
+        yield before + variant + after
 
 
 def _drive(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -24,19 +25,35 @@ class Resources:
       normaliser erases are dropped. Without one a static NFKC check stands in.
     - `codeswitch_languages`: languages code-switching may switch into; None means English plus
       every language that has a lexicon.
+
+    Lexicons, and the answer that a language has none, are looked up on disk once per instance
+    and then kept: code-switching asks for them for every substring it tries, and a stat and a
+    glob each time cost seconds on a long text. A lexicon file that changes afterwards is seen
+    by the next `Resources` built, not by this one.
     """
 
     lexicon_dir: Path | None = None
     tokenizer: TokenizerLike | None = None
     codeswitch_languages: tuple[str, ...] | None = None
+    _lexicons: dict[str, Lexicon | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def lexicon(self, language: str) -> Lexicon | None:
-        if self.lexicon_dir is None:
-            return None
-        return load_lexicon(Path(self.lexicon_dir), language)
+        """The en-`language` lexicon, or None: read from disk on the first call only."""
+        if language not in self._lexicons:
+            directory = self.lexicon_dir
+            found = load_lexicon(Path(directory), language) if directory is not None else None
+            self._lexicons[language] = found
+        return self._lexicons[language]
 
     def switch_languages(self) -> tuple[str, ...]:
         if self.codeswitch_languages is not None:
             return self.codeswitch_languages
+        return self._listed_languages
+
+    @functools.cached_property
+    def _listed_languages(self) -> tuple[str, ...]:
+        """English and every language with a lexicon in `lexicon_dir`, listed on disk once."""
         available = lexicon_languages(Path(self.lexicon_dir)) if self.lexicon_dir else ()
         return ("en", *available)

@@ -5,12 +5,16 @@ L is looked up in en-L, and its English translations are used as they are or loo
 for each other switch language T (`Resources.switch_languages`). English input is translated
 directly. A phrase of up to four segmenter words may match one lexicon entry, the longest match
 winning, so multi-word entries and Chinese words that the segmenter splits into characters are
-found too. Without a lexicon for L nothing applies (`supports` says so).
+found too. Without a lexicon for L nothing applies (`supports` says so). `phrases` lists the
+entries of a text as these matches find them, for the attack, which switches entries whole.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import random
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -18,10 +22,13 @@ from xstilts.perturb import register
 from xstilts.perturb.base import Edit, Perturbation, Proposal, check_text
 from xstilts.perturb.errors import LexiconError
 from xstilts.perturb.resources import Resources
-from xstilts.perturb.segment import Span, grapheme_spans, is_unspaced
+from xstilts.perturb.segment import Span, graphemes, is_unspaced
 
 _MAX_PHRASE = 4
 _MAX_ENTRY = 8  # graphemes in one unspaced lexicon entry
+
+# Asked for every word and its neighbours; a word's script is counted once per distinct word.
+_unspaced = functools.lru_cache(maxsize=65536)(is_unspaced)
 
 
 @register
@@ -37,7 +44,12 @@ class CodeSwitch(Perturbation):
                 f"lexicon directory {directory} does not exist; run `dvc pull` for the sample "
                 "lexicons or fetch the MUSE dictionaries for the full profile"
             )
-        self._matched: tuple[tuple[str, str], dict[int, int]] = (("", ""), {})
+        self._key_chars: dict[str, int] = {}  # language -> longest lexicon key
+        self._entries: dict[tuple[str, str], tuple[str, ...]] = {}  # lexicon key -> translations
+        self._matched: tuple[tuple[str, str], tuple[list[int], dict[int, int]]] = (
+            ("", ""),
+            ([], {}),
+        )
 
     def supports(self, language: str) -> bool:
         if language == "en":
@@ -67,55 +79,134 @@ class CodeSwitch(Perturbation):
     def propose(
         self, text: str, language: str, units: Sequence[Span], index: int, rng: random.Random
     ) -> Proposal | None:
-        if is_unspaced(units[index].text):
+        if _unspaced(units[index].text):
             return self._propose_unspaced(text, language, units, index, rng)
+        phrase = self._spaced_entry(text, language, units, index)
+        if phrase is None:
+            return None
+        options = self._entry_translations(" ".join(phrase.text.split()), language)
+        edit = Edit(phrase.start, phrase.end, rng.choice(options))
+        return Proposal(edit, cost=_overlapping(units, index, phrase.end))
+
+    def phrases(self, text: str, language: str) -> list[Span]:
+        """The lexicon entries of `text`, left to right and longest first, matched as `propose`
+        matches them: up to four space-joined words, or in unspaced text the longest-match
+        pass's entries. They never overlap, so a caller that switches only these (the attack)
+        never translates part of a multi-word entry on its own."""
+        units = self.units(text, language)
+        found: list[Span] = []
+        cursor = 0
+        for index in range(len(units)):
+            for phrase in self._entries_at(text, language, units, index):
+                if phrase.start >= cursor:
+                    found.append(phrase)
+                    cursor = phrase.end
+        return found
+
+    def _entries_at(
+        self, text: str, language: str, units: Sequence[Span], index: int
+    ) -> list[Span]:
+        """The entries starting in `units[index]` (several may, in unspaced text)."""
+        if _unspaced(units[index].text):
+            word = units[index]
+            return [Span(s, e, text[s:e]) for s, e in self._matches_in(text, language, word)]
+        phrase = self._spaced_entry(text, language, units, index)
+        return [phrase] if phrase is not None else []
+
+    def _spaced_entry(
+        self, text: str, language: str, units: Sequence[Span], index: int
+    ) -> Span | None:
+        """The longest entry of up to four space-joined words starting at `units[index]`."""
         for last in reversed(_phrase_ends(text, units, index)):
-            phrase = " ".join(text[units[index].start : units[last].end].split())
-            options = self.translations(phrase, language)
-            if options:
-                edit = Edit(units[index].start, units[last].end, rng.choice(options))
-                return Proposal(edit, cost=last - index + 1)
+            start, end = units[index].start, units[last].end
+            if self._translatable(" ".join(text[start:end].split()), language):
+                return Span(start, end, text[start:end])
         return None
+
+    def _switched(self, phrase: str, language: str) -> list[str]:
+        """Translations of a phrase as written in running text (any run of spaces between its
+        words matches the lexicon's single space)."""
+        return self.translations(" ".join(phrase.split()), language)
 
     def _propose_unspaced(
         self, text: str, language: str, units: Sequence[Span], index: int, rng: random.Random
     ) -> Proposal | None:
         """A lexicon entry starting in this word, from a longest-match pass over the text (the
         segmenter may split entries it does not know, like the sample world's Chinese words)."""
-        word = units[index]
-        matches = [m for m in self._longest_matches(text, language) if word.start <= m < word.end]
+        matches = self._matches_in(text, language, units[index])
         if not matches:
             return None
-        start = rng.choice(matches)
-        end = self._matched[1][start]
-        options = self.translations(text[start:end], language)
-        cost = sum(1 for u in units if u.start < end and start < u.end)
-        return Proposal(Edit(start, end, rng.choice(options)), cost=max(cost, 1))
+        start, end = rng.choice(matches)
+        options = self._entry_translations(text[start:end], language)
+        return Proposal(Edit(start, end, rng.choice(options)), cost=_overlapping(units, index, end))
 
-    def _longest_matches(self, text: str, language: str) -> list[int]:
-        """Starts of the entries a left-to-right longest-match pass finds (cached per text)."""
-        if self._matched[0] != (text, language):
-            self._matched = ((text, language), _longest_match(text, language, self.translations))
-        return list(self._matched[1])
+    def _matches_in(self, text: str, language: str, word: Span) -> list[tuple[int, int]]:
+        """(start, end) of the longest-match entries starting inside `word`. The pass runs once
+        per text and is searched by bisection: asked for every word, a scan of all matches
+        would be quadratic in the text's length."""
+        matched = self._matched
+        if matched[0] != (text, language):
+            found = self._match_pass(text, language)
+            matched = self._matched = ((text, language), (sorted(found), found))
+        starts, ends = matched[1]
+        first, last = bisect_left(starts, word.start), bisect_left(starts, word.end)
+        return [(s, ends[s]) for s in starts[first:last]]
+
+    def _match_pass(self, text: str, language: str) -> dict[int, int]:
+        """The longest-match pass over `text`. Without a lexicon nothing can match, and no
+        substring longer than the longest lexicon key can (lower-casing never shortens text), so
+        only those are tried."""
+        if language == "en":
+            return _longest_match(text, lambda p: bool(self.translations(p, "en")), len(text))
+        lexicon = self.resources.lexicon(language)
+        if lexicon is None:
+            return {}
+        if language not in self._key_chars:
+            self._key_chars[language] = max(map(len, lexicon.to_english), default=0)
+        keys, bound = lexicon.to_english, self._key_chars[language]
+        return _longest_match(
+            text, lambda p: p.lower() in keys and self._entry_translations(p, language), bound
+        )
+
+    def _translatable(self, phrase: str, language: str) -> bool:
+        """Whether `phrase` has a translation; most phrases are no lexicon key, which one
+        dictionary lookup says."""
+        if language == "en":
+            return bool(self.translations(phrase, language))
+        lexicon = self.resources.lexicon(language)
+        if lexicon is None or phrase.lower() not in lexicon.to_english:
+            return False
+        return bool(self._entry_translations(phrase, language))
+
+    def _entry_translations(self, key: str, language: str) -> list[str]:
+        """The translations of a phrase known to have some (a lexicon key), assembled once: an
+        entry recurs through a long text, and the match pass and every proposal ask for them.
+        Only such phrases are kept, so this holds no more than the lexicons' entries."""
+        found = self._entries.get((key, language))
+        if found is None:
+            found = self._entries[(key, language)] = tuple(self.translations(key, language))
+        return list(found)
 
     def word_variants(self, word: str, language: str, rng: random.Random, k: int) -> list[str]:
         check_text(word)
-        options = self.translations(word, language) if word.strip() else []
+        options = self._switched(word, language) if word.strip() else []
         rng.shuffle(options)
         return options[: max(k, 0)]
 
 
-def _longest_match(
-    text: str, language: str, translate: Callable[[str, str], list[str]]
-) -> dict[int, int]:
-    """start -> end of each translatable entry, matched longest first from left to right."""
-    boundaries = [g.start for g in grapheme_spans(text)] + [len(text)]
+def _longest_match(text: str, known: Callable[[str], bool], max_chars: int) -> dict[int, int]:
+    """start -> end of each known entry of at most `max_chars` code points, matched longest
+    first from left to right over grapheme boundaries."""
+    boundaries = [0, *itertools.accumulate(len(g) for g in graphemes(text))]
     found: dict[int, int] = {}
     i = 0
     while i < len(boundaries) - 1:
         start = boundaries[i]
-        for j in range(min(len(boundaries) - 1, i + _MAX_ENTRY), i, -1):
-            if translate(text[start : boundaries[j]], language):
+        top = min(len(boundaries) - 1, i + _MAX_ENTRY)
+        while top > i and boundaries[top] - start > max_chars:
+            top -= 1
+        for j in range(top, i, -1):
+            if known(text[start : boundaries[j]]):
                 found[start] = boundaries[j]
                 i = j
                 break
@@ -124,12 +215,20 @@ def _longest_match(
     return found
 
 
+def _overlapping(units: Sequence[Span], index: int, end: int) -> int:
+    """Units an edit starting inside `units[index]` and ending at `end` changes (at least one)."""
+    last = index
+    while last + 1 < len(units) and units[last + 1].start < end:
+        last += 1
+    return last - index + 1
+
+
 def _phrase_ends(text: str, units: Sequence[Span], index: int) -> list[int]:
     """Indices j such that units[index..j] is a phrase: joined by spaces or, unspaced, nothing."""
     ends = [index]
     for j in range(index + 1, min(index + _MAX_PHRASE, len(units))):
         gap = text[units[j - 1].end : units[j].start]
-        joined = gap == "" if is_unspaced(units[j].text) else gap.isspace() and "\n" not in gap
+        joined = gap == "" if _unspaced(units[j].text) else gap.isspace() and "\n" not in gap
         if not joined:
             break
         ends.append(j)
