@@ -7,6 +7,8 @@ import random
 import pytest
 
 from xstilts.perturb import Resources, build_family
+from xstilts.perturb.alphabets import syllabic_class
+from xstilts.perturb.builtin.keyboard import keyboard_typo
 from xstilts.perturb.keyboards import layout, layout_languages
 from xstilts.perturb.phonetic import syllable
 from xstilts.perturb.segment import char_script
@@ -89,3 +91,14 @@ def test_korean_typo_recomposes_a_hangul_syllable() -> None:
 def test_latin_name_in_russian_text_is_typed_on_qwerty() -> None:
     result = KEYBOARD.apply("Pablo", "ru", 1.0, random.Random(0))
     assert result.edits and result.text.isascii()
+
+
+def test_a_slipped_key_types_a_letter_of_the_same_kind_and_drops_marks_it_cannot_carry() -> None:
+    """A shin dot stays on ש only (שָׁ slips to דָ, not דָׁ); a Thai consonant slips to a
+    consonant, never to a vowel sign that would be left with no consonant (ม -> า)."""
+    for seed in range(30):
+        hebrew = keyboard_typo("שָׁ", "he", random.Random(seed))
+        assert hebrew and ("\u05c1" not in hebrew or hebrew.startswith("ש")), hebrew
+        for consonant in "มกท":
+            typo = keyboard_typo(consonant, "th", random.Random(seed))
+            assert typo and syllabic_class(typo[0]) == syllabic_class(consonant), (consonant, typo)

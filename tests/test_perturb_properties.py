@@ -5,14 +5,16 @@ A new family in `xstilts.perturb.builtin` is checked here without any change to 
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
+import unicodedata
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.perturb_support import LEXICONS, real_world_strings
+from tests.perturb_support import LEXICONS, new_misplaced_marks, real_world_strings
 from xstilts.perturb import (
     Edit,
     Perturbation,
@@ -42,6 +44,14 @@ SCRIPT_CHARS = {
     "ar": [*_chars((1569, 1610), (1611, 1618), (1632, 1641)), "ٰ"],
     "hi": _chars((0x900, 0x97F)),
     "zh": [*_chars((19968, 20096), (12288, 12290)), "，", "。"],
+    # consonants, vowels written before, above, below and after them, tone marks
+    "th": _chars((0x0E01, 0x0E3A), (0x0E40, 0x0E4E)),
+    # consonants, medials, vowel signs (ါ ာ stand apart in the default clusters), asat, visarga
+    "my": _chars((0x1000, 0x1021), (0x102B, 0x103E)),
+    # syllables and conjoining jamo, leading, vowel and trailing
+    "ko": [*_chars((0xAC00, 0xAC40), (0x1100, 0x1112), (0x1161, 0x1175), (0x11A8, 0x11C2))],
+    # letters, points, and the shin and sin dots that belong on shin alone
+    "he": _chars((0x05D0, 0x05EA), (0x05B0, 0x05BC), (0x05C1, 0x05C2)),
 }
 SEPARATORS = [" ", " ", " ", ",", ".", "\n", "\u200d", "\u00a0", "1", "\t"]
 
@@ -66,7 +76,11 @@ def check_invariants(family: Perturbation, text: str, language: str, strength: f
         assert strength > 0 and len(result.edits) == 1
     assert _units_touched(units, result.edits) <= max(budget, result.n_edited)
     if not family.breaks_clusters:
-        assert graphemes(result.text) == _expected_graphemes(text, result.edits)
+        by_units = family.unit == "grapheme"
+        assert graphemes(result.text) == _expected_graphemes(text, result.edits, by_units)
+        if by_units:
+            assert all(_keeps_cluster_count(text, edit) for edit in result.edits)
+    assert new_misplaced_marks(text, result.text) == []
     again = family.apply(text, language, strength, rng_for(7, rng_seed, family.name))
     assert again == result
     unchanged = family.apply(text, language, 0.0, rng_for(7, rng_seed, family.name))
@@ -81,13 +95,43 @@ def _units_touched(units, edits) -> int:
     return touched
 
 
-def _expected_graphemes(text: str, edits) -> list[str]:
-    """The original's graphemes outside the edits, and each edit's own, in order."""
+def _expected_graphemes(text: str, edits, by_units: bool) -> list[str]:
+    """The original's graphemes outside the edits, and each edit's own, in order: with
+    `by_units`, a character edit's units (the clusters it moved), else its replacement's."""
     expected, cursor = [], 0
     for edit in edits:
-        expected += graphemes(text[cursor : edit.start]) + graphemes(edit.replacement)
+        expected += graphemes(text[cursor : edit.start])
+        replaced = graphemes(text[edit.start : edit.end]) if by_units else []
+        expected += _edit_units(replaced, edit.replacement)
         cursor = edit.end
     return expected + graphemes(text[cursor:])
+
+
+def _edit_units(replaced: list[str], replacement: str) -> list[str]:
+    """The clusters `replacement` must consist of: the replaced ones in their new order when it
+    rearranges them (a swap), else its own. Segmenting the replacement alone would hide a merge
+    inside it, such as a virama moved before a consonant."""
+    order = _rearranged(replaced, replacement) if replaced else None
+    return order if order is not None else graphemes(replacement)
+
+
+def _rearranged(pieces: list[str], text: str) -> list[str] | None:
+    """`pieces` in an order that spells `text`, or None when none does."""
+    if not pieces:
+        return [] if not text else None
+    for i, piece in enumerate(pieces):
+        if text.startswith(piece):
+            rest = _rearranged(pieces[:i] + pieces[i + 1 :], text[len(piece) :])
+            if rest is not None:
+                return [piece, *rest]
+    return None
+
+
+def _keeps_cluster_count(text: str, edit: Edit) -> bool:
+    """A character edit writes one cluster for each it replaces (one for an insertion) or
+    none: more would split a cluster inside the replacement, fewer would merge two."""
+    written = len(graphemes(edit.replacement))
+    return written == 0 or written == max(1, len(graphemes(text[edit.start : edit.end])))
 
 
 @pytest.mark.parametrize("name", families())
@@ -105,6 +149,27 @@ def test_invariants_on_real_text_in_many_scripts(name: str) -> None:
     for language, _, text in rows:
         for strength in (0.15, 1.0):
             check_invariants(BUILT[name], text, language, strength)
+
+
+# Text whose marks lose their base under careless edits: Devanagari conjuncts and a final virama,
+# Thai and Burmese vowels written apart from their consonant, conjoining jamo, pointed Hebrew.
+MARK_TEXTS = [
+    ("hi", "जगत् क्षत्रिय हिन्दी्"),
+    ("th", "มา ที่นี่ เก่า แม่ ไป กะ"),
+    ("my", "မာ ကောင်း မြန်မာ နိုင်ငံ"),
+    ("ko", unicodedata.normalize("NFD", "한국 사람 말") + " 각"),
+    ("he", "שָׁלוֹם עֲשִׂיתֶם בְּרֵאשִׁית שׂ"),
+    ("ko", "ᅡ갸"),  # a lone vowel jamo, which joins a syllable written before it
+]
+
+
+@pytest.mark.parametrize("name", families())
+def test_marks_stay_on_a_base_of_their_kind(name: str) -> None:
+    rows = [(lang, text) for lang, _, text in real_world_strings()] + MARK_TEXTS
+    for (language, text), seed in itertools.product(rows, range(5)):
+        for strength in (0.3, 1.0):
+            result = BUILT[name].apply(text, language, strength, random.Random(seed))
+            assert new_misplaced_marks(text, result.text) == [], (text, result.text)
 
 
 @pytest.mark.parametrize("name", families())

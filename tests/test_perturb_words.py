@@ -78,3 +78,11 @@ def test_romanize_reads_japanese_as_japanese_and_thai_vowels_in_spoken_order() -
     assert romanize.apply("ไปแล้ว", "th", 1.0, random.Random(0)).text.startswith("pai")
     assert romanize.apply("ໄປ", "lo", 1.0, random.Random(0)).text == "pai"
     assert romanize.apply("中文", "zh", 1.0, random.Random(0)).text == "zhongwen"  # still pinyin
+
+
+def test_a_swap_never_joins_two_words_into_one_cluster() -> None:
+    """Loose Hangul jamo before a syllable: swapped, the syllable would take the jamo into its
+    own cluster, so the swap is not made."""
+    swap = build_family("word_swap", RESOURCES)
+    for seed in range(10):
+        assert swap.apply("ᅡ갸", "ko", 1.0, random.Random(seed)).text == "ᅡ갸"

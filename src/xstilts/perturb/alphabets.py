@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import functools
 import json
+import unicodedata
 from importlib.resources import files
 
 import regex
 
-from xstilts.perturb.segment import char_script
+from xstilts.perturb.segment import char_script, graphemes, is_preposed
 
 SCRIPT_DEFAULTS = {
     "Latin": "en", "Cyrillic": "ru", "Greek": "el", "Arabic": "ar", "Hebrew": "he",
@@ -53,8 +54,8 @@ def alphabet(language: str, script: str, text: str = "") -> tuple[str, ...]:
         entry = table.get(key or "")
         if entry and entry["script"] == script:
             return tuple(entry["letters"])
-    own = sorted({c for c in text if c.isalpha() and char_script(c) == script})
-    return tuple(own)
+    own = {c for c in text if c.isalpha() and char_script(c) == script}
+    return tuple(sorted(c for c in own if stands_alone(c)))
 
 
 def match_case(letter: str, like: str) -> str:
@@ -70,16 +71,72 @@ _SYLLABIC_CLASSES = ("Consonant", "Vowel_Independent", "Vowel_Dependent", "Viram
 _CLASS_PATTERNS = tuple(regex.compile(rf"\p{{InSC={name}}}") for name in _SYLLABIC_CLASSES)
 
 
+_VOWEL_SIGN = _SYLLABIC_CLASSES.index("Vowel_Dependent")
+# Marks that belong to one letter only: the shin and sin dots of Hebrew ש.
+_TIED_MARKS = {"\u05c1": "\u05e9", "\u05c2": "\u05e9"}
+_HANGUL_LEAD = regex.compile(r"[\u1100-\u115F\uA960-\uA97F]")
+
+
 def syllabic_class(char: str) -> int:
     """Index of `char`'s Indic syllabic category among consonant / independent vowel / vowel
     sign / virama, or -1: a consonant may only stand in for a consonant before a vowel sign."""
     return next((i for i, p in enumerate(_CLASS_PATTERNS) if p.match(char)), -1)
 
 
+def stands_alone(letter: str) -> bool:
+    """Whether `letter` can be written where a whole grapheme was: a vowel sign such as Thai า or
+    เ is a letter to Unicode but needs a consonant, so it is never inserted or substituted."""
+    return syllabic_class(letter) != _VOWEL_SIGN
+
+
 def replace_letter(grapheme: str, letter: str, script: str) -> str:
-    """`grapheme` with its base letter replaced by `letter` ("" when that makes no sense)."""
+    """`grapheme` with its base letter replaced by `letter` ("" when that makes no sense).
+
+    The marks and vowel signs stay, except a mark that only the old letter could carry (a shin
+    dot); in Hangul the leading jamo is the base; and the result must be one cluster, so a
+    substitution never splits the grapheme it edits."""
+    if not stands_alone(letter):
+        return ""
     if script in CASED_SCRIPTS or len(grapheme) == 1:
         return match_case(letter, grapheme)
-    if syllabic_class(letter) != syllabic_class(grapheme[0]):
+    if script == "Hangul":
+        return _replace_hangul_lead(grapheme, letter)
+    before, base, after = _split_base(grapheme)
+    if syllabic_class(letter) != syllabic_class(base):
         return ""
-    return letter + grapheme[1:]
+    kept = "".join(m for m in after if _TIED_MARKS.get(m, letter) == letter)
+    new = before + letter + kept
+    return new if len(graphemes(new)) == 1 else ""
+
+
+def drop_stray_tied_marks(text: str) -> str:
+    """`text` without the marks that sit on a letter that cannot carry them (a shin dot on any
+    letter but ש), as after a letter under such a mark was replaced."""
+    kept, base = [], ""
+    for char in unicodedata.normalize("NFD", text):
+        if not unicodedata.combining(char):
+            base = char
+        if _TIED_MARKS.get(char, base) == base:
+            kept.append(char)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+def _split_base(grapheme: str) -> tuple[str, str, str]:
+    """(the vowels written before the base letter, the base letter, what follows it)."""
+    at = 0
+    while at + 1 < len(grapheme) and is_preposed(grapheme[at]):
+        at += 1
+    return grapheme[:at], grapheme[at], grapheme[at + 1 :]
+
+
+def _replace_hangul_lead(grapheme: str, letter: str) -> str:
+    """A jamo sequence with its leading consonant replaced by `letter`'s: the vowel and final
+    jamo stay, so a sequence that composed into a syllable still does (a syllable put in front
+    of the vowel jamo would not compose with them)."""
+    lead = unicodedata.normalize("NFD", letter)[:1]
+    first = unicodedata.normalize("NFD", grapheme[0])
+    if not (_HANGUL_LEAD.match(lead) and _HANGUL_LEAD.match(first)):
+        return ""
+    head = lead + first[1:]
+    composed = unicodedata.normalize("NFC", head) if len(first) > 1 else head
+    return composed + grapheme[1:]

@@ -1,13 +1,19 @@
 """Text units: grapheme clusters, words and scripts, all as code-point offsets.
 
 Graphemes are extended grapheme clusters (`regex`'s `\\X`), so a Devanagari conjunct, a
-Vietnamese letter with two marks or an emoji sequence is one unit. Words come from ICU's word
-break iterator through `icu4py`, whose wheel ships ICU with its dictionaries: it segments
-unspaced scripts (Chinese, Japanese, Thai, Lao, Khmer, Myanmar) with ICU's dictionary-based
-breakers and every other script by the Unicode word-boundary rules, offline and without a model.
-(PyICU needs a system ICU to build; jieba covers Chinese only.) ICU reports UTF-16 offsets, which
-are converted to code points here, so astral characters such as emoji or rare Han keep every span
-aligned with Python string indexing.
+Vietnamese letter with two marks or an emoji sequence is one unit, tailored as UAX #29 allows for
+the scripts whose vowels the default rules leave on their own: a following vowel that cannot
+stand alone (Thai and Lao า ะ, Myanmar ာ ါ း, New Tai Lue, Tai Tham) joins the cluster before it,
+as a combining mark would, and a vowel written before its consonant (Thai and Lao เ แ โ ใ ไ)
+joins the cluster after it. Without this, deleting, swapping or spacing clusters would leave
+such a vowel with no base, or on the wrong one.
+
+Words come from ICU's word break iterator through `icu4py`, whose wheel ships ICU with its
+dictionaries: it segments unspaced scripts (Chinese, Japanese, Thai, Lao, Khmer, Myanmar) with
+ICU's dictionary-based breakers and every other script by the Unicode word-boundary rules, offline
+and without a model. (PyICU needs a system ICU to build; jieba covers Chinese only.) ICU reports
+UTF-16 offsets, which are converted to code points here, so astral characters such as emoji or
+rare Han keep every span aligned with Python string indexing.
 """
 
 from __future__ import annotations
@@ -19,7 +25,20 @@ from dataclasses import dataclass
 import regex
 from icu4py.breakers import WordBreaker
 
-_GRAPHEME = regex.compile(r"\X")
+# A vowel written before its consonant, and a following vowel or spacing mark that the default
+# rules keep out of its base's cluster (UAX #29 excludes these from SpacingMark and Prepend).
+_PREPOSED = r"\p{Logical_Order_Exception}"
+_FOLLOWING = (
+    r"[[\p{Mc}\p{InSC=Vowel_Dependent}]"
+    r"--[\p{GCB=Extend}\p{GCB=SpacingMark}\p{Logical_Order_Exception}]]"
+)
+_PREPOSED_CHAR = regex.compile(_PREPOSED)
+_CONTROL = r"[\p{GCB=Control}\p{GCB=CR}\p{GCB=LF}]"
+_GRAPHEME = regex.compile(
+    rf"(?:(?:(?={_PREPOSED})\X)+(?=(?!{_PREPOSED})\p{{L}}))?"  # preposed vowels before a letter
+    rf"(?:(?={_CONTROL})\X|\X(?:(?={_FOLLOWING})\X)*)",  # a cluster and the vowels after it
+    regex.V1,
+)
 _WORDLIKE = regex.compile(r"[\p{L}\p{N}]")
 _LETTER = regex.compile(r"\p{L}")
 
@@ -46,12 +65,23 @@ class Span:
 
 
 def graphemes(text: str) -> list[str]:
-    """The extended grapheme clusters of `text`, in order."""
+    """The (tailored) extended grapheme clusters of `text`, in order."""
     return _GRAPHEME.findall(text)
 
 
 def grapheme_spans(text: str) -> list[Span]:
     return [Span(m.start(), m.end(), m.group()) for m in _GRAPHEME.finditer(text)]
+
+
+def is_preposed(char: str) -> bool:
+    """Whether `char` is a vowel written before the consonant it is pronounced after (Thai เ)."""
+    return _PREPOSED_CHAR.match(char) is not None
+
+
+def stay_apart(*pieces: str) -> bool:
+    """Whether `pieces` written one after another keep their own clusters: a piece ending in a
+    virama takes the next one's consonant into a conjunct, a mark joins the letter before it."""
+    return graphemes("".join(pieces)) == [g for piece in pieces for g in graphemes(piece)]
 
 
 def is_letter(grapheme: str) -> bool:
@@ -60,16 +90,24 @@ def is_letter(grapheme: str) -> bool:
 
 
 def words(text: str, language: str) -> list[Span]:
-    """The words of `text` (spans holding a letter or a digit), by ICU's word breaker."""
+    """The words of `text` (spans holding a letter or a digit), by ICU's word breaker.
+
+    A break ICU makes inside a grapheme cluster (its rules join conjoining jamo, say, or Thai
+    vowels differently) is dropped, so that no word, and no unit counted in one, splits a
+    cluster of the whole text."""
     if not text:
         return []
     offsets = _utf16_to_codepoint(text)
-    spans = []
-    for start16, end16 in WordBreaker(text, _locale(language)).segments():
-        start, end = offsets[start16], offsets[end16]
+    clusters = {0, len(text), *(span.start for span in grapheme_spans(text))}
+    spans, start = [], 0
+    for _, end16 in WordBreaker(text, _locale(language)).segments():
+        end = offsets[end16]
+        if end not in clusters:
+            continue
         piece = text[start:end]
         if _WORDLIKE.search(piece):
             spans.append(Span(start, end, piece))
+        start = end
     return spans
 
 

@@ -1,4 +1,8 @@
-"""Dropped letters: one grapheme of a word (never a whole one-letter word) disappears."""
+"""Dropped letters: one grapheme of a word (never a whole one-letter word) disappears.
+
+A grapheme holds its marks and vowel signs, Thai า and Burmese ာ included (see `segment`), so
+deleting one never leaves a vowel without its consonant.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,10 @@
 """Substituted letters: a grapheme's base letter becomes another letter of its own alphabet.
 
 In abugidas the vowel signs stay and a consonant is only replaced by a consonant (see
-`alphabets.replace_letter`), so "कि" may become "खि" but never a vowel with a vowel sign.
+`alphabets.replace_letter`), so "कि" may become "खि" but never a vowel with a vowel sign. A Thai
+vowel written before its consonant stays in front of the new one, a Hebrew shin or sin dot goes
+with the shin it belonged to, and conjoining Hangul jamo get a new leading consonant only, so
+they still compose into a syllable.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Swapped neighbouring letters: two adjacent graphemes of a word trade places."""
+"""Swapped neighbouring letters: two adjacent graphemes of a word trade places.
+
+Only when both stay whole clusters in their new order: "जगत्" must not become "जत्ग", where the
+virama that ended the word would join the two consonants into a conjunct.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from collections.abc import Sequence
 
 from xstilts.perturb import register
 from xstilts.perturb.base import Edit, Perturbation, Proposal
-from xstilts.perturb.segment import Span
+from xstilts.perturb.segment import Span, stay_apart
 
 
 @register
@@ -22,5 +26,7 @@ class CharSwap(Perturbation):
             return None
         first, second = units[index], units[index + 1]
         if first.end != second.start or first.text == second.text:
+            return None
+        if not stay_apart(second.text, first.text):
             return None
         return Proposal(Edit(first.start, second.end, second.text + first.text), cost=2)

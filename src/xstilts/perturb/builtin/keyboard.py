@@ -15,7 +15,12 @@ import unicodedata
 from collections.abc import Sequence
 
 from xstilts.perturb import register
-from xstilts.perturb.alphabets import CASED_SCRIPTS, match_case
+from xstilts.perturb.alphabets import (
+    CASED_SCRIPTS,
+    drop_stray_tied_marks,
+    match_case,
+    syllabic_class,
+)
 from xstilts.perturb.base import Edit, Perturbation, Proposal
 from xstilts.perturb.keyboards import Layout, layout
 from xstilts.perturb.phonetic import hangul_typo, ime_typo
@@ -78,9 +83,13 @@ def _layout_typos(grapheme: str, board: Layout, script: str) -> list[str]:
                     options.append(keys[:i] + near + keys[i + 1 :])
                 elif i == 0:  # the accent was a dead key: the slipped key drops it
                     options.append(near)
-    typed = (match_case(unicodedata.normalize("NFC", o), grapheme) for o in options)
+    typed = (match_case(drop_stray_tied_marks(o), grapheme) for o in options)
     return [t for t in dict.fromkeys(typed) if t != grapheme and len(graphemes(t)) == 1]
 
 
 def _same_kind(a: str, b: str) -> bool:
-    return unicodedata.category(a[0])[0] == unicodedata.category(b[0])[0]
+    """A slipped key stands in for a key of the same kind: a letter for a letter, and in the
+    scripts that distinguish them a consonant for a consonant and a vowel sign for a vowel sign
+    (Thai า is a letter to Unicode, but typed for ม it leaves a vowel with no consonant)."""
+    same_category = unicodedata.category(a[0])[0] == unicodedata.category(b[0])[0]
+    return same_category and syllabic_class(a[0]) == syllabic_class(b[0])

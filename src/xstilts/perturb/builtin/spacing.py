@@ -1,9 +1,9 @@
 """Spacing noise: two words run together, or a space falls inside a word.
 
 In spaced scripts a word is merged with the next one (the whitespace between them goes) or split
-at a grapheme boundary. In unspaced scripts (Chinese, Japanese, Thai, ...) merging is what the
-text already does, so a space is inserted instead, at a word boundary found by the segmenter or
-inside a word.
+at a grapheme boundary, which never falls between a Thai or Burmese vowel and its consonant (see
+`segment`). In unspaced scripts (Chinese, Japanese, Thai, ...) merging is what the text already
+does, so a space is inserted instead, at a word boundary found by the segmenter or inside a word.
 """
 
 from __future__ import annotations
