@@ -104,8 +104,7 @@ def replace_letter(grapheme: str, letter: str, script: str) -> str:
     before, base, after = _split_base(grapheme)
     if syllabic_class(letter) != syllabic_class(base):
         return ""
-    kept = "".join(m for m in after if _TIED_MARKS.get(m, letter) == letter)
-    new = before + letter + kept
+    new = drop_stray_tied_marks(before + letter + after)
     return new if len(graphemes(new)) == 1 else ""
 
 
@@ -113,12 +112,12 @@ def drop_stray_tied_marks(text: str) -> str:
     """`text` without the marks that sit on a letter that cannot carry them (a shin dot on any
     letter but ש), as after a letter under such a mark was replaced."""
     kept, base = [], ""
-    for char in unicodedata.normalize("NFD", text):
+    for char in text:
         if not unicodedata.combining(char):
             base = char
         if _TIED_MARKS.get(char, base) == base:
             kept.append(char)
-    return unicodedata.normalize("NFC", "".join(kept))
+    return "".join(kept)
 
 
 def _split_base(grapheme: str) -> tuple[str, str, str]:

@@ -135,8 +135,9 @@ def _check_files(root: Path, recorded: dict[str, str]) -> None:
 
 
 def _check_settings(root: Path, recorded: dict[str, Any], current: dict[str, Any]) -> None:
+    was_set = _flatten(recorded)
     for key, value in _flatten(current).items():
-        was = _flatten(recorded).get(key, "absent")
+        was = was_set.get(key, "absent")
         if was != value:
             raise XstiltsError(
                 f"params.yaml's base.{key} is {value!r} but {root}/ was pretrained with "

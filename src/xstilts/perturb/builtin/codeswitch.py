@@ -157,16 +157,15 @@ class CodeSwitch(Perturbation):
         substring longer than the longest lexicon key can (lower-casing never shortens text), so
         only those are tried."""
         if language == "en":
-            return _longest_match(text, lambda p: bool(self.translations(p, "en")), len(text))
-        lexicon = self.resources.lexicon(language)
-        if lexicon is None:
-            return {}
-        if language not in self._key_chars:
-            self._key_chars[language] = max(map(len, lexicon.to_english), default=0)
-        keys, bound = lexicon.to_english, self._key_chars[language]
-        return _longest_match(
-            text, lambda p: p.lower() in keys and self._entry_translations(p, language), bound
-        )
+            bound = len(text)
+        else:
+            lexicon = self.resources.lexicon(language)
+            if lexicon is None:
+                return {}
+            if language not in self._key_chars:
+                self._key_chars[language] = max(map(len, lexicon.to_english), default=0)
+            bound = self._key_chars[language]
+        return _longest_match(text, lambda p: self._translatable(p, language), bound)
 
     def _translatable(self, phrase: str, language: str) -> bool:
         """Whether `phrase` has a translation; most phrases are no lexicon key, which one

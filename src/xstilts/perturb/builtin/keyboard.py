@@ -83,7 +83,10 @@ def _layout_typos(grapheme: str, board: Layout, script: str) -> list[str]:
                     options.append(keys[:i] + near + keys[i + 1 :])
                 elif i == 0:  # the accent was a dead key: the slipped key drops it
                     options.append(near)
-    typed = (match_case(drop_stray_tied_marks(o), grapheme) for o in options)
+    typed = (
+        match_case(unicodedata.normalize("NFC", drop_stray_tied_marks(o)), grapheme)
+        for o in options
+    )
     return [t for t in dict.fromkeys(typed) if t != grapheme and len(graphemes(t)) == 1]
 
 
