@@ -2,17 +2,18 @@
 
 Type a sentence pair (or a COPA item) in any language, perturb it, and see each
 intermediate-training condition's model predict the clean and the perturbed input side by side;
-attack the models within a budget; read the run's headline numbers and its report.
+tag a sentence's words (POS, NER) clean and perturbed; attack the models within a budget; read
+the run's headline numbers and its report.
 
 Widgets only: every check, prediction, table and page text comes from `xstilts.demo`. Start it
 with `make app` or `xstilts app [--models DIR] [--metrics DIR] [--host 127.0.0.1] [--port 7860]`
 (`python app/main.py ...` works too). It binds 127.0.0.1 unless told otherwise (`--host 0.0.0.0`
 inside a container), never makes a share link, sends no analytics and records no run history.
 
-The page's own events are private; the public API is four named endpoints, `/perturb`,
-`/compare`, `/attack` and `/headline`, each taking named parameters (those a task does not use
-may be left out) and returning one JSON object with named keys. A rejected request is a Gradio
-error whose message names the field.
+The page's own events are private; the public API is five named endpoints, `/perturb`,
+`/compare`, `/attack`, `/tag` and `/headline`, each taking named parameters (those a task does
+not use may be left out) and returning one JSON object with named keys. A rejected request is a
+Gradio error whose message names the field.
 """
 
 from __future__ import annotations
@@ -39,9 +40,17 @@ import pandas as pd
 from gradio.components.api_component import Api
 
 from xstilts.demo.catalogue import load_catalogue
-from xstilts.demo.guide import guide_markdown, header_markdown, report_markdown
+from xstilts.demo.guide import (
+    NO_TAGGING,
+    TAGGING_HELP,
+    guide_markdown,
+    header_markdown,
+    pick_tagging_notice,
+    report_markdown,
+    tagging_notice,
+)
 from xstilts.demo.inputs import FIELDS, Limits
-from xstilts.demo.ready_examples import example_labels, example_rows
+from xstilts.demo.ready_examples import example_labels, example_rows, tagging_labels, tagging_rows
 from xstilts.demo.render import CSS as VIEW_CSS
 from xstilts.demo.render import diff_html, message_html, page_html, table_html
 from xstilts.demo.service import (
@@ -52,6 +61,8 @@ from xstilts.demo.service import (
     DemoService,
     Result,
 )
+from xstilts.demo.tagrender import CSS as TAG_CSS
+from xstilts.demo.tagrender import tag_html
 from xstilts.errors import XstiltsError
 from xstilts.tasks import get_task
 
@@ -62,6 +73,7 @@ LANGUAGES = [
 ]  # fmt: skip
 CSS = (
     VIEW_CSS
+    + TAG_CSS
     + """
 .bidi-auto textarea, .bidi-auto .textfield { unicode-bidi: plaintext; }
 """
@@ -272,8 +284,41 @@ def view_endpoint(service: DemoService, method: str, key: str, doc: str) -> Call
     return endpoint
 
 
+TAG_DOC = """Tag a sentence with every chosen model of a tagging task (udpos, panx), clean and
+perturbed once (the same seed gives the same edits). Words are split at whitespace: separate the
+words of Chinese, Japanese or Thai with spaces. No gold tags are needed; a perturbed word's tag
+counts as changed when it differs from the model's clean tag carried onto it by the evaluation's
+rules. Returns {message, language, task, tags, family, fields, clean_words, perturbed_words,
+alignment, changes, models}: alignment[j] lists the clean words (0-based) perturbed word j comes
+from; models[k] has each word's tag, confidence and, for perturbed words, from, expected and
+changed."""
+
+
+def tag_endpoint(service: DemoService) -> Callable[..., dict]:
+    """/tag: the tagging view as data (`TagResult.as_dict`)."""
+
+    def tag(
+        task: str,
+        models: list[str] | None = None,
+        sentence: str = "",
+        language: str = "auto",
+        family: str = "char_swap",
+        strength: float = 0.2,
+        seed: int = 0,
+    ) -> dict:
+        def call() -> dict:
+            request = service.parse_sentence(task, sentence, language)
+            keys = _models(service, task, models)
+            return service.tag(request, keys, family, strength, seed).as_dict()
+
+        return _answer(call)
+
+    tag.__doc__ = TAG_DOC
+    return tag
+
+
 def add_api(service: DemoService) -> None:
-    """The four public endpoints (inside a Blocks context)."""
+    """The five public endpoints (inside a Blocks context)."""
 
     def attack(
         task: str,
@@ -329,7 +374,7 @@ def add_api(service: DemoService) -> None:
 
     perturb = view_endpoint(service, "perturb", "tokenizer", PERTURB_DOC)
     compare = view_endpoint(service, "compare", "predictions", COMPARE_DOC)
-    for fn in (perturb, compare, attack, headline):
+    for fn in (perturb, compare, attack, tag_endpoint(service), headline):
         gr.api(fn, api_name=fn.__name__)
 
 
@@ -364,6 +409,7 @@ class Inputs:
     text_b: gr.Textbox
     choice_box: gr.Column
     example_boxes: list[gr.Column]
+    tagging_note: gr.Markdown  # shown instead of the text fields when the task tags words
 
     @property
     def common(self) -> list:
@@ -397,6 +443,7 @@ def input_widgets(service: DemoService, first: str) -> Inputs:
             scale=1,
         )
     kind = _kind(first)
+    tagging_note = gr.Markdown(tagging_notice(first), visible=kind == "tagging")
     with gr.Column(visible=kind in ("pair", "single")) as pair_box:
         text_a = gr.Textbox(
             label=FIELDS["pair"][0][1], lines=2, max_length=limit, elem_classes="bidi-auto"
@@ -434,7 +481,7 @@ def input_widgets(service: DemoService, first: str) -> Inputs:
                 )
         boxes.append(box)
     fields = [text_a, text_b, premise, question, choice1, choice2]
-    return Inputs(task, models, language, fields, pair_box, text_b, choice_box, boxes)
+    return Inputs(task, models, language, fields, pair_box, text_b, choice_box, boxes, tagging_note)
 
 
 def perturb_tab(service: DemoService, inputs: Inputs) -> None:
@@ -526,6 +573,67 @@ def attack_tab(service: DemoService, inputs: Inputs) -> None:
     button.click(run, args, [status, view, table], **PRIVATE)
 
 
+def tag_page(
+    service: DemoService,
+    task: object,
+    models: object,
+    sentence: object,
+    language: object,
+    family: object,
+    strength: object,
+    seed: object,
+) -> tuple[str, str]:
+    """The Tagging tab's request: (status, view) HTML; a refusal is one escaped line."""
+    try:
+        request = service.parse_sentence(task, sentence, language)
+        result = service.tag(request, models, family, strength, seed)
+        return message_html(result.message), tag_html(result)
+    except Exception as err:
+        return _failure(err), ""
+
+
+def tagging_tab(service: DemoService, inputs: Inputs) -> gr.Markdown | None:
+    """The Tagging tab; its notice (returned) shows while the target task is not a tagging one.
+    Without a tagging checkpoint it holds only a one-line notice."""
+    tasks = service.tagging_tasks()
+    with gr.Tab("Tagging"):
+        if not tasks:
+            gr.Markdown(NO_TAGGING, elem_id="tag-none")
+            return None
+        first = inputs.task.value
+        notice = gr.Markdown(pick_tagging_notice(tasks), visible=first not in tasks)
+        sentence = gr.Textbox(
+            label="Sentence (words separated by spaces)",
+            info=TAGGING_HELP,
+            lines=2,
+            max_length=service.limits.max_chars,
+            elem_classes="bidi-auto",
+        )
+        gr.Examples(
+            tagging_rows(),
+            [sentence, inputs.language],
+            label="Examples: sample-world rows are made-up pseudo-words",
+            example_labels=tagging_labels(),
+            api_visibility="private",
+        )
+        with gr.Row():
+            family = gr.Dropdown(
+                service.family_names(), value="char_swap", label="Perturbation family"
+            )
+            strength = gr.Slider(0.0, 1.0, value=0.2, step=0.05, label="Strength (unit share)")
+            seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
+        button = gr.Button("Tag clean & perturbed", variant="primary")
+        status = gr.HTML(elem_id="tag-status")
+        view = gr.HTML(elem_id="tag-view")
+
+    def run(task, models, sentence, language, family, strength, seed):
+        return tag_page(service, task, models, sentence, language, family, strength, seed)
+
+    args = [inputs.task, inputs.models, sentence, inputs.language, family, strength, seed]
+    button.click(run, args, [status, view], **PRIVATE)
+    return notice
+
+
 def explain_tab(service: DemoService) -> None:
     with gr.Tab("What am I looking at?"):
         gr.Markdown(guide_markdown(service.condition_table(), service.family_instances()))
@@ -551,6 +659,7 @@ def build_demo(service: DemoService) -> gr.Blocks:
         inputs = input_widgets(service, first)
         perturb_tab(service, inputs)
         attack_tab(service, inputs)
+        tag_notice = tagging_tab(service, inputs)
         explain_tab(service)
         report_tab(service)
         note, table = headline_panel()
@@ -564,8 +673,11 @@ def build_demo(service: DemoService) -> gr.Blocks:
                 headline = result.message, pd.DataFrame(result.rows, columns=result.header)
             except XstiltsError as err:
                 headline = str(err), pd.DataFrame([], columns=["metric"])
+            tagging = kind == "tagging"
             return [
                 gr.CheckboxGroup(choices=choices, value=[key for _, key in choices]),
+                gr.Markdown(tagging_notice(task) if tagging else "", visible=tagging),
+                *([gr.Markdown(visible=not tagging)] if tag_notice is not None else []),
                 gr.Column(visible=kind in ("pair", "single")),
                 gr.Textbox(visible=kind == "pair"),
                 gr.Column(visible=kind == "choice"),
@@ -575,6 +687,8 @@ def build_demo(service: DemoService) -> gr.Blocks:
 
         outputs = [
             inputs.models,
+            inputs.tagging_note,
+            *([tag_notice] if tag_notice is not None else []),
             inputs.pair_box,
             inputs.text_b,
             inputs.choice_box,

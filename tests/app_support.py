@@ -118,3 +118,34 @@ def start_app(root: Path, world: Path, *extra: str):
         prevent_thread_lock=True,
     )
     return app, service, demo, url
+
+
+TAGGING_CONDITIONS = {"none": [], "mnli": ["mnli"], "multi": ["qqp", "mnli", "race"]}
+TAGGING_TASKS = ("udpos", "panx")
+
+
+def build_tagging_root(world: Path, root: Path) -> Path:
+    """Tiny tagging target checkpoints (udpos, panx; a baseline, a single-task and a multi-task
+    condition) and one xnli checkpoint beside them under `root/models/target`, once per test
+    session: a catalogue mixing both kinds of target, as a run with both has. Heads are the
+    tasks' own (`HeadInfo.for_task`: kind "tagging", the tag names as labels), the meta as the
+    pipeline writes it."""
+    if "tagging" in _BUILT:
+        return _BUILT["tagging"]
+    tokenizer = tiny_tokenizer(corpus_lines(world), vocab_size=600)
+    targets = [(c, t) for c in TAGGING_CONDITIONS for t in TAGGING_TASKS] + [("none", "xnli")]
+    for index, (condition, task) in enumerate(targets):
+        model = tiny_model(tokenizer, [task], seed=index)
+        out = root / "models" / "target" / condition / task / "seed0"
+        out.mkdir(parents=True)
+        meta = {
+            "stage": "target",
+            "condition": condition,
+            "task": task,
+            "seed": 0,
+            "base": {"source": "pretrain", "languages": ["ar", "en", "hi", "ru", "vi", "zh"]},
+            "intermediate_tasks": TAGGING_CONDITIONS[condition],
+        }
+        model.save(out, tokenizer, meta)
+    _BUILT["tagging"] = root
+    return root

@@ -52,6 +52,8 @@ SMALL_WORLD = {
     "xnli_train": 300,
     "pawsx_train": 300,
     "xcopa_train": 200,
+    "udpos_train": 200,
+    "panx_train": 200,
     "dev_size": 60,
     "test_size": 40,
 }

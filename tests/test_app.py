@@ -321,9 +321,15 @@ def test_server_is_private_and_bounded(server) -> None:
         urllib.request.urlopen(url + "monitoring", timeout=10)
 
 
-def test_the_api_is_four_named_endpoints_with_named_outputs(client: Client) -> None:
+def test_the_api_is_five_named_endpoints_with_named_outputs(client: Client) -> None:
     api = client.view_api(return_format="dict", print_info=False)
-    assert sorted(api["named_endpoints"]) == ["/attack", "/compare", "/headline", "/perturb"]
+    assert sorted(api["named_endpoints"]) == [
+        "/attack",
+        "/compare",
+        "/headline",
+        "/perturb",
+        "/tag",
+    ]
     assert not api["unnamed_endpoints"]  # the page's own events are private
     compare = api["named_endpoints"]["/compare"]["parameters"]
     assert [p["parameter_name"] for p in compare][:4] == ["task", "models", "text_a", "text_b"]

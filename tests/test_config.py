@@ -175,7 +175,7 @@ def test_target_overrides_merge_over_defaults() -> None:
             "target.train_sequence.tydiqa: unknown target task; known: ",
         ),
         ({"target": {"overrides": {"siqa": {"epochs": 1}}}}, "nor a train_sequence step"),
-        ({"target": {"overrides": {"xnil": {"epochs": 1}}}}, "neither a target task (pawsx"),
+        ({"target": {"overrides": {"xnil": {"epochs": 1}}}}, "neither a target task (panx, pawsx"),
         ({"data": {"languages": ["en", "xx"]}}, "data.languages: 'xx' is not a language"),
         ({"plan": {"tokens_per_second": 0}}, "plan.tokens_per_second = 0"),
         (

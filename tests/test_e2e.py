@@ -21,6 +21,7 @@ import yaml
 from xstilts.config import deep_update, load_params, parse_params
 from xstilts.io import read_json
 from xstilts.params_trace import TRACE_ENV
+from xstilts.tasks import get_task
 
 from .conftest import REPO
 
@@ -178,10 +179,18 @@ def test_every_run_of_params_has_metrics_and_the_report_lists_them(pipeline) -> 
         assert f"| {condition} |" in report
 
 
-def zero_shot_above_chance(metrics: dict, margin: float = 0.05) -> list[str]:
+def chance_of(metrics: dict, lang: str) -> float:
+    """One chance level (classification) or each language's no-skill level (tagging)."""
     chance = metrics["chance"]
+    return chance[lang] if isinstance(chance, dict) else chance
+
+
+def zero_shot_above_chance(metrics: dict, margin: float = 0.05) -> list[str]:
+    scores = metrics[metrics["metric"]]
     return [
-        lang for lang, acc in metrics["accuracy"].items() if lang != "en" and acc > chance + margin
+        lang
+        for lang, score in scores.items()
+        if lang != "en" and score > chance_of(metrics, lang) + margin
     ]
 
 
@@ -199,10 +208,14 @@ def test_models_learn_in_english_and_transfer_zero_shot(pipeline) -> None:
         for condition in params.condition_names
     }
     for (task, condition), metrics in runs.items():
-        assert metrics["accuracy"]["en"] > metrics["chance"] + 0.10, (task, condition, metrics)
+        english = metrics[metrics["metric"]]["en"]
+        assert english > chance_of(metrics, "en") + 0.10, (task, condition, metrics)
     for condition in params.condition_names:
         assert zero_shot_above_chance(runs["xnli", condition]), runs["xnli", condition]
         assert len(zero_shot_above_chance(runs["xcopa", condition])) >= 2, runs["xcopa", condition]
+        # tagging: words and names transfer in every language (no-skill: the majority tag, 0 F1)
+        for task in ("udpos", "panx"):
+            assert len(zero_shot_above_chance(runs[task, condition])) == 5, runs[task, condition]
     pawsx = [zero_shot_above_chance(runs["pawsx", c]) for c in params.condition_names]
     assert max(map(len, pawsx)) >= 3, pawsx
 
@@ -311,14 +324,14 @@ def test_robustness_outputs_and_the_answer(pipeline) -> None:
         for condition in params.condition_names:
             metrics = read_json(repo / f"metrics/evaluate/{condition}/{task}/seed0.json")
             assert len(metrics["perturbations"]) == len(params.robustness.families)
+            score = "score" if get_task(task).kind == "tagging" else "accuracy"
             for attack in metrics["attacks"].values():
-                assert (
-                    attack["mean_zero_shot"]["accuracy"]
-                    <= attack["mean_zero_shot"]["clean_accuracy"]
-                )
+                means = attack["mean_zero_shot"]
+                assert means[score] <= means[f"clean_{score}"]
     primary = read_json(repo / "metrics/summary.json")["robustness"]["primary"]
     comparisons = len(params.condition_names) - 1
-    assert len(primary) == len(params.targets) * len(params.robustness.attacks) * comparisons
+    classification = [t for t in params.targets if get_task(t).kind != "tagging"]
+    assert len(primary) == len(classification) * len(params.robustness.attacks) * comparisons
     report = (repo / "reports/REPORT.md").read_text(encoding="utf-8")
     assert report.count("\n- ") >= len(primary) and "**Answer of this run" in report
     assert (repo / "reports/plots/attack_budget.png").stat().st_size > 10_000

@@ -6,6 +6,7 @@ so are pins the loader refuses (a script-only or missing revision, a renamed col
 from __future__ import annotations
 
 import copy
+import dataclasses
 import time
 
 import pytest
@@ -17,10 +18,20 @@ from xstilts.data import hub
 from xstilts.data.prepared import prepare
 from xstilts.data.sources import load_examples
 from xstilts.errors import XstiltsError
+from xstilts.examples import TaggedExample, example_to_dict
 from xstilts.io import read_json, read_jsonl
-from xstilts.rehearsal.rows import CARD_LABEL_NAMES, HUB_ROWS, NLI_NAMES, source_key
+from xstilts.rehearsal.repos import card_label_fields, source_language, with_class_labels
+from xstilts.rehearsal.rows import (
+    CARD_LABEL_NAMES,
+    HUB_ROWS,
+    NLI_NAMES,
+    WIKIANN_NAMES,
+    entity_spans,
+    served_rows,
+    source_key,
+)
 from xstilts.tasks import all_tasks, get_task
-from xstilts.tasks.spec import NLI_LABELS
+from xstilts.tasks.spec import NLI_LABELS, TaskSpec
 
 from .conftest import REPO, deep_update
 
@@ -28,11 +39,13 @@ from .conftest import REPO, deep_update
 @pytest.fixture
 def serve_hub(tmp_path, monkeypatch):
     """`datasets.load_dataset` answered from local Parquet files with the given rows, their
-    `label` column typed as the card's ClassLabel where the card declares one."""
+    label column (the spec's `label_field`: `label`, or a tag column as a list of ClassLabel)
+    typed as the card's ClassLabel where the card declares one."""
     import datasets
 
     real_load = datasets.load_dataset
     calls: list[tuple] = []
+    label_fields = card_label_fields()
 
     def serve(
         rows: dict[str, list[dict]], label_names: dict[str, list[str]] = CARD_LABEL_NAMES
@@ -46,8 +59,7 @@ def serve_hub(tmp_path, monkeypatch):
             target.parent.mkdir(exist_ok=True)
             dataset = datasets.Dataset.from_list(copy.deepcopy(rows[key]))
             if key in label_names:
-                label = datasets.ClassLabel(names=label_names[key])
-                dataset = dataset.cast_column("label", label)
+                dataset = with_class_labels(dataset, label_fields[key], label_names[key])
             dataset.to_parquet(str(target))
             return real_load("parquet", data_files=str(target), split="train")
 
@@ -97,6 +109,20 @@ def test_full_profile_prepare_reads_every_task_through_the_hub_loader(tmp_path, 
     assert [r["label"] for r in siqa] == [0, 2] and len(siqa[0]["choices"]) == 3
     xnli = read_jsonl(tmp_path / "prepared/xnli/test.zh.jsonl")
     assert [NLI_LABELS[r["label"]] for r in xnli] == ["neutral", "contradiction"]
+    # PAN-X: English training and dev, a test split in each of its languages among the run's
+    # (de sw et zh, and en); words and tags as WikiANN's rows give them, ids the row indices
+    assert "panx" in params.targets and "udpos" not in params.targets
+    panx_files = {k for k in summary if k.startswith("panx/")}
+    tests = {f"panx/test.{lang}.jsonl" for lang in ("en", "de", "sw", "et", "zh")}
+    assert panx_files == {"panx/train.en.jsonl", "panx/dev.en.jsonl"} | tests
+    panx = read_jsonl(tmp_path / "prepared/panx/train.en.jsonl")
+    assert [r["id"] for r in panx] == ["0", "1"]
+    assert panx[0]["words"] == ["Tom", "Smith", "lives", "in", "Paris", "."]
+    assert [get_task("panx").labels[t] for t in panx[1]["tags"]] == [
+        "O", "B-ORG", "I-ORG", "O", "O", "B-LOC", "I-LOC"
+    ]  # fmt: skip
+    assert summary["panx/test.zh.jsonl"]["source"].startswith("unimelb-nlp/wikiann (zh)")
+    assert not any(path.startswith("google/xtreme") for path, *_ in calls)
     assert read_json(tmp_path / "prepared/summary.json") == summary
 
 
@@ -115,6 +141,8 @@ BAD_LABELS = [
     ("xnli", "test", "label", 3, "field label: 3 is not one of 0..2"),
     ("pawsx", "test", "label", 2, "field label: 2 is not one of 0..1"),
     ("xcopa", "test", "label", 2, "field label: 2 is not 0 or 1"),
+    ("panx", "train", "ner_tags", [1, 2, 7, 0, 5, 0], "field ner_tags[2]: 7 is not one of 0..6"),
+    ("panx", "test", "ner_tags", [0, 1, 2, 0, -1, 0], "field ner_tags[4]: -1 is not one of 0..6"),
 ]
 MISSING = [
     ("anli_plus", "train", "hypothesis"),
@@ -130,6 +158,7 @@ MISSING = [
     ("xnli", "dev", "hypothesis"),
     ("pawsx", "dev", "sentence1"),
     ("xcopa", "test", "question"),
+    ("panx", "test", "tokens"),
 ]
 
 
@@ -180,6 +209,152 @@ def test_a_reordered_label_column_at_the_hub_fails_in_one_line(serve_hub) -> Non
     serve_hub(HUB_ROWS, untyped)  # a plain integer column: nothing to check the table against
     with pytest.raises(XstiltsError, match=r"declares its label classes with no names"):
         load_examples(get_task("xnli"), "test", "zh", "full", REPO)
+
+
+def test_a_reordered_tag_column_at_the_hub_fails_in_one_line(serve_hub) -> None:
+    """A tag column is checked like a label column: its list of ClassLabel must name the tags
+    in the spec's order, or no row is read."""
+    reordered = ["O", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-PER", "I-PER"]
+    serve_hub(HUB_ROWS, {**CARD_LABEL_NAMES, "unimelb-nlp/wikiann": reordered})
+    with pytest.raises(XstiltsError) as caught:
+        load_examples(get_task("panx"), "test", "sw", "full", REPO)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("dataset unimelb-nlp/wikiann (sw) split 'test'"), message
+    assert f"declares its label classes as {reordered}" in message
+    assert f"decodes them as {WIKIANN_NAMES}" in message
+    untyped = {k: v for k, v in CARD_LABEL_NAMES.items() if k != "unimelb-nlp/wikiann"}
+    serve_hub(HUB_ROWS, untyped)  # a plain list of integers: no names to check
+    with pytest.raises(XstiltsError, match=r"declares its label classes with no names"):
+        load_examples(get_task("panx"), "test", "sw", "full", REPO)
+
+
+def test_a_tag_list_of_another_length_than_its_words_is_one_line(serve_hub) -> None:
+    """A row whose tags do not pair off with its words cannot be aligned: one line naming the
+    row and the tag field, with both counts."""
+    good = HUB_ROWS["unimelb-nlp/wikiann"][0]
+    short = {**good, "ner_tags": good["ner_tags"][:-1]}
+    serve_hub({**HUB_ROWS, "unimelb-nlp/wikiann": [good, short]})
+    part = get_task("panx").splits["dev"].hub_parts[0].for_lang("en")
+    with pytest.raises(XstiltsError) as caught:
+        load_examples(get_task("panx"), "dev", "en", "full", REPO)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message == f"task panx, {part.describe()}, row 1: field ner_tags: 5 tags for 6 tokens"
+
+
+def pinned(spec: TaskSpec, revision: str = "0" * 40) -> TaskSpec:
+    """`spec` with every hub source at `revision` (a stand-in pin for an unpinned source)."""
+    splits = {
+        name: dataclasses.replace(
+            split, hub=tuple(dataclasses.replace(p, revision=revision) for p in split.hub_parts)
+        )
+        for name, split in spec.splits.items()
+    }
+    return dataclasses.replace(spec, splits=splits)
+
+
+def test_udpos_rows_convert_through_the_hub_loader(serve_hub) -> None:
+    """UD-POS's converter on google/xtreme-shaped rows, through the loader (ClassLabel check
+    of `pos_tags` included), once a revision is pinned: the `udpos.<Language>` config of each
+    language, tags decoded by name, ids the row indices."""
+    calls = serve_hub(HUB_ROWS)
+    spec = pinned(get_task("udpos"))
+    train = load_examples(spec, "train", "en", "full", REPO)
+    test = load_examples(spec, "test", "de", "full", REPO)
+    assert [call[:3] for call in calls] == [
+        ("google/xtreme", "udpos.English", "train"),
+        ("google/xtreme", "udpos.German", "test"),
+    ]
+    assert all(isinstance(example, TaggedExample) for example in train + test)
+    first = example_to_dict(train[0])
+    assert first["id"] == "0" and first["lang"] == "en"
+    assert first["words"] == ["The", "cat", "sleeps", "on", "it", "."]
+    assert [spec.labels[tag] for tag in first["tags"]] == [
+        "DET", "NOUN", "VERB", "ADP", "PRON", "PUNCT"
+    ]  # fmt: skip
+    assert [example.id for example in test] == ["0", "1"] and test[1].lang == "de"
+    second = ["PROPN", "VERB", "NUM", "ADJ", "NOUN", "PUNCT"]
+    assert [spec.labels[tag] for tag in test[1].tags] == second
+
+
+def test_an_unpinned_source_is_refused_in_one_line_without_the_network(monkeypatch) -> None:
+    """google/xtreme has no pinned revision: loading UD-POS stops at once, naming the dataset
+    and where to pin it, before the hub is asked anything."""
+    import datasets
+
+    def touched(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the hub was asked")
+
+    monkeypatch.setattr(hub, "require_hub", touched)
+    monkeypatch.setattr(datasets, "load_dataset", touched)
+    part = get_task("udpos").splits["test"].hub_parts[0].for_lang("de")
+    assert part.revision is None and part.config == "udpos.German"
+    with pytest.raises(XstiltsError) as caught:
+        next(iter(hub.hub_rows(part)))
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("dataset google/xtreme (udpos.German) split 'test' (no pinned")
+    assert "src/xstilts/tasks/revisions.py" in message
+    with pytest.raises(XstiltsError, match="no pinned revision"):
+        load_examples(get_task("udpos"), "train", "en", "full", REPO)
+
+
+def test_full_profile_params_refuse_udpos_in_one_line(tmp_path) -> None:
+    """A full run listing UD-POS is refused when the params are read, not when `prepare`
+    reaches google/xtreme."""
+    with pytest.raises(XstiltsError) as caught:
+        full_params(tmp_path, {"targets": ["xnli", "panx", "udpos"]})
+    message = str(caught.value)
+    assert "\n" not in message, message
+    assert "udpos" in message and "google/xtreme" in message
+    assert "src/xstilts/tasks/revisions.py" in message
+
+
+def test_served_tagging_rows_cover_every_tag_and_are_in_the_test_language() -> None:
+    """The stand-in's tagging rows: over a split of the rehearsal's smallest size every tag
+    occurs; a test language's rows have each word localized (punctuation kept), `langs` in that
+    language and `spans` true to the row's tokens and tags."""
+    for key in ("google/xtreme", "unimelb-nlp/wikiann"):
+        field = card_label_fields()[key]
+        rows = served_rows(key, 4, "zh")
+        assert {tag for row in rows for tag in row[field]} == set(range(len(CARD_LABEL_NAMES[key])))
+        for row, template in zip(rows, HUB_ROWS[key] * 2, strict=True):
+            assert len(row["tokens"]) == len(row[field]) == len(template["tokens"])
+            assert row["tokens"][-1] == "." or template["tokens"][-1] != "."
+            assert not (set(row["tokens"]) - {"."}) & set(template["tokens"])  # all localized
+    wikiann = served_rows("unimelb-nlp/wikiann", 4, "sw")
+    for row in wikiann:
+        assert row["langs"] == ["sw"] * len(row["tokens"])
+        assert row["spans"] == entity_spans(row["tokens"], row["ner_tags"], WIKIANN_NAMES)
+    for template in HUB_ROWS["unimelb-nlp/wikiann"]:  # the templates' spans are the card's form
+        assert template["spans"] == entity_spans(
+            template["tokens"], template["ner_tags"], WIKIANN_NAMES
+        )
+
+
+def test_the_stand_ins_tag_columns_load_back_as_class_label_lists(tmp_path) -> None:
+    """What the rehearsal writes for a tagging source loads back, through datasets' Parquet
+    reader, as a list of ClassLabel that the loader's name check accepts."""
+    import datasets
+
+    from xstilts.rehearsal import repos
+
+    part = get_task("panx").splits["test"].hub_parts[0].for_lang("et")
+    assert source_language(part) == "et"
+    written = repos.write_parquet(part, 5, tmp_path / "test.parquet")
+    loaded = datasets.load_dataset(
+        "parquet", data_files=str(tmp_path / "test.parquet"), split="train"
+    )
+    column = loaded.features["ner_tags"]
+    assert isinstance(column, datasets.List) and column.feature.names == WIKIANN_NAMES
+    hub.check_label_names(loaded.features, part)
+    assert [row["ner_tags"] for row in loaded] == [row["ner_tags"] for row in written]
+    assert {lang for row in loaded for lang in row["langs"]} == {"et"}
+    udpos = pinned(get_task("udpos")).splits["test"].hub_parts[0].for_lang("zh")
+    assert source_language(udpos) == "zh"
+    assert all(source.revision for source in repos.hub_sources())
+    assert not any(source.path == "google/xtreme" for source in repos.hub_sources())
 
 
 def test_every_hub_label_table_is_the_dataset_cards() -> None:

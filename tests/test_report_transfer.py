@@ -58,7 +58,7 @@ def test_a_condition_at_chance_in_one_language_is_uninformative_there_only() -> 
 def test_several_seeds_use_the_seed_mean_and_the_summed_examples() -> None:
     runs = {"xnli": {"none": [metrics({"en": 0.8, "ru": 0.40}), metrics({"en": 0.8, "ru": 0.30})]}}
     cell = transfer_cells(runs, alpha=0.05)["xnli"]["none"]["ru"]
-    assert (cell.accuracy, cell.n) == (pytest.approx(0.35), 600)
+    assert (cell.score, cell.n) == (pytest.approx(0.35), 600)
     assert cell.p_value == pytest.approx(binomial_upper_tail(210, 600, 1 / 3))
     assert not cell.above
     text = " ".join(transfer_section(transfer_cells(runs, 0.05), 0.05, seeds=2))

@@ -19,6 +19,7 @@ from xstilts.cli import main
 from xstilts.config import Params
 from xstilts.io import atomic_dir, read_json, read_jsonl
 from xstilts.modeling.model import load_checkpoint
+from xstilts.tasks import get_task
 
 from .conftest import REPO, TINY_RUN, deep_update, sample_profile, strict_load
 
@@ -83,9 +84,11 @@ def test_pipeline_stages_in_order(tmp_path, small_world, monkeypatch) -> None:
     summary = strict_load(paths.SUMMARY.read_text(encoding="utf-8"))
     assert set(summary["xnli"]) == {"none", "multi"}
     primary = summary["robustness"]["primary"]
+    classification = [t for t in params.targets if get_task(t).kind != "tagging"]
     assert {(r["task"], r["variant"]) for r in primary} == {
-        (t, f"attack:{a}") for t in params.targets for a in params.robustness.attacks
+        (t, f"attack:{a}") for t in classification for a in params.robustness.attacks
     }
+    assert summary["robustness"]["tagging"]["tasks"] == ["udpos", "panx"]
 
     # the report reads its runs from params: a run missing on disk is an error, not a gap
     raw = yaml.safe_load(Path("params.yaml").read_text())

@@ -145,8 +145,16 @@ def _evaluate(params: Params, args: argparse.Namespace) -> None:
             paths.attack_manifest(args.condition, args.task, args.seed),
         ),
     )
-    shown = ", ".join(f"{lang} {100 * acc:.1f}" for lang, acc in metrics["accuracy"].items())
-    print(f"{args.condition}/{args.task}/seed{args.seed}: {shown}")
+    print(f"{args.condition}/{args.task}/seed{args.seed}: {clean_scores_line(metrics)}")
+
+
+def clean_scores_line(metrics: dict) -> str:
+    """The clean score of each language in %, after the metric's name ("f1" for entity F1):
+    the metrics the evaluate stage just wrote name their metric (`xstilts.report.scores` reads
+    them the same way; importing it here would make the report a dependency of that stage)."""
+    metric = metrics.get("metric", "accuracy")
+    shown = ", ".join(f"{lang} {100 * score:.1f}" for lang, score in metrics[metric].items())
+    return f"{metric} {shown}"
 
 
 def _report(params: Params, args: argparse.Namespace) -> None:

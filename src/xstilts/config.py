@@ -332,6 +332,8 @@ class Params(Section):
                     f"targets: unknown target task '{task}'; known: {', '.join(known_target)}"
                 )
         self._check_train_sequences(known_target)
+        if self.profile == "full":
+            self._check_pinned()
         # Settings of a known target that `targets` leaves out stay inert, so a run can be
         # shrunk to some targets (`dvc exp run -S 'targets=[xnli]'`) without editing them out.
         steps = {s for seq in self.target.train_sequence.values() for s in seq}
@@ -344,6 +346,22 @@ class Params(Section):
             self.target.training_for(task)  # surface bad override keys now
         self._check_languages()
         return self
+
+    def _check_pinned(self) -> None:
+        """A full run loads only pinned dataset revisions: a task whose source has none is
+        refused here, at once, rather than when `prepare` reaches it."""
+        from xstilts.tasks import get_task
+
+        tasks = {t for tasks in self.conditions.values() for t in tasks} | set(self.targets)
+        for task in sorted(tasks):
+            for split in get_task(task).splits.values():
+                for part in split.hub_parts:
+                    if part.revision is None:
+                        raise ValueError(
+                            f"task '{task}' loads {part.path}, of which no revision is pinned "
+                            f"(none could be verified): pin one in src/xstilts/tasks/"
+                            f"revisions.py, or leave '{task}' out of this run"
+                        )
 
     def _check_train_sequences(self, known_target: tuple[str, ...]) -> None:
         from xstilts.tasks import all_tasks

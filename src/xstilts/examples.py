@@ -1,7 +1,8 @@
 """Typed examples: what every loader yields and every model consumes.
 
 Labels are indices into the task's canonical label names (or, for multiple choice, the index of
-the correct choice). The prepared JSONL files hold these records one per line.
+the correct choice; for tagging, one tag index per word). The prepared JSONL files hold these
+records one per line.
 """
 
 from __future__ import annotations
@@ -44,25 +45,54 @@ class ChoiceExample:
     label: int
 
 
-Example = PairExample | TextExample | ChoiceExample
+@dataclass(frozen=True)
+class TaggedExample:
+    """Token classification (POS, NER): a sentence given as words, one tag index per word.
+
+    The words are the dataset's own segmentation (UD and WikiANN are pre-tokenized), so a tag
+    always belongs to exactly one word; the model sees the words as they are split here. Each
+    layer has its tagging module: `modeling.tagged_inputs` (words to sub-tokens, a tag on each
+    word's first one), `modeling.heads.TokenClassificationHead`, `modeling.predict_tags`,
+    `training.tagging_objective`, `tag_metrics` (word accuracy, entity F1), `perturb.tagged`
+    (tags carried through every perturbation), `attack.tagging`, `evaluate.tagging` and
+    `evaluate.tagging_attack`."""
+
+    id: str
+    lang: str
+    words: tuple[str, ...]
+    tags: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.words) != len(self.tags):
+            raise ValueError(f"{len(self.words)} words but {len(self.tags)} tags")
+
+    @property
+    def text(self) -> str:
+        """The words joined by single spaces (for display and statistics)."""
+        return " ".join(self.words)
+
+
+Example = PairExample | TextExample | ChoiceExample | TaggedExample
 EXAMPLE_TYPES: dict[str, type] = {
     "pair": PairExample,
     "single": TextExample,
     "choice": ChoiceExample,
+    "tagging": TaggedExample,
 }
+_SEQUENCE_FIELDS = {"choice": ("choices",), "tagging": ("words", "tags")}
 
 
 def example_to_dict(example: Example) -> dict[str, Any]:
     record = dataclasses.asdict(example)
-    if isinstance(example, ChoiceExample):
-        record["choices"] = list(example.choices)
+    for name in ("choices", "words", "tags"):
+        if name in record:
+            record[name] = list(record[name])
     return record
 
 
 def example_from_dict(kind: str, record: dict[str, Any]) -> Example:
     cls = EXAMPLE_TYPES[kind]
-    if kind == "choice":
-        record = {**record, "choices": tuple(record["choices"])}
+    record = {**record, **{name: tuple(record[name]) for name in _SEQUENCE_FIELDS.get(kind, ())}}
     return cls(**record)
 
 
@@ -70,14 +100,15 @@ def example_texts(example: Example) -> list[str]:
     """Every free-text field of an example (for validation and statistics)."""
     if isinstance(example, PairExample):
         return [example.text_a, example.text_b]
-    if isinstance(example, TextExample):
+    if isinstance(example, TextExample | TaggedExample):
         return [example.text]
     return [example.context, example.question, *example.choices]
 
 
 def required_texts(example: Example) -> list[str]:
     """The texts that must not be empty: all but a multiple-choice question, which some
-    datasets leave empty (HellaSwag's ctx_b) or fold into the context (CommonsenseQA)."""
+    datasets leave empty (HellaSwag's ctx_b) or fold into the context (CommonsenseQA); for
+    tagging, the sentence (a single word may be blank: it is read as `<unk>`)."""
     if isinstance(example, ChoiceExample):
         return [example.context, *example.choices]
     return example_texts(example)

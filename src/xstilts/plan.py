@@ -213,12 +213,13 @@ def _base_run(params: Params) -> Run:
 def _eval_hours(params: Params, sizes: Sizes, task: str) -> tuple[int, float]:
     """Forward passes of one evaluate run: the clean test sets, every perturbation variant of
     the robustness subsample, and the attacks at their full query budgets (an upper bound:
-    most attacks stop at the first flip)."""
+    most attacks stop at the first flip; a tagging target is not attacked)."""
     robustness = params.robustness
     max_length = params.target.training_for(task).max_length_for(task)
     tests = [sizes.get(task, "test", max_length, lang) for lang in target_languages(params, task)]
     variants = len(robustness.families) * len(robustness.strengths)
-    queries = sum(a.max_queries for a in robustness.attacks.values())
+    attacked_kind = get_task(task).kind != "tagging"
+    queries = sum(a.max_queries for a in robustness.attacks.values()) if attacked_kind else 0
     tokens = 0
     for size in tests:
         perturbed = _capped(size.rows, robustness.max_examples)

@@ -223,7 +223,7 @@ class Attacker:
     ) -> AttackResult:
         """One example's attack; `progress` gets the fraction of ranked words tried."""
         search = self._search(self._job(example, language), budget, rng, progress)
-        return _drive([search], self.predict_fn)[0]
+        return drive([search], self.predict_fn)[0]
 
     def attack_many(
         self,
@@ -234,7 +234,7 @@ class Attacker:
         """(example, language, rng) jobs searched in lockstep with shared batches; the result of
         each is the one `attack` gives alone (up to floating-point batching effects)."""
         searches = [self._search(self._job(e, lang), budget, rng) for e, lang, rng in jobs]
-        return _drive(searches, self.predict_fn, progress)
+        return drive(searches, self.predict_fn, progress)
 
     def _job(self, example: Example, language: str) -> _Job:
         fields = example_fields(example)
@@ -359,7 +359,7 @@ def _switch_phrase(
         yield before + variant + after
 
 
-def _drive(
+def drive(
     searches: list[Search], predict_fn: PredictFn, progress: Progress | None = None
 ) -> list[AttackResult]:
     """Run searches in lockstep: gather every pending request, score them in one call, answer."""

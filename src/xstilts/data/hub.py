@@ -65,6 +65,8 @@ def require_hub(what: str, datasets: bool = False) -> None:
 
 def hub_rows(source: HubSource) -> Iterator[dict[str, Any]]:
     """Rows of one split of a hub dataset at its pinned revision."""
+    if source.revision is None:
+        raise XstiltsError(unpinned(source))
     require_hub(f"dataset {source.describe()}", datasets=True)
     import datasets
     from huggingface_hub.errors import HTTPError
@@ -88,6 +90,14 @@ def hub_rows(source: HubSource) -> Iterator[dict[str, Any]]:
     check_revision(dataset, source)
     check_label_names(dataset.features, source)
     yield from dataset
+
+
+def unpinned(source: HubSource) -> str:
+    return (
+        f"dataset {source.describe()}: no revision of it could be verified, so none is pinned "
+        f"and it is not loaded; resolve its Parquet commit where the hub is reachable and pin it "
+        f"in src/xstilts/tasks/revisions.py"
+    )
 
 
 def check_revision(dataset: Any, source: HubSource) -> None:
@@ -124,10 +134,13 @@ def dataset_hint(err: BaseException) -> str:
 
 
 def check_label_names(features: Any, source: HubSource) -> None:
-    """The dataset's declared class names for `label` are the ones the task spec decodes."""
+    """The dataset's declared class names for its label column (`label`, or a tag column such
+    as `pos_tags`, whose feature is a sequence of class labels) are the ones the task spec
+    decodes."""
     if not source.label_names:
         return
-    declared = getattr(features.get("label"), "names", None)
+    column = features.get(source.label_field)
+    declared = getattr(getattr(column, "feature", column), "names", None)
     if declared is None or tuple(declared) != source.label_names:
         found = f"as {list(declared)}" if declared is not None else "with no names"
         raise XstiltsError(

@@ -15,7 +15,13 @@ from pathlib import Path
 from xstilts.config import Params
 from xstilts.data.sources import load_split, source_name
 from xstilts.errors import XstiltsError
-from xstilts.examples import Example, example_from_dict, example_to_dict, required_texts
+from xstilts.examples import (
+    Example,
+    TaggedExample,
+    example_from_dict,
+    example_to_dict,
+    required_texts,
+)
 from xstilts.io import atomic_dir, dumps, iter_jsonl, write_jsonl
 from xstilts.tasks import get_task
 
@@ -80,8 +86,17 @@ def validate(examples: list[Example], key: SplitKey, where: str) -> None:
             raise XstiltsError(f"{where}, row {index}: language {example.lang!r}, not {key.lang!r}")
         if any(not text.strip() for text in required_texts(example)):
             raise XstiltsError(f"{where}, row {index}: empty text")
-    if key.split == "train" and len({e.label for e in examples}) < 2:
+    if key.split == "train" and len(label_counts(examples)) < 2:
         raise XstiltsError(f"{where}: every training example has the same label")
+
+
+def label_counts(examples: list[Example]) -> Counter[str]:
+    """How often each label occurs (for tagging: each tag, over all words)."""
+    return Counter(
+        str(label)
+        for e in examples
+        for label in (e.tags if isinstance(e, TaggedExample) else (e.label,))
+    )
 
 
 def prepare(params: Params, out_dir: str | Path, data_root: str | Path | None = None) -> dict:
@@ -100,7 +115,7 @@ def prepare(params: Params, out_dir: str | Path, data_root: str | Path | None = 
             summary[key.filename] = {
                 "source": where,
                 "examples": len(examples),
-                "labels": dict(sorted(Counter(str(e.label) for e in examples).items())),
+                "labels": dict(sorted(label_counts(examples).items())),
             }
             if loaded.skipped:
                 summary[key.filename]["skipped_rows"] = dict(sorted(loaded.skipped.items()))

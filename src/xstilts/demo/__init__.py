@@ -5,8 +5,10 @@
   a typed example.
 - `perturbview`: one seeded perturbation of every text field, its edits as highlight segments,
   and whether each model's tokenizer sees it.
-- `service`: the requests the app serves (perturb, compare, attack), all through
-  `xstilts.modeling.predict`.
+- `service`: the requests the app serves (perturb, compare, attack, tag), all through
+  `xstilts.modeling.predict` (tagging: `xstilts.evaluate.tagging.TagPredictor`).
+- `tagview`, `tagrender`: a sentence tagged word by word by every model of a tagging task,
+  clean and perturbed, with each perturbed word's clean source; and its HTML.
 - `headline`: the run's robustness numbers for a task, read from the metrics files.
 - `ready_examples`: ready examples in several languages and scripts.
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from xstilts.demo.catalogue import LoadedModel
 from xstilts.perturb import Perturbation
+from xstilts.tasks import get_task
 
 UNIT_SHARE = (
     "**Strength (unit share)**: the share of an input's units a family may edit, at most "
@@ -23,6 +24,32 @@ UNIT_SHARE = (
     "tokenizer: one it normalises away (a fullwidth letter, some invisible characters) is no "
     "test of robustness."
 )
+
+TAGGING_HELP = (
+    "Words are split at spaces: in Chinese, Japanese, Thai and other scripts written without "
+    "spaces, put a space between the words yourself (the models tag the words they are given, "
+    "as the datasets give them). You give no tags: the sentence is perturbed with placeholder "
+    "tags (all the first tag), which decide neither the words nor the alignment, and a perturbed "
+    "word's tag counts as changed when it differs from the model's own clean tag carried onto "
+    "it by the evaluation's rules (usually the tag of the clean word it comes from, ←n)."
+)
+NO_TAGGING = (
+    "No tagging checkpoint (udpos, panx) is loaded: run the pipeline with a tagging target "
+    "task, or pass --models DIR holding one."
+)
+
+
+def tagging_notice(task: str) -> str:
+    """What the classification tabs say while a tagging task is selected."""
+    return (
+        f"**{task}** tags words: type its sentence in the **Tagging** tab (the other tabs need a "
+        "sentence pair or a COPA item)."
+    )
+
+
+def pick_tagging_notice(tasks: Iterable[str]) -> str:
+    """What the Tagging tab says while the selected task is not a tagging one."""
+    return f"Pick a tagging task ({', '.join(tasks)}) as the target task above to tag a sentence."
 
 
 def family_line(family: Perturbation) -> str:
@@ -85,6 +112,12 @@ def header_markdown(models: list[LoadedModel], report: Path | None) -> str:
         "**Attack** tab searches for the smallest perturbation that flips each model.",
         base_line(models),
     ]
+    tagging = sorted({m.task for m in models if get_task(m.task).kind == "tagging"})
+    if tagging:
+        lines.append(
+            f"The **Tagging** tab tags each word of a sentence ({', '.join(tagging)}) with every "
+            "model, clean and perturbed, and shows where a model's tag changed."
+        )
     if is_sample(models):
         lines.append(
             "⚠️ These are the offline sample run's models. Their numbers show how the pipeline "

@@ -1,10 +1,15 @@
 """The run's headline numbers for one task, read from the evaluation metrics files.
 
-The demo shows what the report shows: clean accuracy (English and the zero-shot mean) per
+The demo shows what the report shows: the clean score (English and the zero-shot mean) per
 condition, and every robustness number the evaluation stage wrote (keys such as `perturbed` or
 `attack`, whatever their nesting), as mean ± standard deviation over seeds. Per-language detail
 is left to the report. When a params file is given, the runs are the ones it lists (as in the
 report); otherwise every `seed*.json` found.
+
+The score is the task's metric, read as the report reads it (`xstilts.report.scores`):
+accuracy, or a tagging target's word accuracy or entity F1; each row and the note name it. An
+attack the evaluation did not run on the task (marked `not_run`) has no rows: the note names it
+with the reason.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import statistics
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from xstilts.report.scores import attacks_not_run, clean_scores, metric_label, value_key
 
 # What the evaluate stage writes under `perturbations` (per variant "family@strength") and
 # `attacks` (per attack name), each with a zero-shot mean; the headline shows these leaves. The
@@ -32,7 +39,19 @@ ATTACK_KEYS = (
     ("success_rate", "success rate"),
     ("mean_queries", "mean queries"),
 )
-CLEAN_KEYS = {"condition", "task", "seed", "accuracy", "mean", "chance", "examples", "eval_splits"}
+CLEAN_KEYS = {
+    "condition",
+    "task",
+    "seed",
+    "metric",
+    "accuracy",
+    "f1",
+    "mean",
+    "chance",
+    "examples",
+    "trials",
+    "eval_splits",
+}
 COUNT_WORDS = frozenset({"queries", "units", "count", "examples", "n", "size", "steps", "edits"})
 MAX_ROWS = 60
 NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")  # a task or condition name: a single path part
@@ -86,25 +105,70 @@ def _leaves(value: Any, path: tuple[str, ...], languages: set[str]) -> Iterator[
 
 
 def metric_values(run: dict[str, Any]) -> dict[str, float | None]:
-    """The headline numbers of one run: clean accuracy, then every robustness leaf (None where
-    the metrics file says the value is undefined)."""
-    accuracy = run.get("accuracy") if isinstance(run.get("accuracy"), dict) else {}
-    languages = set(accuracy)
+    """The headline numbers of one run: the clean score in the run's metric, then every
+    robustness leaf (None where the metrics file says the value is undefined)."""
+    scores = _clean_scores(run)
+    label = _label(run)
+    languages = set(scores)
     values: dict[str, float | None] = {}
-    if isinstance(accuracy.get("en"), int | float):
-        values["clean accuracy · en"] = float(accuracy["en"])
+    if isinstance(scores.get("en"), int | float):
+        values[f"clean {label} · en"] = float(scores["en"])
     if isinstance(run.get("mean_zero_shot"), int | float):
-        values["clean accuracy · zero-shot mean"] = float(run["mean_zero_shot"])
+        values[f"clean {label} · zero-shot mean"] = float(run["mean_zero_shot"])
     if isinstance(run.get("dev_en"), int | float):
-        values["clean accuracy · en dev"] = float(run["dev_en"])
-    values |= _summary_leaves(run.get("perturbations"), "perturbed", PERTURBATION_KEYS)
-    values |= _summary_leaves(run.get("attacks"), "attack", ATTACK_KEYS)
+        values[f"clean {label} · en dev"] = float(run["dev_en"])
+    values |= _summary_leaves(run.get("perturbations"), "perturbed", _perturbation_keys(run))
+    values |= _summary_leaves(run.get("attacks"), "attack", _attack_keys(run))
     for key, value in run.items():
         if key in CLEAN_KEYS or key in ("mean_zero_shot", "dev_en", "perturbations", "attacks"):
             continue
         for name, number in _leaves(value, (key,), languages):
             values[name] = number
     return values
+
+
+def _clean_scores(run: dict[str, Any]) -> dict[str, Any]:
+    """The run's clean scores per language; empty for a file of another shape."""
+    try:
+        scores = clean_scores(run)
+    except (KeyError, TypeError):
+        return {}
+    return scores if isinstance(scores, dict) else {}
+
+
+def _label(run: dict[str, Any]) -> str:
+    """The run's metric in words ("accuracy", "word accuracy", "entity F1")."""
+    try:
+        return metric_label(run)
+    except (KeyError, TypeError, AttributeError):
+        return "accuracy"
+
+
+def _perturbation_keys(run: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """PERTURBATION_KEYS as this run's metrics name them, the score labelled by its metric."""
+    label = _label(run)
+    return tuple(
+        (value_key(run, key), label if key == "accuracy" else name)
+        for key, name in PERTURBATION_KEYS
+    )
+
+
+def _attack_keys(run: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """ATTACK_KEYS as this run's metrics name them, the score labelled by its metric."""
+    label = _label(run)
+    return tuple(
+        (value_key(run, key), f"{label} under attack" if key == "accuracy" else name)
+        for key, name in ATTACK_KEYS
+    )
+
+
+def skipped_attacks(runs: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
+    """Attack name -> why it was not run, over every run read."""
+    found: dict[str, str] = {}
+    for run in (r for rs in runs.values() for r in rs):
+        if isinstance(run.get("attacks"), dict):
+            found |= attacks_not_run(run)
+    return found
 
 
 def _summary_leaves(
@@ -171,18 +235,28 @@ def headline_table(
             row.append(cell)
         rows.append(row)
     seeds_seen = sorted({len(rs) for rs in runs.values()})
-    robust = [n for n in names if not n.startswith("clean accuracy")]
+    robust = [n for n in names if not n.startswith("clean ")]
+    first = next(iter(runs.values()))[0]
     note = (
         f"{task}: mean over {'/'.join(map(str, seeds_seen))} seed(s) per condition, "
-        "accuracies in %"
+        + ("accuracies in %" if _label(first) == "accuracy" else f"{_label(first)} in %")
         + (
             ""
             if robust
             else "; no robustness numbers in the metrics files yet (the evaluation stage adds them)"
         )
+        + _not_run_note(skipped_attacks(runs))
     )
     header = ["metric", *per_condition]
     return header, rows, _clean(note)
+
+
+def _not_run_note(skipped: dict[str, str]) -> str:
+    """One clause naming the attacks not run and why; empty when every attack ran."""
+    if not skipped:
+        return ""
+    reasons = "; ".join(sorted(set(skipped.values())))
+    return f"; attacks not run on this task: {', '.join(skipped)} ({reasons})"
 
 
 def _clean(text: str) -> str:

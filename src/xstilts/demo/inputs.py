@@ -18,7 +18,7 @@ import regex
 
 from xstilts.demo.headline import NAME
 from xstilts.errors import XstiltsError
-from xstilts.examples import ChoiceExample, Example, PairExample, TextExample
+from xstilts.examples import ChoiceExample, Example, PairExample, TaggedExample, TextExample
 from xstilts.perturb.segment import char_script
 from xstilts.tasks import get_task
 
@@ -195,6 +195,10 @@ class DemoInput:
 def make_input(task: str, fields: dict[str, object], language: object, limits: Limits) -> DemoInput:
     """Validate the fields of `task`'s kind and build its typed example."""
     spec = get_task(check_task_name(task))
+    if spec.kind not in FIELDS:
+        raise InputError(
+            f"{task} is a {spec.kind} task: type its sentence in the Tagging tab (API: /tag)"
+        )
     texts: dict[str, str] = {}
     for name, label in FIELDS[spec.kind]:
         texts[name] = clean_field(label, fields.get(name), limits.max_chars, name != "question")
@@ -213,3 +217,48 @@ def make_input(task: str, fields: dict[str, object], language: object, limits: L
         example = ChoiceExample("demo", lang, texts["premise"], texts["question"], choices, 0)
     guessed = language in (None, "", "auto")
     return DemoInput(task, example, lang, tuple(notes), guessed)
+
+
+SENTENCE = "Sentence"
+# Scripts written without spaces between words: a long run of them is likely several words the
+# user did not separate, which the models would read, and tag, as one.
+UNSPACED_SCRIPTS = frozenset({"Han", "Hiragana", "Katakana", "Thai", "Lao", "Khmer", "Myanmar"})
+UNSPACED_RUN = 5  # letters in one such "word" before the note
+
+
+def make_tagged_input(task: str, sentence: object, language: object, limits: Limits) -> DemoInput:
+    """Validate a sentence for a tagging task and split it into words at whitespace.
+
+    A tagging model tags the words it is given (the datasets come pre-split), so the user's
+    spaces are the segmentation. The example's tags are placeholders (all 0): the user gives
+    none, and nothing downstream reads them as gold."""
+    spec = get_task(check_task_name(task))
+    if spec.kind != "tagging":
+        raise InputError(f"{task} is a {spec.kind} task, not a tagging task: use the other tabs")
+    text = clean_field(SENTENCE, sentence, limits.max_chars, required=False)
+    words = tuple(text.split())
+    if not words:
+        raise InputError(f"{SENTENCE} has no words: type a sentence, its words separated by spaces")
+    notes = notes_for([text]) + unspaced_notes(words)
+    lang = check_language(language, [text])
+    example = TaggedExample("demo", lang, words, (0,) * len(words))
+    return DemoInput(task, example, lang, tuple(notes), language in (None, "", "auto"))
+
+
+def unspaced_notes(words: tuple[str, ...]) -> list[str]:
+    """A note when a "word" is a long run of an unspaced script (Chinese, Japanese, Thai):
+    the models would tag it as one word."""
+    long = [w for w in words if _unspaced_letters(w) >= UNSPACED_RUN]
+    if not long:
+        return []
+    return [
+        f"{len(long)} word(s) are runs of {UNSPACED_RUN} or more letters of a script written "
+        "without spaces; each is tagged as one word: put a space between the words"
+    ]
+
+
+def _unspaced_letters(word: str) -> int:
+    letters = [c for c in word if _LETTER.match(c)]
+    if not letters or any(char_script(c) not in UNSPACED_SCRIPTS for c in letters):
+        return 0
+    return len(letters)

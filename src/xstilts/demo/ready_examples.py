@@ -44,3 +44,34 @@ def example_labels(task: str) -> list[str]:
         origin = "hand-written" if row.get("source") == "hand-written" else "sample world"
         labels.append(f"{row['language']} ({origin}): {first[:48]}")
     return labels
+
+
+# Sentences for the Tagging tab, words separated by spaces (Chinese too): `source` as above.
+TAGGING_EXAMPLES = (
+    {"sentence": "Does Tariq call Nina ?", "language": "en",
+     "source": "data/tasks/panx/en/test.jsonl:2"},
+    {"sentence": "Гакет ли Tariq Nina ?", "language": "ru",
+     "source": "data/tasks/panx/ru/test.jsonl:2"},
+    {"sentence": "هل يجالنين Tariq Nina ؟", "language": "ar",
+     "source": "data/tasks/panx/ar/test.jsonl:2"},
+    {"sentence": "Olga 在 前 读 轻洗 。", "language": "zh",
+     "source": "data/tasks/udpos/zh/test.jsonl:1"},
+    {"sentence": "Olga शन्दों में वल्पे घता है ।", "language": "hi",
+     "source": "data/tasks/udpos/hi/test.jsonl:1"},
+    {"sentence": "Angela Merkel visited Paris with engineers from Siemens .", "language": "en",
+     "source": "hand-written"},
+    {"sentence": "李 明 在 北京 的 大学 工作 。", "language": "zh", "source": "hand-written"},
+)  # fmt: skip
+
+
+def tagging_rows() -> list[list[str]]:
+    """Rows for the Tagging tab's gr.Examples: the sentence, then "auto" (as `example_rows`)."""
+    return [[row["sentence"], "auto"] for row in TAGGING_EXAMPLES]
+
+
+def tagging_labels() -> list[str]:
+    labels = []
+    for row in TAGGING_EXAMPLES:
+        origin = "hand-written" if row["source"] == "hand-written" else "sample world"
+        labels.append(f"{row['language']} ({origin}): {row['sentence'][:48]}")
+    return labels

@@ -1,7 +1,7 @@
-"""The requests the demo serves: perturb, compare, attack, headline. No widgets here.
+"""The requests the demo serves: perturb, compare, attack, tag, headline. No widgets here.
 
 Every prediction goes through `xstilts.modeling.predict.predict`, the path evaluation and the
-attack use.
+attack use; a tagging task's through `xstilts.evaluate.tagging.TagPredictor`, its evaluation's.
 Models are loaded once (`catalogue.load_catalogue`) and shared by all requests. Each checkpoint
 has one lock, and every use of its model *or its tokenizer* holds it: the prediction, the
 "does the tokenizer see it" check, and the perturbation families built with that tokenizer
@@ -32,6 +32,7 @@ from xstilts.demo.inputs import (
     check_strength,
     check_task_name,
     make_input,
+    make_tagged_input,
     shown,
 )
 from xstilts.demo.perturbview import (
@@ -43,10 +44,12 @@ from xstilts.demo.perturbview import (
     visible,
 )
 from xstilts.demo.render import FieldDiff, field_diffs
-from xstilts.examples import ChoiceExample, Example
+from xstilts.demo.tagview import TagResult, perturb_sentence, tag_with
+from xstilts.examples import ChoiceExample, Example, TaggedExample
 from xstilts.modeling.predict import predict
 from xstilts.perturb import Edit, Perturbation, Resources, build_families, families, rng_for
 from xstilts.perturb.effective import token_ids
+from xstilts.tasks import get_task
 
 Progress = Callable[[float, str], None]
 View = tuple[str | None, list[FieldDiff]]  # (whose view, for an attack; the fields' diffs)
@@ -142,6 +145,10 @@ class DemoService:
     def tasks(self) -> list[str]:
         return self.catalogue.tasks()
 
+    def tagging_tasks(self) -> list[str]:
+        """The loaded tasks whose models tag words (the Tagging tab's)."""
+        return [t for t in self.tasks() if get_task(t).kind == "tagging"]
+
     def model_choices(self, task: str) -> list[tuple[str, str]]:
         """(label, key) of every model that serves `task`."""
         return [(m.label, m.key) for m in self.catalogue.for_task(task)]
@@ -227,6 +234,14 @@ class DemoService:
 
     def parse(self, task: object, fields: dict[str, object], language: object) -> DemoInput:
         return make_input(self.check_task(task), fields, language, self.limits)
+
+    def parse_sentence(self, task: object, sentence: object, language: object) -> DemoInput:
+        """A sentence for a tagging task, split into words at whitespace."""
+        task = self.check_task(task)
+        if task not in self.tagging_tasks():
+            loaded = ", ".join(self.tagging_tasks()) or "none is loaded"
+            raise InputError(f"task {task} is not a tagging task; tagging tasks: {loaded}")
+        return make_tagged_input(task, sentence, language, self.limits)
 
     def perturb(
         self,
@@ -358,6 +373,37 @@ class DemoService:
             f"{budget.max_unit_fraction:.0%} of the units each)."
         )
         return Result(ATTACK_HEADER, rows, views, message.strip())
+
+    def tag(
+        self,
+        request: DemoInput,
+        model_keys: object,
+        family: object,
+        strength: object,
+        seed: object,
+    ) -> TagResult:
+        """Each model's tag for every word, on the clean and the perturbed sentence; the
+        perturbation is the evaluation's for tagged sentences (`tagview`)."""
+        if not isinstance(request.example, TaggedExample):
+            raise InputError(f"{request.task} is not a tagging task: parse a sentence for one")
+        models = self.check_models(request.task, model_keys)
+        name = self.check_family(family)
+        strength, seed = check_strength(strength), check_seed(seed)
+        names = get_task(request.task).labels
+        owner = self._view_owner(models)
+        with owner.lock if owner is not None else nullcontext():
+            instance = self.families_for(owner)[name]
+            sentence = perturb_sentence(request.example, instance, strength, seed, names)
+        tagged = []
+        for model in models:
+            with model.lock:
+                effective = self._effective_text(model, sentence.view)
+                tagged.append(tag_with(model, sentence, self._length(model), effective))
+        message = self._message(request, sentence.view, self._unknown_note(models, request.example))
+        changed = ", ".join(f"{m.label}: {sum(m.changed)}" for m in tagged)
+        total = len(sentence.perturbed.words)
+        message += f"\n\nPerturbed words whose tag changed (of {total}): {changed}."
+        return TagResult(request.task, request.language, names, sentence, tagged, message)
 
     def headline(self, task: object) -> Result:
         """The run's numbers for `task`, read only from `<metrics>/evaluate/<condition>/<task>/`:

@@ -19,9 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from xstilts.attack import AttackBudget, Attacker, BatchPredictor
-from xstilts.config import Params
+from xstilts.attack.tagging import TaggingAttacker
+from xstilts.config import AttackConfig, Params
 from xstilts.data.prepared import read_split, target_languages
 from xstilts.evaluate.perturbed_set import family_resources, read_perturbed_set
+from xstilts.evaluate.tagging import (
+    TagPredictor,
+    clean_records,
+    evaluate_tag_perturbations,
+    language_scores,
+)
+from xstilts.evaluate.tagging_attack import run_tag_attack, summarize_tag_attack
 from xstilts.evaluate.under_attack import run_attack, summarize_attack
 from xstilts.evaluate.under_perturbation import evaluate_perturbations, model_inputs
 from xstilts.examples import Example
@@ -39,10 +47,12 @@ class Evaluation:
         self.model: MultiTaskModel
         self.model, self.tokenizer, self.meta = load_checkpoint(checkpoint)
         self.params, self.task = params, task
-        self.head = get_task(task).head_name
+        self.spec = get_task(task)
+        self.head = self.spec.head_name
         self.max_length = params.target.training_for(task).max_length_for(task)
         evaluate = params.evaluate
-        self.predict = BatchPredictor(
+        predictor = TagPredictor if self.tagging else BatchPredictor
+        self.predict = predictor(
             self.model,
             self.tokenizer,
             self.head,
@@ -50,6 +60,10 @@ class Evaluation:
             evaluate.batch_size,
             evaluate.precision,
         )
+
+    @property
+    def tagging(self) -> bool:
+        return self.spec.kind == "tagging"
 
 
 @dataclass(frozen=True)
@@ -72,19 +86,47 @@ def evaluate_robustness(
 ) -> RobustnessResults:
     """The perturbed set's variants, then every attack, against the clean predictions."""
     clean_pred = {(r["lang"], r["id"]): r["pred"] for r in records}
-    rows, perturbations = evaluate_perturbations(
-        read_perturbed_set(perturbed_set, clean),
-        ev.predict,
-        model_inputs(ev.tokenizer, ev.max_length),
-        clean_pred,
-    )
+    variants = read_perturbed_set(perturbed_set, clean)
+    inputs = model_inputs(ev.tokenizer, ev.max_length)
+    if ev.tagging:
+        rows, perturbations = evaluate_tag_perturbations(
+            variants, ev.predict, inputs, clean_pred, ev.spec.metric, ev.spec.labels
+        )
+        attack_rows, attacks = evaluate_tag_attacks(ev, clean, clean_pred, seed, lexicons)
+        return RobustnessResults(rows, perturbations, attack_rows, attacks)
+    rows, perturbations = evaluate_perturbations(variants, ev.predict, inputs, clean_pred)
     attack_rows, attacks = evaluate_attacks(ev, ev.params, clean, clean_pred, seed, lexicons)
     return RobustnessResults(rows, perturbations, attack_rows, attacks)
+
+
+def evaluate_tag_attacks(
+    ev: Evaluation,
+    clean: dict[tuple[str, str], Example],
+    clean_pred: dict[tuple[str, str], list[int]],
+    seed: int,
+    lexicons: Path,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Every attack of the profile against a tagging checkpoint (`xstilts.attack.tagging`)."""
+    robustness = ev.params.robustness
+    examples = attack_examples(ev.params, ev.task, clean)
+    resources = family_resources(ev.params, lexicons, ev.tokenizer)
+    rows, metrics = [], {}
+    for name, config in robustness.attacks.items():
+        families = build_families(config.families, resources)
+        attacker = TaggingAttacker(families, ev.predict, ev.spec.labels, ev.spec.metric)
+        attack_rows = run_tag_attack(
+            name, attacker, attack_budget(config), examples, clean_pred, seed
+        )
+        metrics[name] = summarize_tag_attack(attack_rows, robustness.budget_curve)
+        rows += attack_rows
+    return rows, metrics
 
 
 def evaluate_clean(
     ev: Evaluation, prepared: Path
 ) -> tuple[dict[tuple[str, str], Example], list[dict[str, Any]], dict[str, Any]]:
+    if ev.tagging:
+        return evaluate_clean_tags(ev, prepared)
     sources = read_json(prepared / "summary.json")
     clean: dict[tuple[str, str], Example] = {}
     records, scores, sizes, splits, widths = [], {}, {}, {}, set()
@@ -109,6 +151,7 @@ def evaluate_clean(
     zero_shot = [score for lang, score in scores.items() if lang != "en"]
     metrics = {
         "dev_en": ev.meta["dev_mean"],
+        "metric": "accuracy",
         "accuracy": scores,
         "mean": statistics.fmean(scores.values()),
         "chance": 1 / max(widths),
@@ -116,6 +159,44 @@ def evaluate_clean(
         "examples": sizes,
         "eval_splits": splits,
     }
+    return clean, records, metrics
+
+
+def evaluate_clean_tags(
+    ev: Evaluation, prepared: Path
+) -> tuple[dict[tuple[str, str], Example], list[dict[str, Any]], dict[str, Any]]:
+    """Clean scores of a tagging target: its metric per language, with each language's
+    no-skill level, trials (words or gold entities) and sentence exact match."""
+    sources = read_json(prepared / "summary.json")
+    metric, names = ev.spec.metric, ev.spec.labels
+    clean: dict[tuple[str, str], Example] = {}
+    records: list[dict[str, Any]] = []
+    per_lang: dict[str, dict[str, Any]] = {}
+    sizes, splits = {}, {}
+    for lang in target_languages(ev.params, ev.task):
+        examples = read_split(prepared, ev.task, "test", lang)
+        preds = ev.predict.tags(examples)
+        per_lang[lang] = language_scores(metric, names, examples, preds)
+        sizes[lang] = len(examples)
+        splits[lang] = sources[f"{ev.task}/test.{lang}.jsonl"]["source"]
+        clean.update(((lang, e.id), e) for e in examples)
+        records += clean_records(examples, preds, lang)
+    scores = {lang: values["score"] for lang, values in per_lang.items()}
+    zero_shot = [score for lang, score in scores.items() if lang != "en"]
+    metrics = {
+        "dev_en": ev.meta["dev_mean"],
+        "metric": metric,
+        metric: scores,
+        "mean": statistics.fmean(scores.values()),
+        "chance": {lang: values["chance"] for lang, values in per_lang.items()},
+        "mean_zero_shot": statistics.fmean(zero_shot) if zero_shot else None,
+        "examples": sizes,
+        "trials": {lang: values["trials"] for lang, values in per_lang.items()},
+        "exact_match": {lang: values["exact_match"] for lang, values in per_lang.items()},
+        "eval_splits": splits,
+    }
+    if metric == "accuracy":  # XTREME's UD-POS number, for comparison with published results
+        metrics["pos_f1"] = {lang: values["pos_f1"] for lang, values in per_lang.items()}
     return clean, records, metrics
 
 
@@ -134,16 +215,19 @@ def evaluate_attacks(
     for name, config in robustness.attacks.items():
         families = build_families(config.families, resources)
         attacker = Attacker(ev.model, ev.tokenizer, ev.head, families, predict_fn=ev.predict)
-        budget = AttackBudget(
-            config.max_unit_fraction,
-            config.max_queries,
-            config.beam_width,
-            config.candidates_per_unit,
-        )
-        attack_rows = run_attack(name, attacker, budget, examples, clean_pred, seed)
+        attack_rows = run_attack(name, attacker, attack_budget(config), examples, clean_pred, seed)
         metrics[name] = summarize_attack(attack_rows, robustness.budget_curve)
         rows += attack_rows
     return rows, metrics
+
+
+def attack_budget(config: AttackConfig) -> AttackBudget:
+    return AttackBudget(
+        config.max_unit_fraction,
+        config.max_queries,
+        config.beam_width,
+        config.candidates_per_unit,
+    )
 
 
 def attack_examples(

@@ -3,7 +3,9 @@ the first N test examples of each language, written once and shared by all condi
 
 Each JSONL record is the manifest entry of one perturbed example: id, language, family,
 strength, seed, the perturbed field texts, the edits as code-point offsets into the clean
-fields, and the units counted and edited (for the perturbed-unit ratio).
+fields, and the units counted and edited (for the perturbed-unit ratio). A tagged sentence's
+fields are its perturbed `words` and `tags` (the words carry the tags, see
+`xstilts.perturb.tagged`), its edits offsets into the clean words joined by single spaces.
 
 A family that does not apply to an example's language (code-switching without a lexicon for it,
 a keyboard typo without a layout) leaves the example unchanged; its record is kept, flagged
@@ -13,15 +15,15 @@ its unchanged inputs as a model that no perturbation hurts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from xstilts.config import Params
 from xstilts.data.prepared import read_split, target_languages
-from xstilts.examples import Example
-from xstilts.perturb import Perturbation, Resources
+from xstilts.examples import Example, TaggedExample
+from xstilts.perturb import Perturbation, Perturbed, Resources
 from xstilts.perturb.examples import perturb_example, with_fields
 
 
@@ -48,11 +50,13 @@ def build_perturbed_set(
     families: dict[str, Perturbation],
     strengths: Iterable[float],
     seed: int,
+    tag_names: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Manifest records for every (example, family, strength), in a stable order."""
+    """Manifest records for every (example, family, strength), in a stable order; tagged
+    examples need the task's `tag_names`."""
     strengths = tuple(strengths)
     return [
-        perturbed_record(example, name, family, strength, seed)
+        perturbed_record(example, name, family, strength, seed, tag_names)
         for example in examples
         for name, family in families.items()
         for strength in strengths
@@ -60,10 +64,15 @@ def build_perturbed_set(
 
 
 def perturbed_record(
-    example: Example, name: str, family: Perturbation, strength: float, seed: int
+    example: Example,
+    name: str,
+    family: Perturbation,
+    strength: float,
+    seed: int,
+    tag_names: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The manifest record of one example under one family at one strength."""
-    _, results = perturb_example(example, family, strength, seed)
+    perturbed, results = perturb_example(example, family, strength, seed, tag_names)
     record = {
         "id": example.id,
         "lang": example.lang,
@@ -71,7 +80,7 @@ def perturbed_record(
         "family": name,
         "strength": strength,
         "seed": seed,
-        "fields": {f: p.text for f, p in results.items()},
+        "fields": _record_fields(perturbed, results),
         "edits": {
             f: [[e.start, e.end, e.replacement] for e in p.edits]
             for f, p in results.items()
@@ -83,6 +92,14 @@ def perturbed_record(
     if not family.supports(example.lang):
         record["not_applicable"] = True
     return record
+
+
+def _record_fields(perturbed: Example, results: dict[str, Perturbed]) -> dict[str, Any]:
+    """The perturbed field texts, or a tagged sentence's words and tags (which `with_fields`
+    rebuilds it from: its text alone would not say which word has which tag)."""
+    if isinstance(perturbed, TaggedExample):
+        return {"words": list(perturbed.words), "tags": list(perturbed.tags)}
+    return {f: p.text for f, p in results.items()}
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,9 @@ from collections.abc import Iterable, Iterator, Sequence
 import torch
 from transformers import PreTrainedTokenizerBase
 
-from xstilts.examples import ChoiceExample, Example, PairExample, TextExample
+from xstilts.examples import ChoiceExample, Example, PairExample, TaggedExample, TextExample
 from xstilts.modeling.encoded import EncodedChunk, EncodedSplit, Features
+from xstilts.modeling.tagged_inputs import EncodedTags, collate_tagged, encode_tagged
 
 __all__ = ["EncodedSplit", "Features", "collate", "encode", "sequence_length", "sequence_lengths"]
 
@@ -28,10 +29,17 @@ CHUNK_EXAMPLES = 256
 
 def encode(
     examples: Iterable[Example], tokenizer: PreTrainedTokenizerBase, max_length: int
-) -> EncodedSplit:
+) -> EncodedSplit | EncodedTags:
     """Tokenize examples of one kind, a chunk at a time (examples may be a stream, read as it
-    goes); each feature keeps its label."""
-    chunks = _batched(iter(examples), CHUNK_EXAMPLES)
+    goes); each feature keeps its label (tagged examples: see `xstilts.modeling.tagged_inputs`)."""
+    items = iter(examples)
+    first = next(items, None)
+    if first is None:
+        return EncodedSplit.from_chunks([])
+    items = itertools.chain([first], items)
+    if isinstance(first, TaggedExample):
+        return encode_tagged(items, tokenizer, max_length)
+    chunks = _batched(items, CHUNK_EXAMPLES)
     return EncodedSplit.from_chunks(encode_chunk(c, tokenizer, max_length) for c in chunks)
 
 
@@ -82,14 +90,16 @@ def sequence_length(feature: Features) -> int:
 
 
 def sequence_lengths(features: Sequence[Features]) -> list[int]:
-    """`sequence_length` of every feature; read off the offsets of an `EncodedSplit`."""
-    if isinstance(features, EncodedSplit):
+    """`sequence_length` of every feature; read off the offsets of an encoded split."""
+    if isinstance(features, EncodedSplit | EncodedTags):
         return features.lengths()
     return [sequence_length(f) for f in features]
 
 
 def collate(features: list[Features], pad_id: int) -> dict[str, torch.Tensor]:
     """Pad a batch to its longest sequence (and, for choices, to its largest choice count)."""
+    if "token_labels" in features[0]:
+        return collate_tagged(features, pad_id)
     labels = torch.tensor([f["label"] for f in features], dtype=torch.long)
     if isinstance(features[0]["input_ids"][0], list):
         return _collate_choices(features, pad_id) | {"labels": labels}

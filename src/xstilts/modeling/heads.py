@@ -5,6 +5,10 @@ final hidden state of the <s> token through its own dense+tanh layer, as in RoBE
 classification head. We do not use XLM-R's `pooler`, which is not part of the pretrained MLM
 checkpoint and would start random while looking pretrained. A multiple-choice head is the same
 module with one output, scoring each (context, question + choice) sequence.
+
+A tagging head scores every position instead: dropout and one linear layer over each final
+hidden state, as `XLMRobertaForTokenClassification` does; only each word's first sub-token is
+read (`xstilts.modeling.tagged_inputs`).
 """
 
 from __future__ import annotations
@@ -24,3 +28,14 @@ class ClassificationHead(nn.Module):
         x = self.dropout(hidden_states[:, 0])
         x = torch.tanh(self.dense(x))
         return self.out_proj(self.dropout(x))
+
+
+class TokenClassificationHead(nn.Module):
+    def __init__(self, hidden_size: int, num_outputs: int, dropout: float) -> None:
+        super().__init__()
+        self.dropout = nn.Dropout(dropout)
+        self.out_proj = nn.Linear(hidden_size, num_outputs)
+
+    def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        """Logits [batch, length, tags]."""
+        return self.out_proj(self.dropout(hidden_states))

@@ -20,7 +20,7 @@ from transformers import AutoTokenizer, PreTrainedTokenizerBase, XLMRobertaModel
 
 from xstilts.errors import XstiltsError, first_line
 from xstilts.modeling.device import to_model_device
-from xstilts.modeling.heads import ClassificationHead
+from xstilts.modeling.heads import ClassificationHead, TokenClassificationHead
 from xstilts.modeling.precision import ATTN_IMPLEMENTATION
 from xstilts.tasks import get_task
 
@@ -31,12 +31,17 @@ HEADS_FILE = "heads.safetensors"
 @dataclass(frozen=True)
 class HeadInfo:
     name: str
-    kind: str  # pair | single | choice
+    kind: str  # pair | single | choice | tagging
     labels: tuple[str, ...] = ()
 
     @property
     def num_outputs(self) -> int:
         return 1 if self.kind == "choice" else len(self.labels)
+
+    def build(self, hidden_size: int, dropout: float) -> nn.Module:
+        """A per-token head for tagging, a sequence head (reading `<s>`) for the others."""
+        head = TokenClassificationHead if self.kind == "tagging" else ClassificationHead
+        return head(hidden_size, self.num_outputs, dropout)
 
     @classmethod
     def for_task(cls, task: str) -> HeadInfo:
@@ -52,9 +57,7 @@ class MultiTaskModel(nn.Module):
         self.encoder = encoder
         self.head_info = {head.name: head for head in heads}
         hidden, dropout = encoder.config.hidden_size, encoder.config.hidden_dropout_prob
-        self.heads = nn.ModuleDict(
-            {h.name: ClassificationHead(hidden, h.num_outputs, dropout) for h in heads}
-        )
+        self.heads = nn.ModuleDict({h.name: h.build(hidden, dropout) for h in heads})
 
     def forward(
         self,
@@ -63,7 +66,8 @@ class MultiTaskModel(nn.Module):
         attention_mask: torch.Tensor,
         choice_mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Logits [batch, labels], or [batch, choices] when inputs are [batch, choices, len]."""
+        """Logits [batch, labels], [batch, choices] when inputs are [batch, choices, len], or
+        [batch, len, tags] from a tagging head."""
         shape = input_ids.shape
         if input_ids.dim() == 3:
             input_ids, attention_mask = input_ids.flatten(0, 1), attention_mask.flatten(0, 1)

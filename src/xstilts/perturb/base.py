@@ -131,7 +131,27 @@ class Perturbation(ABC):
         strength = check_strength(strength)
         if strength == 0.0 or not text:
             return Perturbed(text, (), self.name)
-        units = self.units(text, language)
+        return self.apply_to_units(text, language, self.units(text, language), strength, rng)
+
+    def apply_to_units(
+        self,
+        text: str,
+        language: str,
+        units: Sequence[Span],
+        strength: float,
+        rng: random.Random,
+    ) -> Perturbed:
+        """`apply` over units the caller chose instead of `units(text, language)`.
+
+        A pre-segmented sentence (a tagging dataset's words) must be perturbed over its own
+        words: re-segmenting the joined text would split or merge the words that carry the gold
+        tags. The units must be spans of `text` of the family's kind (words, or graphemes inside
+        words), in order; budget, seeded order and edit checks are those of `apply`."""
+        check_text(text)
+        strength = check_strength(strength)
+        if strength == 0.0 or not text:
+            return Perturbed(text, (), self.name)
+        units = list(units)
         return self._perturb(text, language, units, math.ceil(strength * len(units)), rng)
 
     def word_variants(self, word: str, language: str, rng: random.Random, k: int) -> list[str]:

@@ -6,16 +6,25 @@ very same perturbed examples, which is what the paired statistics need.
 
 Fields: a pair perturbs both texts, a single text its text, multiple choice its context and every
 choice. A multiple-choice *question* is left alone: in COPA/XCOPA it is the relation word
-("cause"/"effect"), i.e. part of the label space rather than of the input text.
+("cause"/"effect"), i.e. part of the label space rather than of the input text. A tagged
+sentence is one field, `text` (its words joined by single spaces), perturbed over its own words
+with the tags carried along (`xstilts.perturb.tagged`); it is rebuilt from `words` and `tags`,
+never from a text, which would not say where the words and their tags are.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from xstilts.examples import ChoiceExample, Example, PairExample, TextExample
+from xstilts.examples import ChoiceExample, Example, PairExample, TaggedExample, TextExample
 from xstilts.perturb.base import Perturbation, Perturbed
 from xstilts.perturb.rng import rng_for
+from xstilts.perturb.tagged import FIELD as TAGGED_FIELD
+from xstilts.perturb.tagged import perturb_tagged
+
+TAGGED_FIELDS = ("words", "tags")
 
 
 def example_fields(example: Example) -> dict[str, str]:
@@ -24,6 +33,8 @@ def example_fields(example: Example) -> dict[str, str]:
         return {"text_a": example.text_a, "text_b": example.text_b}
     if isinstance(example, TextExample):
         return {"text": example.text}
+    if isinstance(example, TaggedExample):
+        return {TAGGED_FIELD: example.text}
     if isinstance(example, ChoiceExample):
         return {"context": example.context} | {
             f"choice{i}": c for i, c in enumerate(example.choices)
@@ -31,8 +42,11 @@ def example_fields(example: Example) -> dict[str, str]:
     raise TypeError(f"not an example: {type(example).__name__}")
 
 
-def with_fields(example: Example, texts: dict[str, str]) -> Example:
-    """A copy of `example` whose perturbable fields are replaced by `texts` (others kept)."""
+def with_fields(example: Example, texts: Mapping[str, Any]) -> Example:
+    """A copy of `example` whose perturbable fields are replaced by `texts` (others kept); a
+    tagged example takes `words` and `tags` instead of its text."""
+    if isinstance(example, TaggedExample):
+        return _with_words(example, texts)
     if isinstance(example, ChoiceExample):
         choices = tuple(texts.get(f"choice{i}", choice) for i, choice in enumerate(example.choices))
         return dataclasses.replace(
@@ -44,10 +58,35 @@ def with_fields(example: Example, texts: dict[str, str]) -> Example:
     return dataclasses.replace(example, **texts)
 
 
+def _with_words(example: TaggedExample, fields: Mapping[str, Any]) -> TaggedExample:
+    unknown = set(fields) - set(TAGGED_FIELDS)
+    if unknown:
+        raise KeyError(
+            f"unknown fields {sorted(unknown)} for TaggedExample: it is rebuilt from "
+            f"{' and '.join(TAGGED_FIELDS)}, since a text does not say which word has which tag"
+        )
+    words = tuple(fields.get("words", example.words))
+    tags = tuple(fields.get("tags", example.tags))
+    return dataclasses.replace(example, words=words, tags=tags)
+
+
 def perturb_example(
-    example: Example, family: Perturbation, strength: float, seed: int
+    example: Example,
+    family: Perturbation,
+    strength: float,
+    seed: int,
+    tag_names: Sequence[str] | None = None,
 ) -> tuple[Example, dict[str, Perturbed]]:
-    """Apply `family` at `strength` to every perturbable field of `example`."""
+    """Apply `family` at `strength` to every perturbable field of `example`. A tagged example
+    needs the task's `tag_names`: the rules that carry tags through merged, split or switched
+    words differ for BIO entity tags and for POS tags."""
+    if isinstance(example, TaggedExample):
+        if tag_names is None:
+            raise ValueError(
+                f"perturbing tagged example {example.id} needs the task's tag names (tag_names)"
+            )
+        perturbed, result = perturb_tagged(example, family, strength, seed, tag_names)
+        return perturbed, {TAGGED_FIELD: result}
     results = {}
     for name, text in example_fields(example).items():
         rng = rng_for(seed, example.id, family.name, name)

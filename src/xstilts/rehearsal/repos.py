@@ -8,7 +8,10 @@ them; a spec without a config reads the repository's only config (`plain_text` f
 the hub, else `default` under `data/`). The two repositories pinned at their
 `refs/convert/parquet` commit (Cosmos QA, Social IQa) have that branch's layout instead:
 `default/{split}/0000.parquet` and no README, so datasets infers the splits from the paths.
-Parquet files carry the features (ClassLabel names included) in their schema metadata.
+Parquet files carry the features (ClassLabel names included) in their schema metadata; a tag
+column (UD-POS `pos_tags`, WikiANN `ner_tags`) is a list of ClassLabel, as on those cards.
+Sources with no pinned revision (google/xtreme's UD-POS) are not served: there is no commit to
+serve them at, and the full profile refuses them before any stage runs.
 
 The model repository holds what `save_pretrained` writes for a tiny XLM-R-architecture masked
 LM (safetensors) and its XLM-R tokenizer, trained on the served rows' text.
@@ -64,13 +67,54 @@ class StandInSizes:
 
 
 def hub_sources() -> list[HubSource]:
-    """Every (dataset, config, split, revision) a task spec can load, in every language."""
+    """Every (dataset, config, split, revision) a task spec can load, in every language.
+
+    Sources whose revision is None are skipped: with no pinned commit there is no revision to
+    serve them at, and a full run (the rehearsal included) refuses a task that reads one
+    (`Params` validation), so nothing would ask for them."""
     sources = set()
     for spec in all_tasks().values():
         for split in spec.splits.values():
             for part in split.hub_parts:
-                sources.update(part.for_lang(lang) for lang in spec.languages)
+                if part.revision is not None:
+                    sources.update(part.for_lang(lang) for lang in spec.languages)
     return sorted(sources, key=lambda s: (s.path, s.config or "", s.split))
+
+
+def card_label_fields() -> dict[str, str]:
+    """HUB_ROWS key -> the column whose ClassLabel names CARD_LABEL_NAMES lists, as the task
+    specs name it (`HubSource.label_field`), for every source a spec reads, pinned or not: the
+    specs say which column they check, so the writers cast that one."""
+    return {
+        source_key(part.path, part.config): part.label_field
+        for spec in all_tasks().values()
+        for split in spec.splits.values()
+        for part in split.hub_parts
+    }
+
+
+def with_class_labels(dataset: Any, column: str, names: list[str]) -> Any:
+    """`dataset` with `column` typed as the card types it: a ClassLabel, or, for a tag column
+    (a list per row), a list of ClassLabel. Values are kept as they are, out-of-range ones
+    included (a test's bad rows reach the loader). A dataset without the column (a test's
+    missing-field rows) is returned as it is."""
+    import datasets
+
+    if column not in dataset.column_names:
+        return dataset
+    label = datasets.ClassLabel(names=names)
+    if isinstance(dataset.features[column], datasets.List):
+        return dataset.cast_column(column, datasets.List(label))
+    return dataset.cast_column(column, label)
+
+
+def source_language(source: HubSource) -> str:
+    """The language of a source's rows: its config where the config is a language code (XNLI,
+    WikiANN), the code whose name ends a named config (google/xtreme's `udpos.German`)."""
+    if not source.config:
+        return "en"
+    last = source.config.rsplit(".", 1)[-1]
+    return {name: code for code, name in source.config_names}.get(last, last)
 
 
 def data_file(source: HubSource) -> str:
@@ -82,15 +126,16 @@ def data_file(source: HubSource) -> str:
 
 
 def write_parquet(source: HubSource, count: int, target: Path) -> list[dict[str, Any]]:
-    """`count` rows of the source's schema, with its ClassLabel where the card declares one."""
+    """`count` rows of the source's schema, with its ClassLabel where the card declares one
+    (on the spec's `label_field`: `label`, or a tag column as a list of ClassLabel)."""
     import datasets
 
     key = source_key(source.path, source.config)
-    language = source.config if key in LOCALIZED_FIELDS and source.config else "en"
+    language = source_language(source) if key in LOCALIZED_FIELDS else "en"
     rows = served_rows(key, count, language)
     dataset = datasets.Dataset.from_list(rows)
     if key in CARD_LABEL_NAMES:
-        dataset = dataset.cast_column("label", datasets.ClassLabel(names=CARD_LABEL_NAMES[key]))
+        dataset = with_class_labels(dataset, source.label_field, CARD_LABEL_NAMES[key])
     target.parent.mkdir(parents=True, exist_ok=True)
     dataset.to_parquet(str(target))
     return rows
@@ -112,6 +157,7 @@ def write_datasets(root: Path, sizes: StandInSizes) -> list[dict[str, Any]]:
     """Every pinned dataset repository under `root/datasets`; returns all rows written."""
     by_repo: dict[tuple[str, str], list[HubSource]] = defaultdict(list)
     for source in hub_sources():
+        assert source.revision is not None  # hub_sources skips unpinned ones
         by_repo[(source.path, source.revision)].append(source)
     written = []
     for (path, revision), sources in by_repo.items():

@@ -3,6 +3,8 @@ dataset cards. The hub-loader tests read the two template rows per dataset; the 
 stand-in hub serves as many rows as it needs, built from the same templates.
 
 Keys are a dataset path, or `path:config` where one repository holds several datasets (GLUE).
+A repository whose configs all share one schema (XNLI's languages, WikiANN's, google/xtreme's
+UD-POS treebanks) is keyed by its path alone.
 """
 
 from __future__ import annotations
@@ -127,9 +129,40 @@ HUB_ROWS: dict[str, list[dict[str, Any]]] = {
         {"id": 2, "sentence1": "A B C", "sentence2": "A B C", "label": 1},
     ],
     "cambridgeltl/xcopa": [{**COPA, "changed": False}, {**COPA, "idx": 6, "changed": True}],
+    # google/xtreme's `udpos.<Language>` configs (the only ones a task reads): words and UPOS
+    # tags; no id field, so ids are row indices
+    "google/xtreme": [
+        {"tokens": ["The", "cat", "sleeps", "on", "it", "."], "pos_tags": [5, 7, 15, 1, 10, 12]},
+        {"tokens": ["Tom", "has", "two", "red", "dogs", "."], "pos_tags": [11, 15, 8, 0, 7, 12]},
+    ],
+    # unimelb-nlp/wikiann, every language's config: `langs` names the config's language once
+    # per token, `spans` lists each entity as "TYPE: its words" (see `entity_spans`)
+    "unimelb-nlp/wikiann": [
+        {
+            "tokens": ["Tom", "Smith", "lives", "in", "Paris", "."],
+            "ner_tags": [1, 2, 0, 0, 5, 0],
+            "langs": ["en"] * 6,
+            "spans": ["PER: Tom Smith", "LOC: Paris"],
+        },
+        {
+            "tokens": ["The", "United", "Nations", "met", "in", "New", "York"],
+            "ner_tags": [0, 3, 4, 0, 0, 5, 6],
+            "langs": ["en"] * 7,
+            "spans": ["ORG: United Nations", "LOC: New York"],
+        },
+    ],
 }
 NLI_NAMES = ["entailment", "neutral", "contradiction"]
-# dataset -> the ClassLabel names its card declares for the integer `label` column
+# the UPOS tags as google/xtreme's udpos configs declare them (pos_tags: a sequence of ClassLabel)
+UPOS_NAMES = [
+    "ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN",
+    "PUNCT", "SCONJ", "SYM", "VERB", "X",
+]  # fmt: skip
+# unimelb-nlp/wikiann's ner_tags (a sequence of ClassLabel)
+WIKIANN_NAMES = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"]
+# dataset -> the ClassLabel names its card declares for its integer label column: `label`, or a
+# tag column whose feature is a sequence of ClassLabel (which column: the task spec's
+# `label_field`, so the writers read it from the specs, `repos.card_label_fields`)
 CARD_LABEL_NAMES: dict[str, list[str]] = {
     "nyu-mll/glue:mnli": NLI_NAMES,
     "nyu-mll/glue:qqp": ["not_duplicate", "duplicate"],
@@ -139,10 +172,13 @@ CARD_LABEL_NAMES: dict[str, list[str]] = {
     "facebook/xnli": NLI_NAMES,
     "google-research-datasets/paws-x": ["0", "1"],
     "aps/super_glue:copa": ["choice1", "choice2"],
+    "google/xtreme": UPOS_NAMES,
+    "unimelb-nlp/wikiann": WIKIANN_NAMES,
 }
 
 
-# dataset -> (label field, the values it takes): what a served row's label cycles through
+# dataset -> (label field, the values it takes): what a served row's label cycles through; a
+# tag field (a list, one tag per word) cycles through them word after word over a whole split
 LABEL_VALUES: dict[str, tuple[str, tuple[Any, ...]]] = {
     "nyu-mll/glue:mnli": ("label", (0, 1, 2)),
     "nyu-mll/glue:qqp": ("label", (0, 1)),
@@ -158,6 +194,8 @@ LABEL_VALUES: dict[str, tuple[str, tuple[Any, ...]]] = {
     "facebook/xnli": ("label", (0, 1, 2)),
     "google-research-datasets/paws-x": ("label", (0, 1)),
     "cambridgeltl/xcopa": ("label", (0, 1)),
+    "google/xtreme": ("pos_tags", tuple(range(len(UPOS_NAMES)))),
+    "unimelb-nlp/wikiann": ("ner_tags", tuple(range(len(WIKIANN_NAMES)))),
 }
 # fields that identify a row: numbered per served row so that ids stay unique
 ID_FIELDS = ("idx", "id", "uid", "ind")
@@ -168,12 +206,20 @@ def source_key(path: str, name: str | None) -> str:
     return f"{path}:{name}" if f"{path}:{name}" in HUB_ROWS else path
 
 
-# the text fields of the target tasks' test sets, which are in each test language
+# the text fields of the target tasks' test sets, which are in each test language: a text, or
+# a list of words (a tagging task's tokens: each word localized on its own, so the tags still
+# line up)
 LOCALIZED_FIELDS = {
     "facebook/xnli": ("premise", "hypothesis"),
     "google-research-datasets/paws-x": ("sentence1", "sentence2"),
     "cambridgeltl/xcopa": ("premise", "choice1", "choice2"),
+    "google/xtreme": ("tokens",),
+    "unimelb-nlp/wikiann": ("tokens",),
 }
+# WikiANN's derived columns, kept true to a served row's tokens and tags: the language once per
+# token, and the entity spans
+LANGUAGE_LISTS = {"unimelb-nlp/wikiann": "langs"}
+ENTITY_SPANS = {"unimelb-nlp/wikiann": "spans"}
 UNSPACED_SCRIPTS = {"Han", "Hiragana", "Katakana", "Thai"}  # written without spaces
 
 
@@ -198,26 +244,71 @@ def localize(text: str, language: str) -> str:
     return ("" if script in UNSPACED_SCRIPTS else " ").join(words)
 
 
-def english_words(text: str) -> list[str]:
-    """The words `localize` replaces."""
+def localize_field(value: str | list[str], language: str) -> str | list[str]:
+    """A localized field's value in `language`: a text, or a list of words word by word
+    (punctuation tokens kept), so that a tag list still has one tag per word."""
+    if isinstance(value, list):
+        return [localize(word, language) for word in value]
+    return localize(value, language)
+
+
+def english_words(text: str | list[str]) -> list[str]:
+    """The words `localize` (or `localize_field`) replaces."""
+    if isinstance(text, list):
+        text = " ".join(text)
     return [core for token in text.split() if (core := token.strip(".,?!"))]
+
+
+def entity_spans(tokens: list[str], tags: list[int], names: list[str]) -> list[str]:
+    """WikiANN's `spans` column: each entity of the BIO tags as "TYPE: its words" (joined by
+    spaces). An I- tag that continues no entity of its type starts one, as seqeval reads it."""
+    spans: list[tuple[str, list[str]]] = []
+    previous = "O"
+    for token, tag in zip(tokens, tags, strict=True):
+        name = names[tag]
+        if name == "O":
+            previous = name
+            continue
+        kind = name[2:]
+        if name.startswith("I-") and previous != "O" and previous[2:] == kind:
+            spans[-1][1].append(token)
+        else:
+            spans.append((kind, [token]))
+        previous = name
+    return [f"{kind}: {' '.join(words)}" for kind, words in spans]
 
 
 def served_rows(key: str, count: int, language: str = "en") -> list[dict[str, Any]]:
     """`count` rows of dataset `key`: its templates in turn, ids numbered, labels cycling
     through every value the dataset uses (so every class is present in a split), and a target
-    task's texts in `language`'s script."""
+    task's texts in `language`'s script.
+
+    A tag list gets the values in turn, word after word across the split, so every tag is
+    present once the split has as many words as there are tags (the template's own tags are
+    not kept: nothing learns them at the stand-in's sizes, while a tag missing from a split
+    would leave a class unseen). Tagging datasets have no id field: their ids are row indices.
+    """
     templates = HUB_ROWS[key]
     field, values = LABEL_VALUES[key]
     rows = []
+    next_tag = 0  # position in `values` of a tag list's next word
     for index in range(count):
         row = copy.deepcopy(templates[index % len(templates)])
-        row[field] = values[index % len(values)]
+        if isinstance(row[field], list):
+            size = len(row[field])
+            row[field] = [values[(next_tag + i) % len(values)] for i in range(size)]
+            next_tag += size
+        else:
+            row[field] = values[index % len(values)]
         for name in ID_FIELDS:
             if name in row:
                 row[name] = index if isinstance(row[name], int) else f"{name}{index}"
         if language != "en":
             for name in LOCALIZED_FIELDS.get(key, ()):
-                row[name] = localize(row[name], language)
+                row[name] = localize_field(row[name], language)
+        if key in LANGUAGE_LISTS:
+            row[LANGUAGE_LISTS[key]] = [language] * len(row["tokens"])
+        if key in ENTITY_SPANS:
+            row[ENTITY_SPANS[key]] = entity_spans(row["tokens"], row[field], CARD_LABEL_NAMES[key])
         rows.append(row)
     return rows

@@ -11,6 +11,10 @@ language (diacritics, for instance), and every such comparison is in the family.
 next to a difference are over the same pooled rows, so the difference is their difference.
 Languages where either compared condition's clean accuracy is not significantly above chance are
 left out of the pool (see `xstilts.report.transfer`) and named in the comparison.
+
+The report calls these functions on the classification targets for the primary and exploratory
+families, and separately on the tagging targets, whose rows are sentence exact match, for a
+family of their own (`xstilts.report.tagging`).
 """
 
 from __future__ import annotations

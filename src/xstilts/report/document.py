@@ -32,6 +32,8 @@ from xstilts.report.robustness import (
     not_applicable,
     not_applicable_lines,
 )
+from xstilts.report.scores import chance_level, chance_varies, clean_scores, metric_label
+from xstilts.report.tagging import tagging_lines, tagging_tasks
 from xstilts.report.transfer import AtChance, at_chance, transfer_cells, transfer_section
 
 
@@ -67,7 +69,7 @@ def summarize(params: Params, runs: dict[str, dict[str, list[dict]]]) -> dict:
     for task, by_condition in runs.items():
         for condition, seeds in by_condition.items():
             entry = {
-                lang: _mean_std([m["accuracy"][lang] for m in seeds])[0]
+                lang: _mean_std([clean_scores(m)[lang] for m in seeds])[0]
                 for lang in target_languages(params, task)
             }
             entry["dev_en"] = _mean_std([m["dev_en"] for m in seeds])[0]
@@ -79,30 +81,56 @@ def summarize(params: Params, runs: dict[str, dict[str, list[dict]]]) -> dict:
 
 
 def target_tables(params: Params, runs: dict[str, dict[str, list[dict]]]) -> list[str]:
+    """Per task, the clean score of each condition and language in the task's metric; a tagging
+    target also gets its no-skill level per language and its sentence exact match."""
     lines = []
     for task, by_condition in runs.items():
         langs = list(target_languages(params, task))
-        chance = next(iter(by_condition.values()))[0]["chance"]
+        first = next(iter(by_condition.values()))[0]
+        rows = [
+            [
+                condition,
+                _cell([m["dev_en"] for m in seeds]),
+                *[_cell([clean_scores(m)[lang] for m in seeds]) for lang in langs],
+                _cell([m["mean_zero_shot"] for m in seeds])
+                if seeds[0]["mean_zero_shot"] is not None
+                else "-",
+            ]
+            for condition, seeds in by_condition.items()
+        ]
+        if chance_varies(first):
+            no_skill = [f"{100 * chance_level(first, lang):.1f}" for lang in langs]
+            rows.insert(0, ["no-skill level", "-", *no_skill, "-"])
+            title = f"### {task} ({metric_label(first)} %)"
+        else:
+            title = f"### {task} (accuracy %, chance {100 * chance_level(first, 'en'):.1f})"
         lines += [
-            f"### {task} (accuracy %, chance {100 * chance:.1f})",
+            title,
             "",
-            *table(
-                ["condition", "en dev", *langs, "zero-shot mean"],
-                [
-                    [
-                        condition,
-                        _cell([m["dev_en"] for m in seeds]),
-                        *[_cell([m["accuracy"][lang] for m in seeds]) for lang in langs],
-                        _cell([m["mean_zero_shot"] for m in seeds])
-                        if seeds[0]["mean_zero_shot"] is not None
-                        else "-",
-                    ]
-                    for condition, seeds in by_condition.items()
-                ],
-            ),
+            *table(["condition", "en dev", *langs, "zero-shot mean"], rows),
             "",
+            *exact_match_table(task, by_condition, langs),
         ]
     return lines
+
+
+def exact_match_table(
+    task: str, by_condition: dict[str, list[dict]], langs: list[str]
+) -> list[str]:
+    """A tagging target's share of test sentences with every tag right, the per-example outcome
+    its paired statistics compare; nothing for a classification target."""
+    if "exact_match" not in next(iter(by_condition.values()))[0]:
+        return []
+    rows = [
+        [condition, *[_cell([m["exact_match"][lang] for m in seeds]) for lang in langs]]
+        for condition, seeds in by_condition.items()
+    ]
+    return [
+        f"### {task} (sentence exact match %, the unit of its paired statistics)",
+        "",
+        *table(["condition", *langs], rows),
+        "",
+    ]
 
 
 def intermediate_table(params: Params, root: Path) -> list[str]:
@@ -147,27 +175,39 @@ def build_report(params: Params, root: Path, plots_dir: Path) -> tuple[list[str]
         "",
         *intermediate_table(params, root),
         "",
-        "## Target tasks: clean zero-shot accuracy by language",
+        "## Target tasks: clean zero-shot scores by language",
         "",
         *target_tables(params, runs),
         *details,
     ]
-    return report_lines(params, transfer, answer, tables), summary
+    return report_lines(params, transfer, answer, tables, tagging_lines(runs)), summary
 
 
 def report_lines(
-    params: Params, transfer: list[str], answer: list[str], tables: list[str]
+    params: Params,
+    transfer: list[str],
+    answer: list[str],
+    tables: list[str],
+    tagging: list[str] | None = None,
 ) -> list[str]:
-    """The document in its order: how far transfer is above chance comes before the answer,
-    since robustness means nothing where the clean model is at chance; then the tables."""
+    """The document in its order: what a tagging target's numbers are (`tagging`, when there is
+    one), then how far transfer is above chance before the answer, since robustness means
+    nothing where the clean model is at chance; then the tables."""
+    cells = (
+        "Cells are each target task's metric in % (accuracy for classification targets; tagging "
+        "targets: see the next section)"
+        if tagging
+        else "Cells are accuracy in %"
+    )
     return [
         "# X-STILTs robustness artifact: results",
         "",
         f"Profile: **{params.profile}**; seeds: {', '.join(map(str, params.seeds))}; "
         f"conditions: {', '.join(params.condition_names)}.",
-        "Cells are accuracy in %, mean ± std over seeds. Models are trained and selected on "
-        "English only; every other language is zero-shot.",
+        f"{cells}, mean ± std over seeds. Models are trained and selected on English only; every "
+        "other language is zero-shot.",
         "",
+        *(tagging or []),
         *transfer,
         *answer,
         *tables,
@@ -180,14 +220,44 @@ def robustness_section(
     """The answer that opens the report, the detailed robustness tables, and their summary.
 
     `chance` (task -> condition -> languages at chance) marks and leaves out the cells that are
-    uninformative for robustness.
+    uninformative for robustness. The primary and exploratory comparisons are over the
+    classification targets; the tagging targets' (on sentence exact match) get a table and a
+    Holm correction of their own (`xstilts.report.tagging`).
     """
     chance = chance or {}
+    tagging = tagging_tasks(runs)
+    is_tagging = frame["task"].isin(tagging)
     attacks = [f"attack:{name}" for name in params.robustness.attacks]
-    primary = drop_comparisons(frame, params, attacks, chance)
     variants = sorted(v for v in frame["variant"].unique() if "@" in v)
-    exploratory = drop_comparisons(frame, params, variants, chance)
-    answer = [
+    primary = drop_comparisons(frame[~is_tagging], params, attacks, chance)
+    exploratory = drop_comparisons(frame[~is_tagging], params, variants, chance)
+    per_task = drop_comparisons(frame[is_tagging], params, [*attacks, *variants], chance)
+    answer = answer_lines(primary, chance, tagging)
+    texts = language_texts(params, root / paths.PREPARED)
+    details = ["## Robustness", ""]
+    for task, by_condition in runs.items():
+        details += not_applicable_lines(task, by_condition)
+        details += attack_summary(task, by_condition)
+        details += language_table(task, by_condition, texts.get(task, {}), chance.get(task))
+        details += family_table(task, by_condition)
+    details += exploratory_lines(exploratory) + tagging_comparison_lines(per_task, tagging)
+    summary = {
+        "primary": primary.to_dict(orient="records"),
+        "exploratory_significant": significant(exploratory),
+        "uninformative": chance,
+    }
+    if tagging:
+        summary["tagging"] = {"tasks": tagging, "significant": significant(per_task)}
+    missing = {task: not_applicable(by_condition) for task, by_condition in runs.items()}
+    if any(missing.values()):
+        summary["not_applicable"] = {task: found for task, found in missing.items() if found}
+    return answer, details, summary
+
+
+def answer_lines(primary: pd.DataFrame, chance: AtChance, tagging: list[str]) -> list[str]:
+    """The answer: the verdict over the primary comparisons, one sentence each, how they were
+    made, and which targets they leave to their own table."""
+    return [
         "## Answer to the research question",
         "",
         verdict(primary),
@@ -198,10 +268,11 @@ def robustness_section(
         ],
         "",
         "Primary comparisons: accuracy drop under attack (clean minus attacked accuracy on the "
-        "same examples), pooled over the zero-shot languages, multi-task against every other "
-        "condition; paired difference in drops with a 95% bootstrap interval (examples resampled "
-        "with all their seeds, within languages), a sign-flip (McNemar) test and Holm correction "
-        f"over the {tested(primary)} informative comparisons. {INTERVALS_VS_HOLM} "
+        "same examples), per classification target, pooled over the zero-shot languages, "
+        "multi-task against every other condition; paired difference in drops with a 95% "
+        "bootstrap interval (examples resampled with all their seeds, within languages), a "
+        "sign-flip (McNemar) test and Holm correction over the "
+        f"{tested(primary)} informative comparisons. {INTERVALS_VS_HOLM} "
         "A negative difference means the "
         "first condition loses less accuracy, i.e. is more robust. A drop can only be as large "
         "as the clean accuracy it starts from: read it next to the clean and attacked "
@@ -211,19 +282,25 @@ def robustness_section(
         "comparison and named in it: a model at chance has no accuracy to lose, so its drop is "
         "noise.",
         "",
+        *([TAGGING_NOT_PRIMARY.format(tasks=", ".join(tagging)), ""] if tagging else []),
         *uninformative_lines(chance),
     ]
-    texts = language_texts(params, root / paths.PREPARED)
-    details = ["## Robustness", ""]
-    for task, by_condition in runs.items():
-        details += not_applicable_lines(task, by_condition)
-        details += attack_summary(task, by_condition)
-        details += language_table(task, by_condition, texts.get(task, {}), chance.get(task))
-        details += family_table(task, by_condition)
-    details += [
+
+
+TAGGING_NOT_PRIMARY = (
+    "The tagging targets ({tasks}) are not in the primary comparisons or in this count: their "
+    "per-example outcome is sentence exact match, not one example's class; their comparisons "
+    "are per task, in their own table under Robustness, with their own Holm correction."
+)
+
+
+def exploratory_lines(exploratory: pd.DataFrame) -> list[str]:
+    """The exploratory family: the classification targets' drop under each perturbation."""
+    return [
         "### Exploratory: drop under each perturbation family, pooled zero-shot",
         "",
-        "Holm-corrected within this table only (a second family of hypotheses). Each row pools "
+        "Classification targets. Holm-corrected within this table only (a second family of "
+        "hypotheses). Each row pools "
         "the zero-shot languages where the family changed some input the tokenizer sees "
         "(`languages`): a family effective in one language only is compared on that language. "
         "Drops are over the same pooled rows as the difference, so diff = drop a - drop b. "
@@ -233,15 +310,34 @@ def robustness_section(
         *comparison_table(exploratory),
         "",
     ]
-    summary = {
-        "primary": primary.to_dict(orient="records"),
-        "exploratory_significant": int(exploratory["significant"].sum()) if len(exploratory) else 0,
-    }
-    summary["uninformative"] = chance
-    missing = {task: not_applicable(by_condition) for task, by_condition in runs.items()}
-    if any(missing.values()):
-        summary["not_applicable"] = {task: found for task, found in missing.items() if found}
-    return answer, details, summary
+
+
+def tagging_comparison_lines(per_task: pd.DataFrame, tagging: list[str]) -> list[str]:
+    """The tagging targets' comparisons, per task, on sentence exact match; nothing without a
+    tagging target."""
+    if not tagging:
+        return []
+    return [
+        "### Tagging targets: drop in sentence exact match, pooled zero-shot, per task",
+        "",
+        f"Tagging targets ({', '.join(tagging)}). The paired statistics need one independent "
+        "0/1 outcome per example, and the words of one sentence are not independent, so these "
+        "comparisons are on sentence exact match (1 when every tag of the sentence is right): "
+        "drop = clean minus perturbed (or attacked) exact match on the same sentences, in pp. "
+        "That is neither the word accuracy nor the entity F1 of the tables above, and a "
+        "different outcome from a classification example's, so these rows are Holm-corrected "
+        "within this table only (a family of their own) and not pooled with the classification "
+        "targets. Languages, pooling and `left out (at chance)` (no-skill level, see the "
+        f"transfer section) as in the exploratory table. {INTERVALS_VS_HOLM}",
+        "",
+        *comparison_table(per_task),
+        "",
+    ]
+
+
+def significant(comparisons: pd.DataFrame) -> int:
+    """How many comparisons are significant after Holm correction."""
+    return int(comparisons["significant"].sum()) if len(comparisons) else 0
 
 
 def tested(comparisons: pd.DataFrame) -> int:
@@ -259,7 +355,8 @@ def uninformative_lines(chance: AtChance) -> list[str]:
         for task, by_condition in chance.items()
         for condition, langs in by_condition.items()
     ]
-    return ["Uninformative for robustness (clean accuracy not above chance):", "", *items, ""]
+    title = "Uninformative for robustness (clean score not above chance or no-skill level):"
+    return [title, "", *items, ""]
 
 
 def budget_curve_note(params: Params) -> str:

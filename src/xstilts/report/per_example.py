@@ -5,6 +5,11 @@ predictions, one variant per perturbation family and strength (`keyboard@0.1`) h
 examples whose perturbation the tokenizer actually sees (an erased perturbation is clean input,
 never a robustness win), and `attack:<name>` rows from the attack manifests, except those of a
 language the attack does not apply to (flagged `not_applicable`: nothing was attacked there).
+
+`correct` is `pred == gold`: for a classification target, the example's class; for a tagging
+target, whose rows hold tag lists, sentence exact match (every tag right, against the perturbed
+sentence's own gold tags under a perturbation). That is the one 0/1 outcome per example the
+paired statistics need: the words of one sentence are not independent trials.
 """
 
 from __future__ import annotations

@@ -1,12 +1,16 @@
 """Report plots, as PNG for REPORT.md and as CSV data that `dvc plots` renders.
 
-- robustness drop by condition and language (mean accuracy drop over the perturbation families,
-  effective examples only; a family with no effective example in a language has no drop there
-  and is left out, and a language where no family was effective has no bar);
+- robustness drop by condition and language (mean drop of the task's metric over the
+  perturbation families, effective examples only: accuracy, or a tagging target's word accuracy
+  or entity F1, named in the `metric` column and on each panel; a family with no effective
+  example in a language has no drop there and is left out, and a language where no family was
+  effective has no bar);
 - accuracy under attack against the attack's edit budget (zero-shot mean), per condition. The
   curve is read off one attack run at the attack's configured budget: exact for greedy search
   (beam width 1), an upper bound on accuracy at the smaller budgets for beam search (see
-  `xstilts.evaluate.under_attack`); each panel and CSV row names its search.
+  `xstilts.evaluate.under_attack`); each panel and CSV row names its search and the metric
+  (the `accuracy` column holds a tagging target's word accuracy or entity F1). An attack not run
+  on a task has no curve.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import matplotlib.pyplot as plt
 from xstilts import paths
 from xstilts.io import atomic_file
 from xstilts.report.robustness import Runs, mean_defined
+from xstilts.report.scores import attacks_run, metric_label, value_key
 
 DROP_CSV, BUDGET_CSV = paths.DROP_PLOT_DATA.name, paths.BUDGET_PLOT_DATA.name
 DROP_PNG, BUDGET_PNG = paths.DROP_PLOT.name, paths.BUDGET_PLOT.name
@@ -51,6 +56,7 @@ def drop_rows(runs: Runs) -> list[dict]:
                         "condition": condition,
                         "language": lang,
                         "drop_pp": round(100 * drop, 2),
+                        "metric": metric_label(seeds[0]),
                     }
                 )
     return rows
@@ -71,12 +77,12 @@ def budget_rows(runs: Runs, beam_widths: Mapping[str, int]) -> list[dict]:
     rows = []
     for task, by_condition in runs.items():
         for condition, seeds in by_condition.items():
-            for attack, metrics in seeds[0]["attacks"].items():
+            for attack, metrics in attacks_run(seeds[0]).items():
                 first = next(iter(metrics["languages"].values()))
-                for budget in ["0", *first["accuracy_at_budget"]]:
+                for budget in ["0", *first[value_key(seeds[0], "accuracy_at_budget")]]:
                     accuracy = mean_defined(
                         mean_defined(
-                            _at_budget(lang_metrics, budget)
+                            _at_budget(m, lang_metrics, budget)
                             for lang, lang_metrics in m["attacks"][attack]["languages"].items()
                             if lang != "en"
                         )
@@ -92,13 +98,18 @@ def budget_rows(runs: Runs, beam_widths: Mapping[str, int]) -> list[dict]:
                             "budget": float(budget),
                             "accuracy": round(100 * accuracy, 2),
                             "search": search_label(beam_widths[attack]),
+                            "metric": metric_label(seeds[0]),
                         }
                     )
     return rows
 
 
-def _at_budget(metrics: dict, budget: str) -> float | None:
-    return metrics["clean_accuracy"] if budget == "0" else metrics["accuracy_at_budget"][budget]
+def _at_budget(run: dict, metrics: dict, budget: str) -> float | None:
+    """The score at `budget` of one language's attack metrics (`run`: the whole metrics file,
+    which names the keys: accuracy, or a tagging target's score)."""
+    if budget == "0":
+        return metrics[value_key(run, "clean_accuracy")]
+    return metrics[value_key(run, "accuracy_at_budget")][budget]
 
 
 def write_csv(path: Path, rows: list[dict]) -> None:
@@ -127,7 +138,7 @@ def plot_drops(rows: list[dict], path: Path) -> None:
         ax.set_xticks([j + 0.4 - width / 2 for j in range(len(languages))], languages)
         ax.axhline(0, color="black", linewidth=0.6)
         ax.set_title(task)
-        ax.set_ylabel("accuracy drop (pp)")
+        ax.set_ylabel(f"{mine[0]['metric']} drop (pp)")
     axes[0][-1].legend(fontsize=7)
     _save(fig, path)
 
@@ -152,7 +163,7 @@ def plot_budget(rows: list[dict], path: Path) -> None:
             search = mine[0]["search"] if mine else ""
             ax.set_title(f"{task}: {attack} attack ({search})", fontsize=9)
             ax.set_xlabel("edit budget (fraction of words; 0 = clean)")
-            ax.set_ylabel("zero-shot accuracy (%)")
+            ax.set_ylabel(f"zero-shot {mine[0]['metric'] if mine else 'accuracy'} (%)")
     axes[0][-1].legend(fontsize=7)
     _save(fig, path)
 

@@ -4,6 +4,10 @@ A metric that is undefined (None in the metrics files: e.g. the drop on effectiv
 no perturbation was effective, or the success rate where nothing was attacked) is left out of
 every mean, over seeds and over variants, and a cell with no defined value shows "-". A
 language a family or attack does not apply to is named (`not_applicable_lines`), never silent.
+
+Values are in each task's metric (`xstilts.report.scores`): accuracy, or a tagging target's word
+accuracy or entity F1, and the tables say which. An attack the evaluate stage did not run on a
+task (marked `not_run` in its metrics) is named with its reason and shows no numbers.
 """
 
 from __future__ import annotations
@@ -14,6 +18,14 @@ from collections.abc import Callable, Iterable
 
 from xstilts.perturb.segment import char_script
 from xstilts.report.markdown import table
+from xstilts.report.scores import (
+    attacks_not_run,
+    attacks_run,
+    clean_scores,
+    metric_label,
+    metric_short,
+    value_key,
+)
 
 Runs = dict[str, dict[str, list[dict]]]  # task -> condition -> metrics per seed
 
@@ -59,7 +71,7 @@ def not_applicable_lines(task: str, by_condition: dict[str, list[dict]]) -> list
     if not missing:
         return []
     first = next(iter(by_condition.values()))[0]
-    zero_shot = len([lang for lang in first["accuracy"] if lang != "en"])
+    zero_shot = len([lang for lang in clean_scores(first) if lang != "en"])
     items = [
         f"- {_what(what)}: not applicable in {len(langs)} of {zero_shot} zero-shot languages "
         f"({', '.join(langs)})"
@@ -84,35 +96,54 @@ def _what(key: str) -> str:
 
 
 def attack_summary(task: str, by_condition: dict[str, list[dict]]) -> list[str]:
-    attacks = list(next(iter(by_condition.values()))[0]["attacks"])
-    header = ["condition", "clean (attacked subset)"]
+    """Zero-shot means under each attack that was run and over the perturbation variants; the
+    attacks not run are named with their reason instead of numbers."""
+    first = next(iter(by_condition.values()))[0]
+    attacks = list(attacks_run(first))
+    header = ["condition"] + (["clean (attacked subset)"] if attacks else [])
     for name in attacks:
-        header += [f"{name}: acc", f"{name}: success", f"{name}: queries"]
+        header += [f"{name}: {metric_short(first)}", f"{name}: success", f"{name}: queries"]
     header += ["perturbations: mean drop", "effective rate"]
-    rows = []
-    for condition, seeds in by_condition.items():
-        row = [
-            condition,
-            pct(seed_mean(seeds, lambda m, a=attacks[0]: _zs(m, a, "clean_accuracy"))),
-        ]
-        for name in attacks:
-            row += [
-                pct(seed_mean(seeds, lambda m, n=name: _zs(m, n, "accuracy"))),
-                pct(seed_mean(seeds, lambda m, n=name: _zs(m, n, "success_rate"))),
-                num(seed_mean(seeds, lambda m, n=name: _zs(m, n, "mean_queries"))),
-            ]
-        row += [
-            pct(seed_mean(seeds, lambda m: _mean_over_variants(m, "drop_effective"))),
-            pct(seed_mean(seeds, lambda m: _mean_over_variants(m, "effective_rate"))),
-        ]
-        rows.append(row)
+    rows = [_summary_row(condition, seeds, attacks) for condition, seeds in by_condition.items()]
+    label = metric_label(first)
+    what = "under attack and perturbation" if attacks else "under perturbation"
     return [
-        f"### {task}: zero-shot mean under attack and perturbation (%)",
+        f"### {task}: zero-shot mean {what} (%)",
         "",
         *table(header, rows),
         "",
-        "perturbations: mean drop is over the perturbation variants with an effective example in "
-        'some zero-shot language (effective examples only); "-": no value was defined.',
+        f"perturbations: mean drop (in {label}) is over the perturbation variants with an "
+        'effective example in some zero-shot language (effective examples only); "-": no value '
+        "was defined.",
+        "",
+        *not_run_lines(task, first),
+    ]
+
+
+def _summary_row(condition: str, seeds: list[dict], attacks: list[str]) -> list[str]:
+    row = [condition]
+    if attacks:
+        row.append(pct(seed_mean(seeds, lambda m, a=attacks[0]: _zs(m, a, "clean_accuracy"))))
+    for name in attacks:
+        row += [
+            pct(seed_mean(seeds, lambda m, n=name: _zs(m, n, "accuracy"))),
+            pct(seed_mean(seeds, lambda m, n=name: _zs(m, n, "success_rate"))),
+            num(seed_mean(seeds, lambda m, n=name: _zs(m, n, "mean_queries"))),
+        ]
+    drop = seed_mean(seeds, lambda m: _mean_over_variants(m, "drop_effective"))
+    rate = seed_mean(seeds, lambda m: _mean_over_variants(m, "effective_rate"))
+    return [*row, pct(drop), pct(rate)]
+
+
+def not_run_lines(task: str, metrics: dict) -> list[str]:
+    """One sentence naming the attacks not run on `task` and why; nothing when all ran."""
+    skipped = attacks_not_run(metrics)
+    if not skipped:
+        return []
+    reasons = sorted(set(skipped.values()))
+    return [
+        f"Attacks not run on {task}: {', '.join(skipped)} ({'; '.join(reasons)}); "
+        "there are no attack numbers for it.",
         "",
     ]
 
@@ -131,7 +162,7 @@ def family_table(task: str, by_condition: dict[str, list[dict]]) -> list[str]:
         ]
         rows.append([variant, pct(rate), _count_range(counts), *cells])
     return [
-        f"### {task}: accuracy drop per perturbation family "
+        f"### {task}: {metric_label(first[0])} drop per perturbation family "
         "(pp, effective examples, zero-shot mean)",
         "",
         "Each drop is the mean over the zero-shot languages with at least one effective example "
@@ -152,24 +183,24 @@ def language_table(
     texts: dict[str, str],
     at_chance: dict[str, list[str]] | None = None,
 ) -> list[str]:
-    """Accuracy under each attack per language, with each language's script.
+    """Accuracy under each attack per language, with each language's script (no table when
+    no attack was run on the task).
 
     A cell whose condition is at chance on clean inputs in that language (`at_chance`:
     condition -> languages) is marked uninformative: the model has no accuracy to lose there.
     """
     at_chance = at_chance or {}
     first = next(iter(by_condition.values()))[0]
-    attacks = list(first["attacks"])
+    attacks = list(attacks_run(first))
+    if not attacks:  # named, with the reason, in `attack_summary`
+        return []
     languages = list(first["attacks"][attacks[0]]["languages"])
+    label = metric_label(first)
     header = ["language", "script"] + [f"{c}: {a}" for c in by_condition for a in attacks]
     rows = []
     for lang in languages:
         cells = [
-            pct(
-                seed_mean(
-                    seeds, lambda m, a=a, lang=lang: m["attacks"][a]["languages"][lang]["accuracy"]
-                )
-            )
+            pct(seed_mean(seeds, lambda m, a=a, lang=lang: _attacked_score(m, a, lang)))
             + (AT_CHANCE if lang in at_chance.get(condition, []) else "")
             for condition, seeds in by_condition.items()
             for a in attacks
@@ -177,13 +208,13 @@ def language_table(
         rows.append([lang, language_script(texts.get(lang, "")), *cells])
     marked = any(lang in at_chance.get(c, []) for c in by_condition for lang in languages)
     note = [
-        f'"{AT_CHANCE.strip()}": that condition\'s clean accuracy in that language is not '
-        "significantly above chance, so its accuracy under attack says nothing about robustness "
+        f'"{AT_CHANCE.strip()}": that condition\'s clean {label} in that language is not '
+        f"significantly above chance, so its {label} under attack says nothing about robustness "
         "(uninformative; left out of the pooled comparisons).",
         "",
     ]
     return [
-        f"### {task}: accuracy under attack by language and script (%)",
+        f"### {task}: {label} under attack by language and script (%)",
         "",
         *table(header, rows),
         "",
@@ -204,7 +235,13 @@ def language_script(text: str, min_share: float = 0.2) -> str:
 
 
 def _zs(metrics: dict, attack: str, key: str) -> float | None:
-    return metrics["attacks"][attack]["mean_zero_shot"][key]
+    """The attack's zero-shot mean of `key` (its classification name; see `value_key`)."""
+    return metrics["attacks"][attack]["mean_zero_shot"][value_key(metrics, key)]
+
+
+def _attacked_score(metrics: dict, attack: str, lang: str) -> float | None:
+    """The score under `attack` in `lang`, in the run's metric."""
+    return metrics["attacks"][attack]["languages"][lang][value_key(metrics, "accuracy")]
 
 
 def _variant_zs(metrics: dict, variant: str, key: str) -> float | None:

@@ -1,8 +1,9 @@
 """Write the whole sample world (tasks, corpora, lexicons, manifest) to a directory.
 
-Intermediate tasks (QQP, MNLI, RACE) are English-only; target tasks (XNLI, PAWS-X, XCOPA) have
-English train/validation and a parallel test set per language, rendered from the same rows so
-that ids, order and labels agree everywhere. All files are UTF-8, NFC, LF-terminated and free
+Intermediate tasks (QQP, MNLI, RACE) are English-only; target tasks (XNLI, PAWS-X, XCOPA and
+the tagging tasks UD-POS and PAN-X of ``tagging``) have English train/validation and a parallel
+test set per language, rendered from the same rows so that ids, order and labels agree
+everywhere. All files are UTF-8, NFC, LF-terminated and free
 of timestamps, so equal configs give byte-identical trees.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from .borrowing import SWITCH_SENTENCES, SWITCH_WORDS
 from .corpus import monolingual, parallel
+from .tagging import tagging_files
 from .tasks import TASKS, Row, TaskShape, build_split, hub_row, render_row
 from .vocabulary import Vocabulary, bilingual_entries, build_lexicon
 from .world_config import SampleWorldConfig
@@ -112,3 +114,5 @@ def _write_tasks(
         writer.rows(f"tasks/{name}/en/validation.jsonl", spec, splits["dev"], english, "validation")
         for lang, lexicon in lexicons.items():
             writer.rows(f"tasks/{name}/{lang}/test.jsonl", spec, splits["test"], lexicon, "test")
+    for rel, lines in tagging_files(config, lexicons).items():
+        writer.lines(rel, lines)

@@ -30,6 +30,8 @@ class SampleWorldConfig:
     xnli_train: int = 3000
     pawsx_train: int = 3000
     xcopa_train: int = 1000
+    udpos_train: int = 3000
+    panx_train: int = 3000
     dev_size: int = 300
     test_size: int = 300
 

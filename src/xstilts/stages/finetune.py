@@ -17,6 +17,7 @@ from xstilts.modeling.model import MultiTaskModel
 from xstilts.tasks import get_task
 from xstilts.training.loop import Trainer, TrainingRun, TrainResult
 from xstilts.training.objectives import TaskObjective
+from xstilts.training.tagging_objective import TaggingObjective
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +32,18 @@ def task_objective(
     """The task's objective on its own head, or on `head` (a target's, trained by a step of
     its train_sequence)."""
     max_length = config.max_length_for(task)
-    return TaskObjective(
-        name=task,
-        head=head or get_task(task).head_name,
-        train=encode(iter_split(prepared, task, "train"), tokenizer, max_length),
-        dev=encode(iter_split(prepared, task, "dev"), tokenizer, max_length),
-        pad_id=tokenizer.pad_token_id,
-        eval_batch_size=config.eval_batch_size,
-    )
+    spec = get_task(task)
+    common = {
+        "name": task,
+        "head": head or spec.head_name,
+        "train": encode(iter_split(prepared, task, "train"), tokenizer, max_length),
+        "dev": encode(iter_split(prepared, task, "dev"), tokenizer, max_length),
+        "pad_id": tokenizer.pad_token_id,
+        "eval_batch_size": config.eval_batch_size,
+    }
+    if spec.kind == "tagging":
+        return TaggingObjective(**common, tag_names=spec.labels, metric=spec.metric)
+    return TaskObjective(**common)
 
 
 def training_run(
@@ -55,6 +60,8 @@ def at_chance(score: float, chance: float, examples: int) -> bool:
 
 
 def chance_level(objective: TaskObjective) -> float:
+    """One in the number of labels (or choices); for tagging, one in the number of tags, which
+    a model that never finds an entity (F1 0) stays under."""
     first = objective.dev[0]["input_ids"]
     if first and isinstance(first[0], list):  # multiple choice
         return 1 / len(first)
@@ -95,7 +102,7 @@ def fine_tune(
     ]
     for task in stuck:
         log.warning(
-            "%s: %s dev accuracy %.3f is at chance: the task was not learned",
+            "%s: %s dev score %.3f is at chance: the task was not learned",
             run_name,
             task,
             result.best_scores[task],

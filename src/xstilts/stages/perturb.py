@@ -14,6 +14,7 @@ from xstilts.evaluate.perturbed_set import (
 from xstilts.io import write_jsonl
 from xstilts.modeling.model import load_tokenizer
 from xstilts.perturb import build_families
+from xstilts.tasks import get_task
 
 
 def run_perturb(
@@ -21,10 +22,15 @@ def run_perturb(
 ) -> int:
     """Write the manifest of perturbed examples; returns its number of records. Families that
     filter by tokenizer survival (homoglyphs, invisible characters) use the base model's
-    tokenizer, which every condition shares."""
+    tokenizer, which every condition shares. A tagging task's perturbations carry its tags
+    (`xstilts.perturb.tagged`)."""
     resources = family_resources(params, lexicons, load_tokenizer(base))
     families = build_families(params.robustness.families, resources)
     examples = robustness_examples(params, prepared, task)
-    records = build_perturbed_set(examples, families, params.robustness.strengths, seed)
+    spec = get_task(task)
+    tag_names = spec.labels if spec.kind == "tagging" else None
+    records = build_perturbed_set(
+        examples, families, params.robustness.strengths, seed, tag_names=tag_names
+    )
     write_jsonl(out, records)
     return len(records)

@@ -22,3 +22,10 @@ COMMONSENSE_QA = "94630fe30dad47192a8546eb75f094926d47e155"  # tau/commonsense_q
 # (refs/convert/parquet, config "default"), the only Parquet form of their data (unverified).
 COSMOS_QA = "ed50fe83db62b355759053b1cd5eef344ee371e0"  # allenai/cosmos_qa (unverified)
 SIQA = "537a2ec8ec565adc0b70b70752893e59e024df26"  # allenai/social_i_qa (unverified)
+WIKIANN = "f0a3be6dc5564c0cc4150bb660144800a1f539d4"  # unimelb-nlp/wikiann (unverified)
+# google/xtreme: no commit of its Parquet conversion could be found pinned anywhere public, so
+# none is pinned here, and its UD-POS configs refuse to load (one line saying so) until the
+# commit is resolved on a machine with hub access and written here:
+# `huggingface-cli download --repo-type dataset google/xtreme --include 'udpos.English/*'`
+# prints the commit it downloaded.
+XTREME: str | None = None  # google/xtreme (not pinned)

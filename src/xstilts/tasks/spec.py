@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from xstilts.examples import ChoiceExample, Example, PairExample, TextExample
+from xstilts.examples import EXAMPLE_TYPES, ChoiceExample, Example, TaggedExample
 
-Kind = Literal["pair", "single", "choice"]
+Kind = Literal["pair", "single", "choice", "tagging"]
 # intermediate: usable in conditions; target: trained in English, evaluated in every language;
 # training: English training data that only a target's `train_sequence` uses (SIQA, COPA).
 Role = Literal["intermediate", "target", "training"]
@@ -51,25 +51,31 @@ class HubSource:
     """One split of a dataset on the Hugging Face hub, at a pinned revision.
 
     `config` may contain `{lang}`, filled per language (e.g. facebook/xnli's per-language configs).
-    `label_names`: the class names the dataset declares for its integer `label` column (its
-    ClassLabel feature, as on the dataset card), in order. The loader asserts that the dataset
-    at this revision declares exactly these, so a reordered label column fails loudly instead
-    of being decoded by a stale position table.
+    `label_names`: the class names the dataset declares for its integer `label_field` column
+    (its ClassLabel feature, or a sequence of them for a tag column, as on the dataset card), in
+    order. The loader asserts that the dataset at this revision declares exactly these, so a
+    reordered label column fails loudly instead of being decoded by a stale position table.
     """
 
     path: str
     config: str | None
     split: str
-    revision: str
+    revision: str | None  # None: no commit could be verified; loading refuses, saying so
     label_names: tuple[str, ...] = ()
+    label_field: str = "label"  # the column whose class names `label_names` are
+    # `{name}` in `config` is filled from these (code, config name) pairs (google/xtreme's
+    # UD-POS configs are named by language name: `udpos.English`)
+    config_names: tuple[tuple[str, str], ...] = ()
 
     def for_lang(self, lang: str) -> HubSource:
-        config = self.config.format(lang=lang) if self.config else None
+        name = dict(self.config_names).get(lang, lang)
+        config = self.config.format(lang=lang, name=name) if self.config else None
         return replace(self, config=config, split=self.split.format(lang=lang))
 
     def describe(self) -> str:
         config = f" ({self.config})" if self.config else ""
-        return f"{self.path}{config} split '{self.split}' at revision {self.revision}"
+        pin = f"at revision {self.revision}" if self.revision else "(no pinned revision)"
+        return f"{self.path}{config} split '{self.split}' {pin}"
 
 
 @dataclass(frozen=True)
@@ -114,7 +120,7 @@ class TaskSpec:
     role: Role
     splits: Mapping[str, SplitSource]  # canonical split name -> sources
     convert: Callable[[Row], dict[str, Any]]  # row -> example fields (no id/lang)
-    labels: tuple[str, ...] = ()  # canonical label names; empty for multiple choice
+    labels: tuple[str, ...] = ()  # canonical label (or tag) names; empty for multiple choice
     head: str | None = None  # tasks sharing a head share its name (one NLI head, ...)
     metric: str = "accuracy"
     languages: tuple[str, ...] = ("en",)  # full-profile evaluation languages
@@ -134,13 +140,16 @@ class TaskSpec:
         """Convert one source row; raises RowError naming the field at fault."""
         fields = self.convert(row)
         example_id = str(row[self.id_field]) if self.id_field else str(index)
-        cls = {"pair": PairExample, "single": TextExample, "choice": ChoiceExample}[self.kind]
-        example = cls(id=example_id, lang=lang, **fields)
+        example = EXAMPLE_TYPES[self.kind](id=example_id, lang=lang, **fields)
         self._check(example)
         return example
 
     def _check(self, example: Example) -> None:
-        if isinstance(example, ChoiceExample):
+        if isinstance(example, TaggedExample):
+            for position, tag in enumerate(example.tags):
+                if not 0 <= tag < self.num_labels:
+                    raise RowError(f"tags[{position}]: {tag} outside {self.labels}")
+        elif isinstance(example, ChoiceExample):
             if len(example.choices) < 2:
                 raise RowError("choices: fewer than two choices")
             if not 0 <= example.label < len(example.choices):
@@ -208,6 +217,36 @@ def pair_converter(
             "text_b": text_field(row, text_b),
             "label": decode(field_value(row, label)),
         }
+
+    return convert
+
+
+def tagging_converter(
+    words: str, tags: str, decode: Callable[[Any], int]
+) -> Callable[[Row], dict[str, Any]]:
+    """Rows holding a sentence as a list of words and one tag per word (UD-POS `tokens` +
+    `pos_tags`, WikiANN `tokens` + `ner_tags`). A sentence without words is an empty text (a
+    counted skip); a length mismatch, a non-text word or an unknown tag names its field. A word
+    of only spaces or invisible characters is kept: the model reads it as `<unk>`, counted
+    (`xstilts.modeling.tagged_inputs`)."""
+
+    def convert(row: Row) -> dict[str, Any]:
+        word_list, tag_list = field_value(row, words), field_value(row, tags)
+        if not isinstance(word_list, list) or not all(isinstance(w, str) for w in word_list):
+            raise RowError(f"{words}: expected a list of texts")
+        if not isinstance(tag_list, list):
+            raise RowError(f"{tags}: expected a list of tags")
+        if not word_list:
+            raise EmptyText(f"{words}: empty sentence")
+        if len(word_list) != len(tag_list):
+            raise RowError(f"{tags}: {len(tag_list)} tags for {len(word_list)} {words}")
+        decoded = []
+        for position, tag in enumerate(tag_list):
+            try:
+                decoded.append(decode(tag))
+            except RowError as err:
+                raise RowError(f"{tags}[{position}]: {str(err).removeprefix('label: ')}") from None
+        return {"words": tuple(word_list), "tags": tuple(decoded)}
 
     return convert
 
