@@ -109,3 +109,15 @@ def test_a_slipped_key_types_a_letter_of_the_same_kind_and_drops_marks_it_cannot
         for consonant in "มกท":
             typo = keyboard_typo(consonant, "th", random.Random(seed))
             assert typo and syllabic_class(typo[0]) == syllabic_class(consonant), (consonant, typo)
+
+
+@pytest.mark.parametrize("text", ["ไ", "ไป", "เก", "ไปโรงเรียน"])
+def test_a_thai_leading_vowel_slips_to_a_leading_vowel(text: str) -> None:
+    """A vowel written before its consonant never becomes one written after a consonant (ำ, า),
+    which would be left with no consonant before it."""
+    for seed in range(40):
+        result = KEYBOARD.apply(text, "th", 1.0, random.Random(seed))
+        for edit in result.edits:
+            original = text[edit.start : edit.end]
+            if original[:1] in "เแโใไ":
+                assert edit.replacement[:1] in "เแโใไ", (text, edit)

@@ -177,6 +177,7 @@ def evaluate_clean_tags(
         examples = read_split(prepared, ev.task, "test", lang)
         preds = ev.predict.tags(examples)
         per_lang[lang] = language_scores(metric, names, examples, preds)
+        per_lang[lang]["unk_words"] = ev.predict.unk_words(examples)
         sizes[lang] = len(examples)
         splits[lang] = sources[f"{ev.task}/test.{lang}.jsonl"]["source"]
         clean.update(((lang, e.id), e) for e in examples)
@@ -193,6 +194,8 @@ def evaluate_clean_tags(
         "examples": sizes,
         "trials": {lang: values["trials"] for lang, values in per_lang.items()},
         "exact_match": {lang: values["exact_match"] for lang, values in per_lang.items()},
+        # words read as <unk> because the tokenizer gives them no token (counted, not dropped)
+        "unk_words": {lang: values["unk_words"] for lang, values in per_lang.items()},
         "eval_splits": splits,
     }
     if metric == "accuracy":  # XTREME's UD-POS number, for comparison with published results

@@ -28,6 +28,7 @@ from xstilts.evaluate.under_perturbation import InputsFn, effective_flags
 from xstilts.examples import TaggedExample
 from xstilts.modeling.model import MultiTaskModel
 from xstilts.modeling.predict_tags import predict_tags
+from xstilts.modeling.tagged_inputs import encode_tagged
 from xstilts.tag_metrics import corpus_counts, entities, pos_f1
 
 
@@ -59,6 +60,10 @@ class TagPredictor:
 
     def tags(self, examples: list[TaggedExample]) -> list[list[int]]:
         return [p.argmax(axis=-1).tolist() for p in self(examples)]
+
+    def unk_words(self, examples: list[TaggedExample]) -> int:
+        """Words the tokenizer maps to no token, which the model reads as `<unk>`."""
+        return encode_tagged(examples, self.tokenizer, self.max_length).unk_words
 
 
 def clean_records(

@@ -42,6 +42,14 @@ def task_objective(
         "eval_batch_size": config.eval_batch_size,
     }
     if spec.kind == "tagging":
+        for split in ("train", "dev"):
+            if common[split].unk_words:
+                log.warning(
+                    "%s %s: %d words map to no token and are read as <unk>",
+                    task,
+                    split,
+                    common[split].unk_words,
+                )
         return TaggingObjective(**common, tag_names=spec.labels, metric=spec.metric)
     return TaskObjective(**common)
 

@@ -24,7 +24,7 @@ from xstilts.perturb.alphabets import (
 from xstilts.perturb.base import Edit, Perturbation, Proposal
 from xstilts.perturb.keyboards import Layout, layout
 from xstilts.perturb.phonetic import hangul_typo, ime_typo
-from xstilts.perturb.segment import Span, char_script, graphemes
+from xstilts.perturb.segment import Span, char_script, graphemes, is_preposed
 
 SCRIPT_LAYOUTS = {
     "Latin": "en", "Cyrillic": "ru", "Greek": "el", "Arabic": "ar", "Hebrew": "he",
@@ -93,6 +93,9 @@ def _layout_typos(grapheme: str, board: Layout, script: str) -> list[str]:
 def _same_kind(a: str, b: str) -> bool:
     """A slipped key stands in for a key of the same kind: a letter for a letter, and in the
     scripts that distinguish them a consonant for a consonant and a vowel sign for a vowel sign
-    (Thai า is a letter to Unicode, but typed for ม it leaves a vowel with no consonant)."""
+    (Thai า is a letter to Unicode, but typed for ม it leaves a vowel with no consonant), a
+    vowel written before its consonant for another such (Thai ไ for เ, never ำ, which needs a
+    consonant before it)."""
     same_category = unicodedata.category(a[0])[0] == unicodedata.category(b[0])[0]
-    return same_category and syllabic_class(a[0]) == syllabic_class(b[0])
+    same_class = syllabic_class(a[0]) == syllabic_class(b[0])
+    return same_category and same_class and is_preposed(a[0]) == is_preposed(b[0])
