@@ -18,7 +18,17 @@ PACKAGE = SRC / "xstilts"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     # foundations: no dependencies inside the package
-    ("errors", "examples", "ranks", "paths", "seeding", "logs", "params_trace", "tag_metrics"),
+    (
+        "errors",
+        "examples",
+        "ranks",
+        "paths",
+        "seeding",
+        "logs",
+        "params_trace",
+        "tag_metrics",
+        "tagsets",
+    ),
     ("io",),  # atomic files, JSON(L); rank-aware
     # domain libraries, independent of each other: task specs, perturbation families, the
     # offline sample-world generator

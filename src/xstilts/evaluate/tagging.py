@@ -21,33 +21,21 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from transformers import PreTrainedTokenizerBase
 
+from xstilts.attack.scorer import BatchPredictor
 from xstilts.evaluate.language_summary import mean, per_language, ratio
 from xstilts.evaluate.under_perturbation import InputsFn, effective_flags
 from xstilts.examples import TaggedExample
-from xstilts.modeling.model import MultiTaskModel
 from xstilts.modeling.predict_tags import predict_tags
 from xstilts.modeling.tagged_inputs import encode_tagged
 from xstilts.tag_metrics import corpus_counts, entities, pos_f1
 
 
-class TagPredictor:
-    """Tag probabilities [words, tags] for a list of tagged examples."""
+class TagPredictor(BatchPredictor):
+    """Tag probabilities [words, tags] for a list of tagged examples, with the settings of the
+    classification predictor."""
 
-    def __init__(
-        self,
-        model: MultiTaskModel,
-        tokenizer: PreTrainedTokenizerBase,
-        head: str,
-        max_length: int = 128,
-        batch_size: int = 64,
-        precision: str = "auto",
-    ) -> None:
-        self.model, self.tokenizer, self.head = model, tokenizer, head
-        self.max_length, self.batch_size, self.precision = max_length, batch_size, precision
-
-    def __call__(self, examples: list[TaggedExample]) -> list[np.ndarray]:
+    def __call__(self, examples: list[TaggedExample]) -> list[np.ndarray]:  # type: ignore[override]
         return predict_tags(
             self.model,
             self.tokenizer,

@@ -38,32 +38,15 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from xstilts.tagsets import UPOS, WIKIANN_NER
+
 from .corpus import random_utterance
 from .frames import THING_KINDS, FrameSampler
 from .grammar import Utterance, Word, render, tagged_words
 from .vocabulary import Vocabulary, is_name
 from .world_config import SampleWorldConfig
 
-UPOS: tuple[str, ...] = (
-    "ADJ",
-    "ADP",
-    "ADV",
-    "AUX",
-    "CCONJ",
-    "DET",
-    "INTJ",
-    "NOUN",
-    "NUM",
-    "PART",
-    "PRON",
-    "PROPN",
-    "PUNCT",
-    "SCONJ",
-    "SYM",
-    "VERB",
-    "X",
-)
-NER_TAGS: tuple[str, ...] = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
+NER_TAGS = WIKIANN_NER
 Row = dict[str, object]
 
 

@@ -9,6 +9,7 @@ split sizes equal google/xtreme's for the 40 languages they share.
 Metric: entity-level micro F1 as seqeval computes it.
 """
 
+from xstilts.tagsets import WIKIANN_NER
 from xstilts.tasks import register, revisions
 from xstilts.tasks.spec import (
     HubSource,
@@ -19,8 +20,7 @@ from xstilts.tasks.spec import (
     tagging_converter,
 )
 
-# unimelb-nlp/wikiann's ner_tags ClassLabel, in its order
-NER_TAGS = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
+NER_TAGS = WIKIANN_NER  # unimelb-nlp/wikiann's ner_tags ClassLabel, in its order
 LANGUAGES = tuple(
     [
         "ar",

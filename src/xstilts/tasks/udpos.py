@@ -14,6 +14,7 @@ Metric: word accuracy. XTREME reports seqeval's F1 over the bare tags instead; e
 records that too (`pos_f1`), for comparison with published numbers.
 """
 
+from xstilts.tagsets import UPOS
 from xstilts.tasks import register, revisions
 from xstilts.tasks.spec import (
     HubSource,
@@ -24,28 +25,6 @@ from xstilts.tasks.spec import (
     tagging_converter,
 )
 
-# the 17 UPOS tags, in the order google/xtreme's udpos configs declare them (ClassLabel)
-UPOS = tuple(
-    [
-        "ADJ",
-        "ADP",
-        "ADV",
-        "AUX",
-        "CCONJ",
-        "DET",
-        "INTJ",
-        "NOUN",
-        "NUM",
-        "PART",
-        "PRON",
-        "PROPN",
-        "PUNCT",
-        "SCONJ",
-        "SYM",
-        "VERB",
-        "X",
-    ]
-)
 CONFIG_NAMES = (
     ("af", "Afrikaans"),
     ("ar", "Arabic"),
