@@ -25,6 +25,7 @@ from xstilts.data.prepared import read_split, target_languages
 from xstilts.evaluate.perturbed_set import family_resources, read_perturbed_set
 from xstilts.evaluate.tagging import (
     TagPredictor,
+    argmax_tags,
     clean_records,
     evaluate_tag_perturbations,
     language_scores,
@@ -175,9 +176,10 @@ def evaluate_clean_tags(
     sizes, splits = {}, {}
     for lang in target_languages(ev.params, ev.task):
         examples = read_split(prepared, ev.task, "test", lang)
-        preds = ev.predict.tags(examples)
+        encoded = ev.predict.encode(examples)  # once: its count of <unk> words is reported too
+        preds = argmax_tags(ev.predict.probs(encoded))
         per_lang[lang] = language_scores(metric, names, examples, preds)
-        per_lang[lang]["unk_words"] = ev.predict.unk_words(examples)
+        per_lang[lang]["unk_words"] = encoded.unk_words
         sizes[lang] = len(examples)
         splits[lang] = sources[f"{ev.task}/test.{lang}.jsonl"]["source"]
         clean.update(((lang, e.id), e) for e in examples)

@@ -26,8 +26,8 @@ from xstilts.attack.scorer import BatchPredictor
 from xstilts.evaluate.language_summary import mean, per_language, ratio
 from xstilts.evaluate.under_perturbation import InputsFn, effective_flags
 from xstilts.examples import TaggedExample
-from xstilts.modeling.predict_tags import predict_tags
-from xstilts.modeling.tagged_inputs import encode_tagged
+from xstilts.modeling.predict_tags import predict_tag_probs
+from xstilts.modeling.tagged_inputs import EncodedTags, encode_tagged
 from xstilts.tag_metrics import corpus_counts, entities, pos_f1
 
 
@@ -36,22 +36,27 @@ class TagPredictor(BatchPredictor):
     classification predictor."""
 
     def __call__(self, examples: list[TaggedExample]) -> list[np.ndarray]:  # type: ignore[override]
-        return predict_tags(
+        return self.probs(self.encode(examples))
+
+    def encode(self, examples: list[TaggedExample]) -> EncodedTags:
+        return encode_tagged(examples, self.tokenizer, self.max_length)
+
+    def probs(self, encoded: EncodedTags) -> list[np.ndarray]:
+        return predict_tag_probs(
             self.model,
-            self.tokenizer,
             self.head,
-            examples,
-            self.max_length,
+            encoded,
+            self.tokenizer.pad_token_id,
             self.batch_size,
             self.precision,
         )
 
     def tags(self, examples: list[TaggedExample]) -> list[list[int]]:
-        return [p.argmax(axis=-1).tolist() for p in self(examples)]
+        return argmax_tags(self(examples))
 
-    def unk_words(self, examples: list[TaggedExample]) -> int:
-        """Words the tokenizer maps to no token, which the model reads as `<unk>`."""
-        return encode_tagged(examples, self.tokenizer, self.max_length).unk_words
+
+def argmax_tags(probs: list[np.ndarray]) -> list[list[int]]:
+    return [p.argmax(axis=-1).tolist() for p in probs]
 
 
 def clean_records(
