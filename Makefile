@@ -28,8 +28,10 @@ pretrained: install  ## regenerate pretrained/ from data/ and params.yaml (about
 check-pretrained: data  ## regenerate the encoder into a scratch folder and compare it byte for byte with pretrained/
 	xstilts pretrain --check
 
+# `xstilts repro` is `dvc repro` with independent stages side by side, one per core (JOBS=1: plain).
+JOBS ?=
 repro: data  ## run the pipeline of the active profile (sample by default) and print the results
-	dvc repro
+	xstilts repro $(if $(JOBS),--jobs $(JOBS))
 	xstilts show
 
 rehearse: data  ## the full profile's whole graph at tiny sizes against a local stand-in hub (minutes, offline)

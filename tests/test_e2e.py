@@ -1,7 +1,8 @@
 """The sample profile end to end, as a reviewer runs it: a fresh copy of the repository with the
-container's DVC cache settings, `dvc pull data.dvc pretrained.dvc`, `dvc repro`, then the checks
-a reviewer would make. The copy's params.yaml is the sample profile at the test sizes below (a
-smaller run of the same graph, code and data; `make repro` runs the profile's own sizes)."""
+container's DVC cache settings, `dvc pull data.dvc pretrained.dvc`, `xstilts repro --jobs 2`
+(what `make repro` runs on two cores), then the checks a reviewer would make. The copy's
+params.yaml is the sample profile at the test sizes below (a smaller run of the same graph, code
+and data; `make repro` runs the profile's own sizes)."""
 
 from __future__ import annotations
 
@@ -134,7 +135,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory):
     at_test_sizes(repo)
     cache = tmp_path_factory.mktemp("dvc-cache")
     run = set_up_like_the_container(repo, cache, **{TRACE_ENV: str(params_trace(repo))})
-    run("dvc", "repro")
+    run("xstilts", "repro", "--jobs", "2")  # as `make repro` runs it on two cores
     return repo, run, cache
 
 

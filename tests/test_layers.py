@@ -43,7 +43,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("stats",),  # paired tests and comparison tables
     ("report",),  # the report document
     ("stages", "plan"),  # one module per DVC stage; the run plan
-    ("demo", "rehearsal"),  # the demo's logic; the full graph against a stand-in hub
+    # the demo's logic; the full graph against a stand-in hub; `dvc repro` side by side
+    ("demo", "rehearsal", "lanes"),
     ("cli",),  # the command line
 )
 RANK = {unit: rank for rank, layer in enumerate(LAYERS) for unit in layer}

@@ -73,5 +73,13 @@ def test_the_keys_are_written_at_exit_under_the_stage_name(tmp_path) -> None:
     ]
 
 
+def test_a_process_outside_a_stage_is_not_traced(tmp_path) -> None:
+    """`xstilts repro` loads params to start the stages; its reads belong to no stage."""
+    code = "from xstilts.config import load_params\nload_params('profiles/sample.yaml').seeds\n"
+    env = {k: v for k, v in os.environ.items() if k != "DVC_STAGE"} | {TRACE_ENV: str(tmp_path)}
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, check=True)
+    assert not list(tmp_path.iterdir())
+
+
 def test_without_the_variable_params_are_the_plain_validated_tree() -> None:
     assert type(load_params(REPO / "profiles/sample.yaml")) is Params

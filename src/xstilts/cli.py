@@ -1,5 +1,5 @@
-"""The command line: one subcommand per DVC stage, plus `profile`, `plan`, `show`, `rehearse`,
-`sample-world` and `pretrain`.
+"""The command line: one subcommand per DVC stage, plus `profile`, `plan`, `show`, `repro`,
+`rehearse`, `sample-world` and `pretrain`.
 
 Each subcommand is a thin wrapper: it loads and validates params.yaml, resolves paths from
 `xstilts.paths`, and calls the stage function. A user-fixable problem prints one line
@@ -192,6 +192,16 @@ def _profile(args: argparse.Namespace) -> None:
     print(f"params.yaml now holds the '{args.name}' profile, resolved (from {source})")
 
 
+def _repro(params: Params, args: argparse.Namespace) -> int:
+    """`dvc repro` with independent stages side by side (xstilts.lanes)."""
+    from xstilts.lanes import default_jobs, run_lanes
+
+    jobs = default_jobs() if args.jobs is None else args.jobs
+    if jobs < 1:
+        raise XstiltsError(f"--jobs must be at least 1, got {jobs}")
+    return run_lanes(params, jobs)
+
+
 def _rehearse(args: argparse.Namespace) -> int:
     """The full profile's whole graph against a local stand-in hub (xstilts.rehearsal)."""
     from xstilts.rehearsal.run import rehearse
@@ -267,6 +277,14 @@ def build_parser() -> argparse.ArgumentParser:
             )
     profile = sub.add_parser("profile", help="switch params.yaml to a profile")
     profile.add_argument("name", choices=PROFILES)
+    repro = sub.add_parser(
+        "repro", help="dvc repro, running independent stages side by side (`make repro`)"
+    )
+    repro.add_argument(
+        "--jobs",
+        type=int,
+        help="stages run at once (default: one per core, or 1 with a GPU; 1: plain `dvc repro`)",
+    )
     rehearse = sub.add_parser(
         "rehearse",
         help="run the full profile's whole graph at tiny sizes against a local stand-in hub",
@@ -297,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
             _profile(args)
         elif args.command == "rehearse":
             return _rehearse(args)
+        elif args.command == "repro":
+            return _repro(load_params(args.params), args)
         else:
             STAGES[args.command](load_params(args.params), args)
     except XstiltsError as err:

@@ -1,8 +1,10 @@
 """Which params a run reads, key by key: the check that dvc.yaml's `params` lists miss nothing.
 
-With `XSTILTS_PARAMS_TRACE=<folder>` set, `load_params` hands out a view of the validated
-`Params` that notes every key read through it, and at exit the process writes the keys to
-`<folder>/<stage>.<pid>.json` (`<stage>` is DVC's name for the stage it runs, from `DVC_STAGE`).
+With `XSTILTS_PARAMS_TRACE=<folder>` set, `load_params` in a stage's process (DVC sets
+`DVC_STAGE` to the stage's name) hands out a view of the validated `Params` that notes every key
+read through it, and at exit the process writes the keys to `<folder>/<stage>.<pid>.json`.
+Processes outside a stage (`xstilts repro`, which starts the stages, or `xstilts plan`) are not
+traced: no stage's params are theirs to check.
 tests/test_e2e.py runs the pipeline so and compares each stage's keys with those dvc.lock
 records for it.
 
@@ -30,12 +32,14 @@ from typing import Any
 from pydantic import BaseModel
 
 TRACE_ENV = "XSTILTS_PARAMS_TRACE"
+STAGE_ENV = "DVC_STAGE"  # set by DVC for a stage's command
 
 
 class Trace:
-    """The dotted keys read so far."""
+    """The dotted keys one stage has read so far."""
 
-    def __init__(self) -> None:
+    def __init__(self, stage: str = "stage") -> None:
+        self.stage = stage
         self.keys: set[str] = set()
 
     def read(self, key: str) -> None:
@@ -43,18 +47,19 @@ class Trace:
 
     def write(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
-        name = os.environ.get("DVC_STAGE", "xstilts").replace("/", "_")
-        path = folder / f"{name}.{os.getpid()}.json"
+        path = folder / f"{self.stage.replace('/', '_')}.{os.getpid()}.json"
         path.write_text(json.dumps(sorted(self.keys), indent=1) + "\n", encoding="utf-8")
         return path
 
 
 def traced_if_asked(params: BaseModel) -> BaseModel:
-    """`params` itself, or its tracing view when `XSTILTS_PARAMS_TRACE` names a folder."""
+    """`params` itself, or its tracing view when `XSTILTS_PARAMS_TRACE` names a folder and
+    the process runs a DVC stage."""
     folder = os.environ.get(TRACE_ENV, "").strip()
-    if not folder:
+    stage = os.environ.get(STAGE_ENV, "")
+    if not folder or not stage:
         return params
-    trace = Trace()
+    trace = Trace(stage)
     atexit.register(trace.write, Path(folder))
     return view(params, "", trace)  # type: ignore[return-value]
 

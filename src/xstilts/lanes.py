@@ -1,0 +1,170 @@
+"""`dvc repro` with the independent stages of the graph run side by side (`xstilts repro`).
+
+`dvc repro` runs one stage at a time. On a CPU that leaves cores idle: a stage of the sample
+profile spends ~5 s importing torch and transformers and a few seconds computing on a model
+too small to use two threads well. After the shared stages (prepare, base, lexicons, perturb)
+the graph falls apart into independent chains: each condition's intermediate stages, then each
+(condition, target) pair's target and evaluate stages. `run_lanes` hands these chains to
+`jobs` workers, a chain as soon as the chain it builds on is done, the one with the most work
+behind it first (its own and that of the chains it unlocks, costed by `xstilts plan`); each is
+one `dvc repro --single-item` over its stages in pipeline order. DVC releases its repository
+lock while a stage's command runs and writes dvc.lock under it, so the workers share one
+workspace; single-item runs never visit a stage another worker may be writing. A final plain
+`dvc repro` runs what is left (the report) and would rerun anything a worker missed.
+
+Every stage process gets one thread (OMP_NUM_THREADS=1 and MKL_NUM_THREADS=1, unless set), with
+one job (a plain `dvc repro`) too: on a CPU the bits of a trained model depend on the thread
+count (reductions split differently), so one thread per stage makes `xstilts repro` give the
+same outputs for any number of jobs on any number of cores of one CPU kind; the committed
+dvc.lock was made this way. On a machine with
+a CUDA GPU the default is one job, a plain `dvc repro`: a stage of the full profile fills a GPU.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+
+from xstilts.config import Params
+from xstilts.plan import Run, plan_runs
+
+MAX_DEFAULT_JOBS = 8
+STAGE_SECONDS = 6.0  # a stage's fixed cost (process start, imports, DVC's bookkeeping)
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Stages that run one after the other in one `dvc repro --single-item`."""
+
+    name: str
+    stages: tuple[str, ...]
+    after: str | None  # the chain whose outputs these stages read
+    cost: float  # estimated seconds: the plan's compute plus STAGE_SECONDS a stage
+
+
+def shared_stages(params: Params) -> list[str]:
+    """The stages every chain reads, run first by one plain `dvc repro` (with their own
+    upstream: prepare)."""
+    perturb = [f"perturb@{task}-{seed}" for task in params.targets for seed in params.seeds]
+    return ["base", "lexicons", *perturb]
+
+
+def chains(params: Params, runs: Sequence[Run] | None = None) -> list[Chain]:
+    """Every condition's intermediate chain, then every (condition, target) chain."""
+    runs = plan_runs(params) if runs is None else runs
+
+    def cost(stage: str, condition: str, task: str | None = None) -> float:
+        hours = [
+            r.gpu_hours
+            for r in runs
+            if r.stage == stage and r.condition == condition and (task is None or _task(r) == task)
+        ]
+        return 3600 * sum(hours) + STAGE_SECONDS * len(params.seeds)
+
+    out = []
+    for condition in params.conditions:
+        stages = tuple(f"intermediate@{condition}-{seed}" for seed in params.seeds)
+        out.append(Chain(condition, stages, None, cost("intermediate", condition)))
+    for condition in params.conditions:
+        for task in params.targets:
+            stages = tuple(
+                f"{stage}@{condition}-{task}-{seed}"
+                for seed in params.seeds
+                for stage in ("target", "evaluate")
+            )
+            total = cost("target", condition, task) + cost("evaluate", condition, task)
+            out.append(Chain(f"{condition}/{task}", stages, condition, total))
+    return out
+
+
+def _task(run: Run) -> str:
+    """The target task of a plan row (`xcopa<-siqa` for a target trained in steps)."""
+    return run.task.split("<-")[0]
+
+
+def default_jobs() -> int:
+    """One job per core on a CPU-only machine (at most `MAX_DEFAULT_JOBS`, each stage process
+    holds a model and its data in memory), one with a CUDA GPU."""
+    import torch
+
+    return 1 if torch.cuda.is_available() else min(os.cpu_count() or 1, MAX_DEFAULT_JOBS)
+
+
+def run_lanes(
+    params: Params,
+    jobs: int,
+    dvc: Sequence[str] = ("dvc",),
+    echo: Callable[[str], None] = print,
+) -> int:
+    """Shared stages, then the chains on `jobs` workers, then a plain `dvc repro` (one job:
+    only that); returns the exit status (a failing chain stops the start of new ones and its
+    output is shown whole)."""
+    env = dict(os.environ)
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(name, "1")
+    if jobs == 1:
+        return _dvc([*dvc, "repro"], env, echo)
+    started = time.monotonic()
+    if _dvc([*dvc, "repro", *shared_stages(params)], env, echo):
+        return 1
+    status = _run_chains(
+        chains(params), jobs, [*dvc, "--wait-for-lock", "repro", "--single-item"], env, echo
+    )
+    if status:
+        return status
+    if _dvc([*dvc, "repro"], env, echo):
+        return 1
+    echo(f"xstilts repro: done in {time.monotonic() - started:.0f} s with {jobs} job(s)")
+    return 0
+
+
+def _run_chains(
+    todo: list[Chain], jobs: int, repro: list[str], env: dict[str, str], echo: Callable[[str], None]
+) -> int:
+    done: set[str] = set()
+    unlocks = {c.name: sum(d.cost for d in todo if d.after == c.name) for c in todo}
+    waiting = sorted(todo, key=lambda c: -(c.cost + unlocks[c.name]))
+    running: dict[Future, Chain] = {}
+    failed = False
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        while waiting or running:
+            ready = [c for c in waiting if c.after is None or c.after in done]
+            while ready and len(running) < jobs and not failed:
+                chain = ready.pop(0)
+                waiting.remove(chain)
+                running[pool.submit(_timed, [*repro, *chain.stages], env)] = chain
+            if not running:
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                chain = running.pop(future)
+                code, output, seconds = future.result()
+                if code:
+                    failed = True
+                    echo(output.rstrip())
+                    echo(f"xstilts repro: {chain.name} failed (exit status {code})")
+                else:
+                    done.add(chain.name)
+                    echo(
+                        f"  {chain.name}: {len(chain.stages)} stage(s) up to date ({seconds:.0f} s)"
+                    )
+    return 1 if failed else 0
+
+
+def _timed(command: list[str], env: dict[str, str]) -> tuple[int, str, float]:
+    start = time.monotonic()
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    return result.returncode, result.stdout + result.stderr, time.monotonic() - start
+
+
+def _dvc(command: list[str], env: dict[str, str], echo: Callable[[str], None]) -> int:
+    """Run a DVC command with its output shown as it comes."""
+    echo("$ " + " ".join(command))
+    return subprocess.run(
+        command, env=env, check=False, stdout=sys.stdout, stderr=sys.stderr
+    ).returncode
