@@ -16,8 +16,8 @@ Every stage process gets one thread (OMP_NUM_THREADS=1 and MKL_NUM_THREADS=1, un
 one job (a plain `dvc repro`) too: on a CPU the bits of a trained model depend on the thread
 count (reductions split differently), so one thread per stage makes `xstilts repro` give the
 same outputs for any number of jobs on any number of cores of one CPU kind; the committed
-dvc.lock was made this way. On a machine with
-a CUDA GPU the default is one job, a plain `dvc repro`: a stage of the full profile fills a GPU.
+dvc.lock was made this way. On a machine with a CUDA GPU the default is one job, a plain
+`dvc repro`: a stage of the full profile fills a GPU.
 """
 
 from __future__ import annotations
