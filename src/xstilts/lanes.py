@@ -1,16 +1,19 @@
 """`dvc repro` with the independent stages of the graph run side by side (`xstilts repro`).
 
 `dvc repro` runs one stage at a time. On a CPU that leaves cores idle: a stage of the sample
-profile spends ~5 s importing torch and transformers and a few seconds computing on a model
-too small to use two threads well. After the shared stages (prepare, base, lexicons, perturb)
-the graph falls apart into independent chains: each condition's intermediate stages, then each
-(condition, target) pair's target and evaluate stages. `run_lanes` hands these chains to
-`jobs` workers, a chain as soon as the chain it builds on is done, the one with the most work
-behind it first (its own and that of the chains it unlocks, costed by `xstilts plan`); each is
-one `dvc repro --single-item` over its stages in pipeline order. DVC releases its repository
-lock while a stage's command runs and writes dvc.lock under it, so the workers share one
-workspace; single-item runs never visit a stage another worker may be writing. A final plain
-`dvc repro` runs what is left (the report) and would rerun anything a worker missed.
+profile spends ~4 s importing torch and transformers and a few seconds computing on a model
+too small to use two threads well. Below the report the graph falls apart into chains of stages
+that run one after the other: prepare, base and lexicons on their own; each target's perturb
+stages (after those three); each condition's intermediate stages (after prepare and base); each
+(condition, target) pair's target and evaluate stages (after the condition's intermediate chain
+and the target's perturb chain). `run_lanes` hands the chains to `jobs` workers, each as soon
+as every chain it reads is done, the one with the most work behind it first (its own and that of
+every chain that waits on it, costed by `xstilts plan`); each is one `dvc repro --single-item`
+over its stages in pipeline order. DVC releases its repository lock while a stage's command runs
+and writes dvc.lock under it, so the workers share one workspace; single-item runs never visit a
+stage another worker may be writing (two plain `dvc repro` in one workspace fail: DVC locks a
+stage's outputs before it checks whether the stage changed). A final plain `dvc repro` runs what
+is left (the report) and would rerun anything a worker missed.
 
 Every stage process gets one thread (OMP_NUM_THREADS=1 and MKL_NUM_THREADS=1, unless set), with
 one job (a plain `dvc repro`) too: on a CPU the bits of a trained model depend on the thread
@@ -43,20 +46,14 @@ class Chain:
 
     name: str
     stages: tuple[str, ...]
-    after: str | None  # the chain whose outputs these stages read
+    after: tuple[str, ...]  # the chains whose outputs these stages read
     cost: float  # estimated seconds: the plan's compute plus STAGE_SECONDS a stage
 
 
-def shared_stages(params: Params) -> list[str]:
-    """The stages every chain reads, run first by one plain `dvc repro` (with their own
-    upstream: prepare)."""
-    perturb = [f"perturb@{task}-{seed}" for task in params.targets for seed in params.seeds]
-    return ["base", "lexicons", *perturb]
-
-
 def chains(params: Params, runs: Sequence[Run] | None = None) -> list[Chain]:
-    """Every condition's intermediate chain, then every (condition, target) chain."""
+    """Every stage of the graph but the report, in chains with the chains they read."""
     runs = plan_runs(params) if runs is None else runs
+    seeds = params.seeds
 
     def cost(stage: str, condition: str, task: str | None = None) -> float:
         hours = [
@@ -64,22 +61,48 @@ def chains(params: Params, runs: Sequence[Run] | None = None) -> list[Chain]:
             for r in runs
             if r.stage == stage and r.condition == condition and (task is None or _task(r) == task)
         ]
-        return 3600 * sum(hours) + STAGE_SECONDS * len(params.seeds)
+        return 3600 * sum(hours) + STAGE_SECONDS * len(seeds)
 
-    out = []
+    out = [Chain(name, (name,), (), STAGE_SECONDS) for name in ("prepare", "base", "lexicons")]
+    for task in params.targets:
+        stages = tuple(f"perturb@{task}-{seed}" for seed in seeds)
+        out.append(Chain(f"perturb/{task}", stages, ("prepare", "base", "lexicons"), STAGE_SECONDS))
     for condition in params.conditions:
-        stages = tuple(f"intermediate@{condition}-{seed}" for seed in params.seeds)
-        out.append(Chain(condition, stages, None, cost("intermediate", condition)))
+        stages = tuple(f"intermediate@{condition}-{seed}" for seed in seeds)
+        out.append(Chain(condition, stages, ("prepare", "base"), cost("intermediate", condition)))
     for condition in params.conditions:
         for task in params.targets:
             stages = tuple(
                 f"{stage}@{condition}-{task}-{seed}"
-                for seed in params.seeds
+                for seed in seeds
                 for stage in ("target", "evaluate")
             )
             total = cost("target", condition, task) + cost("evaluate", condition, task)
-            out.append(Chain(f"{condition}/{task}", stages, condition, total))
+            after = (condition, f"perturb/{task}")
+            out.append(Chain(f"{condition}/{task}", stages, after, total))
     return out
+
+
+def work_behind(todo: Sequence[Chain]) -> dict[str, float]:
+    """Each chain's cost plus that of every chain that waits on it, directly or not."""
+    waiting_on: dict[str, list[str]] = {c.name: [] for c in todo}
+    for chain in todo:
+        for name in chain.after:
+            waiting_on[name].append(chain.name)
+    costs = {c.name: c.cost for c in todo}
+
+    def below(name: str, seen: set[str]) -> None:
+        for child in waiting_on[name]:
+            if child not in seen:
+                seen.add(child)
+                below(child, seen)
+
+    behind = {}
+    for chain in todo:
+        seen: set[str] = set()
+        below(chain.name, seen)
+        behind[chain.name] = chain.cost + sum(costs[name] for name in seen)
+    return behind
 
 
 def _task(run: Run) -> str:
@@ -101,17 +124,14 @@ def run_lanes(
     dvc: Sequence[str] = ("dvc",),
     echo: Callable[[str], None] = print,
 ) -> int:
-    """Shared stages, then the chains on `jobs` workers, then a plain `dvc repro` (one job:
-    only that); returns the exit status (a failing chain stops the start of new ones and its
-    output is shown whole)."""
+    """The chains on `jobs` workers, then a plain `dvc repro` (one job: only that); returns the
+    exit status (a failing chain stops the start of new ones and its output is shown whole)."""
     env = dict(os.environ)
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(name, "1")
     if jobs == 1:
         return _dvc([*dvc, "repro"], env, echo)
     started = time.monotonic()
-    if _dvc([*dvc, "repro", *shared_stages(params)], env, echo):
-        return 1
     status = _run_chains(
         chains(params), jobs, [*dvc, "--wait-for-lock", "repro", "--single-item"], env, echo
     )
@@ -127,13 +147,13 @@ def _run_chains(
     todo: list[Chain], jobs: int, repro: list[str], env: dict[str, str], echo: Callable[[str], None]
 ) -> int:
     done: set[str] = set()
-    unlocks = {c.name: sum(d.cost for d in todo if d.after == c.name) for c in todo}
-    waiting = sorted(todo, key=lambda c: -(c.cost + unlocks[c.name]))
+    behind = work_behind(todo)
+    waiting = sorted(todo, key=lambda c: -behind[c.name])
     running: dict[Future, Chain] = {}
     failed = False
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         while waiting or running:
-            ready = [c for c in waiting if c.after is None or c.after in done]
+            ready = [c for c in waiting if done.issuperset(c.after)]
             while ready and len(running) < jobs and not failed:
                 chain = ready.pop(0)
                 waiting.remove(chain)
