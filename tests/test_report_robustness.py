@@ -130,6 +130,6 @@ def test_an_unadjusted_interval_beside_a_holm_verdict_says_which_is_which() -> N
     assert "no significant difference" in line
     assert "unadjusted 95% CI [-21.7, -1.7], p = 0.02, Holm p = 1" in line
     header, _, body = comparison_table(pd.DataFrame([comparison]))
-    assert "| unadjusted 95% CI | p | Holm p | sig. (Holm) |" in header
-    assert body.endswith("| [-21.7, -1.7] | 0.02 | 1 | no |")
+    assert "| unadjusted 95% CI | detectable (pp) | p | Holm p | sig. (Holm) |" in header
+    assert body.endswith("| [-21.7, -1.7] | - | 0.02 | 1 | no |")
     assert "unadjusted" in INTERVALS_VS_HOLM and "Holm-adjusted" in INTERVALS_VS_HOLM

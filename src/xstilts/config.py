@@ -253,6 +253,8 @@ class RobustnessConfig(Section):
     codeswitch_languages: tuple[str, ...] | None = None  # None: English + every lexicon language
     bootstrap_resamples: PositiveInt = 2000
     alpha: Annotated[float, Field(gt=0, lt=1)] = 0.05
+    # the report states each comparison's smallest difference detectable at this power
+    power: Annotated[float, Field(gt=0, lt=1)] = 0.8
 
     @model_validator(mode="after")
     def _known_families(self) -> RobustnessConfig:

@@ -27,6 +27,7 @@ import pandas as pd
 from xstilts.config import Params
 from xstilts.report.transfer import AtChance
 from xstilts.stats import DROP_COMPARE_COLUMNS, compare_drops, holm
+from xstilts.stats.power import detectable_difference
 
 POOLED = "all"
 
@@ -56,6 +57,9 @@ def drop_comparisons(
     languages): a model at chance has no accuracy to lose, so its drop there is noise. `left_out`
     names those languages; a row with every language left out stays in the table, uninformative
     (`informative` False, NaN numbers, not in the Holm family), so no comparison goes unreported.
+    `detectable` is the smallest difference in drop the comparison's test would find with
+    probability `robustness.power` at the unadjusted `alpha`, `detectable_holm` at alpha / m, the
+    threshold of Holm's first step over the m tested rows (`xstilts.stats.power`).
     """
     rows = zero_shot(frame)
     rows = rows[rows["variant"].isin(["clean", *variants])]
@@ -72,7 +76,19 @@ def drop_comparisons(
     pooled = pooled.drop(columns="_pair").reset_index(drop=True)
     pooled["p_holm"] = holm(pooled["p_value"].to_numpy(dtype=float))
     pooled["significant"] = pooled["p_holm"] <= params.robustness.alpha
-    return pooled
+    return with_detectable(pooled, params.robustness.alpha, params.robustness.power)
+
+
+def with_detectable(rows: pd.DataFrame, alpha: float, power: float) -> pd.DataFrame:
+    """`rows` with `detectable` (at alpha) and `detectable_holm` (at alpha / m, m the rows with a
+    p-value: Holm's first step) from each row's `null_se`."""
+    tested = max(int(rows["p_value"].notna().sum()), 1)
+    se = rows["null_se"].to_numpy(dtype=float)
+    return rows.assign(
+        detectable=[detectable_difference(s, alpha, power) for s in se],
+        detectable_holm=[detectable_difference(s, alpha / tested, power) for s in se],
+        power=power,
+    )
 
 
 def _pair_comparisons(
@@ -147,13 +163,45 @@ def sentence(row: pd.Series, what: str) -> str:
     numbers = (
         f"drop {100 * row['drop_a']:.1f} vs {100 * row['drop_b']:.1f} pp; difference "
         f"{diff:+.1f} pp, unadjusted 95% CI [{low:+.1f}, {high:+.1f}], p = {row['p_value']:.3g}, "
-        f"Holm p = {row['p_holm']:.3g}{left_out}"
+        f"Holm p = {row['p_holm']:.3g}; {detectable_words(row)}{left_out}"
     )
     if not row["significant"]:
         claim = f"no significant difference** between {a} and {b}"
         return f"- {row['task']}, {what}: **{claim} ({numbers})."
     verdict = "more robust than" if diff < 0 else "less robust than"
     return f"- {row['task']}, {what}: **{a} is {verdict} {b}** ({numbers})."
+
+
+def detectable_words(row: pd.Series) -> str:
+    """The smallest difference the comparison could detect, in words (percentage points)."""
+    low, high = row.get("detectable", math.nan), row.get("detectable_holm", math.nan)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "detectable difference unknown (no example told the two apart)"
+    return (
+        f"detectable at {100 * row['power']:.0f}% power: {100 * low:.1f} pp unadjusted, "
+        f"{100 * high:.1f} pp Holm"
+    )
+
+
+def power_summary(table: pd.DataFrame) -> str:
+    """What the comparisons could have seen: the range of their detectable differences."""
+    if table.empty or "detectable" not in table:
+        return ""
+    low = table["detectable"].dropna()
+    high = table["detectable_holm"].dropna()
+    if low.empty:
+        return ""
+    power = 100 * float(table["power"].iloc[0])
+    return (
+        f"**What this run could detect:** at {power:.0f}% power, the smallest difference in drop "
+        f"each comparison would find ranges from {100 * low.min():.1f} to {100 * low.max():.1f} "
+        f"pp at the unadjusted level and from {100 * high.min():.1f} to {100 * high.max():.1f} "
+        "pp at the threshold of Holm's first step; a true difference below a comparison's value "
+        "would more often than not go unseen, so a comparison that is not significant rules out "
+        "only differences above it. (Normal approximation of the sign-flip test, with each "
+        "comparison's per-example discordance held at its observed level; more test examples, "
+        "seeds or attacked examples lower these values.)"
+    )
 
 
 def verdict(table: pd.DataFrame) -> str:

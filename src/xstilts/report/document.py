@@ -8,6 +8,7 @@ runs from a larger grid). Cells are mean ± standard deviation over seeds.
 
 from __future__ import annotations
 
+import math
 import statistics
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from xstilts.errors import XstiltsError
 from xstilts.examples import example_texts
 from xstilts.io import read_json
 from xstilts.modeling.model import read_meta
-from xstilts.report.answer import drop_comparisons, sentence, verdict
+from xstilts.report.answer import drop_comparisons, power_summary, sentence, verdict
 from xstilts.report.markdown import table
 from xstilts.report.per_example import load_frame
 from xstilts.report.plots import write_plots
@@ -267,6 +268,7 @@ def answer_lines(primary: pd.DataFrame, chance: AtChance, tagging: list[str]) ->
             for _, row in primary.iterrows()
         ],
         "",
+        *([power_summary(primary), ""] if power_summary(primary) else []),
         "Primary comparisons: accuracy drop under attack (clean minus attacked accuracy on the "
         "same examples), per classification target, pooled over the zero-shot languages, "
         "multi-task against every other condition; paired difference in drops with a 95% "
@@ -305,7 +307,7 @@ def exploratory_lines(exploratory: pd.DataFrame) -> list[str]:
         "(`languages`): a family effective in one language only is compared on that language. "
         "Drops are over the same pooled rows as the difference, so diff = drop a - drop b. "
         "Languages where a or b is at chance are left out (named in `left out (at chance)`). "
-        f"{INTERVALS_VS_HOLM}",
+        f"{INTERVALS_VS_HOLM} {DETECTABLE_COLUMN}",
         "",
         *comparison_table(exploratory),
         "",
@@ -328,7 +330,7 @@ def tagging_comparison_lines(per_task: pd.DataFrame, tagging: list[str]) -> list
         "different outcome from a classification example's, so these rows are Holm-corrected "
         "within this table only (a family of their own) and not pooled with the classification "
         "targets. Languages, pooling and `left out (at chance)` (no-skill level, see the "
-        f"transfer section) as in the exploratory table. {INTERVALS_VS_HOLM}",
+        f"transfer section) as in the exploratory table. {INTERVALS_VS_HOLM} {DETECTABLE_COLUMN}",
         "",
         *comparison_table(per_task),
         "",
@@ -388,7 +390,7 @@ def budget_curve_note(params: Params) -> str:
 
 COMPARISON_HEADER = [
     "task", "variant", "languages", "left out (at chance)", "a vs b", "drop a", "drop b",
-    "diff (pp)", "unadjusted 95% CI", "p", "Holm p", "sig. (Holm)",
+    "diff (pp)", "unadjusted 95% CI", "detectable (pp)", "p", "Holm p", "sig. (Holm)",
 ]  # fmt: skip
 # Said wherever an interval stands next to a corrected p-value, so that an interval excluding zero
 # beside "not significant" reads as what it is, not as a contradiction.
@@ -396,6 +398,15 @@ INTERVALS_VS_HOLM = (
     "The intervals and the plain p-values are per comparison (unadjusted); significance is "
     "decided by the Holm-adjusted p-value over the whole family, so an interval that excludes "
     "zero can stand next to a comparison that is not significant after the correction."
+)
+
+
+DETECTABLE_COLUMN = (
+    "`detectable (pp)`: the smallest difference in drop the row's test would find with the "
+    "configured power (`robustness.power`), at the unadjusted level / at the threshold of "
+    "Holm's first step over the table (normal approximation of the sign-flip test, "
+    "per-example discordance as observed); a row that is not significant rules out only "
+    "differences above it."
 )
 
 
@@ -421,16 +432,25 @@ def comparison_table(rows: pd.DataFrame) -> list[str]:
 def _comparison_numbers(r: pd.Series) -> list[str]:
     """Drops, difference, interval, p and verdict; "-" where every language was left out."""
     if not r.get("informative", True):
-        return ["-"] * 6 + ["uninformative"]
+        return ["-"] * 7 + ["uninformative"]
     return [
         f"{100 * r['drop_a']:.1f}",
         f"{100 * r['drop_b']:.1f}",
         f"{100 * r['diff']:+.1f}",
         f"[{100 * r['ci_low']:+.1f}, {100 * r['ci_high']:+.1f}]",
+        _detectable_cell(r),
         f"{r['p_value']:.3g}",
         f"{r['p_holm']:.3g}",
         "yes" if r["significant"] else "no",
     ]
+
+
+def _detectable_cell(r: pd.Series) -> str:
+    """Unadjusted and Holm-first-step detectable differences, "-" when unknown."""
+    low, high = r.get("detectable", math.nan), r.get("detectable_holm", math.nan)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "-"
+    return f"{100 * low:.1f} / {100 * high:.1f}"
 
 
 def language_texts(params: Params, prepared: Path) -> dict[str, dict[str, str]]:

@@ -27,7 +27,8 @@ DROP_COLUMNS = (
 DROP_COMPARE_COLUMNS = (
     "comparison", "condition_a", "condition_b", "task", "variant", "language",
     "n_examples", "n_seeds", "n_rows", "drop_a", "drop_a_std", "drop_b", "drop_b_std",
-    "diff", "ci_low", "ci_high", "statistic", "p_value", "test", "p_holm", "significant",
+    "diff", "ci_low", "ci_high", "null_se", "statistic", "p_value", "test", "p_holm",
+    "significant",
 )  # fmt: skip
 
 
@@ -80,7 +81,8 @@ def compare_drops(
     per language and pooled over the languages present (`language == pooled`, also when there is
     one). ci_low/ci_high: percentile bootstrap of mean(u) - mean(v) (example ids with all their
     seeds, within languages); p_value: exact-or-normal sign-flip test on per-example
-    sums of u - v; p_holm: Holm over all rows of this table. `pairs` as in `compare`.
+    sums of u - v, null_se its standard error of diff under the null (`xstilts.stats.power`);
+    p_holm: Holm over all rows of this table. `pairs` as in `compare`.
     """
     table = validate(frame)
     chosen = choose_pairs(table, pairs)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from xstilts.stats.paired import paired_bootstrap, sign_flip_test
+from xstilts.stats.power import null_se
 from xstilts.stats.seeds import cluster_sums, example_clusters, seed_means, summarize_seeds
 
 
@@ -38,7 +39,8 @@ def paired_summary(
     of per-seed means. std_a/std_b are the spread over seeds of per-seed means (ddof=1; NaN for
     one seed). The bootstrap resamples example ids (each with all its seeds) within languages;
     the test is `sign_flip_test` on per-example sums of a - b over seeds, which is McNemar's test
-    when there is one seed and a, b are 0/1.
+    when there is one seed and a, b are 0/1; null_se is that test's standard error of diff (the
+    scale of the smallest difference it can detect, `xstilts.stats.power`).
     """
     seeds = index.get_level_values("seed").to_numpy()
     languages = index.get_level_values("language").to_numpy()
@@ -48,7 +50,8 @@ def paired_summary(
     interval = paired_bootstrap(
         a, b, n_resamples, seed, confidence, strata=languages, clusters=clusters
     )
-    test = sign_flip_test(cluster_sums(a - b, clusters))
+    example_sums = cluster_sums(a - b, clusters)
+    test = sign_flip_test(example_sums)
     binary = bool(np.isin(a, (0, 1)).all() and np.isin(b, (0, 1)).all())
     return {
         "n_examples": int(clusters.max()) + 1,
@@ -61,6 +64,7 @@ def paired_summary(
         "diff": interval.estimate,
         "ci_low": interval.low,
         "ci_high": interval.high,
+        "null_se": null_se(example_sums, len(a)),
         "b01": int(np.sum((a == 0) & (b == 1))) if binary else math.nan,
         "b10": int(np.sum((a == 1) & (b == 0))) if binary else math.nan,
         "statistic": test.statistic,
