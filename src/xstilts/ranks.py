@@ -7,8 +7,7 @@ environment, so it works before, during and after an `Accelerator` exists.
 from __future__ import annotations
 
 import os
-
-import torch.distributed as dist
+import sys
 
 
 def process_rank() -> int:
@@ -24,6 +23,9 @@ def is_main_process() -> bool:
 
 
 def wait_for_everyone() -> None:
-    """A barrier across processes; nothing when there is only one."""
-    if dist.is_available() and dist.is_initialized():
+    """A barrier across processes; nothing when there is only one. A process that never imported
+    torch has no process group, so stages without a model (prepare, the report) do not pay
+    torch's import for it."""
+    dist = sys.modules.get("torch.distributed")
+    if dist is not None and dist.is_available() and dist.is_initialized():
         dist.barrier()

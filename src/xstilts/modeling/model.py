@@ -18,13 +18,12 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoTokenizer, PreTrainedTokenizerBase, XLMRobertaModel
 
-from xstilts.errors import XstiltsError, first_line
 from xstilts.modeling.device import to_model_device
 from xstilts.modeling.heads import ClassificationHead, TokenClassificationHead
+from xstilts.modeling.meta import META_FILE, corrupt, read_meta, require_dir
 from xstilts.modeling.precision import ATTN_IMPLEMENTATION
 from xstilts.tasks import get_task
 
-META_FILE = "meta.json"
 HEADS_FILE = "heads.safetensors"
 
 
@@ -120,14 +119,6 @@ def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
         raise corrupt(path, err) from None
 
 
-def read_meta(path: str | Path) -> dict[str, Any]:
-    require_dir(path)
-    try:
-        return json.loads((Path(path) / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise corrupt(path, err) from None
-
-
 def load_checkpoint(
     path: str | Path, device: torch.device | str | None = None
 ) -> tuple[MultiTaskModel, PreTrainedTokenizerBase, dict]:
@@ -144,19 +135,3 @@ def load_checkpoint(
         raise corrupt(path, err) from None
     to_model_device(model, device).eval()
     return model, load_tokenizer(path), meta
-
-
-def require_dir(path: str | Path) -> None:
-    """Local checkpoints only: a missing directory must not be mistaken for a hub repo id."""
-    if not Path(path).is_dir():
-        raise XstiltsError(
-            f"checkpoint directory {path} does not exist; run the stage that writes it "
-            f"(`dvc repro`)"
-        )
-
-
-def corrupt(path: str | Path, err: Exception) -> XstiltsError:
-    return XstiltsError(
-        f"checkpoint {path} is missing or corrupt ({first_line(err)}); rerun the stage that "
-        f"writes it (`dvc repro`)"
-    )

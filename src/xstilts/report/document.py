@@ -20,7 +20,7 @@ from xstilts.data.prepared import read_split, target_languages
 from xstilts.errors import XstiltsError
 from xstilts.examples import example_texts
 from xstilts.io import read_json
-from xstilts.modeling.model import read_meta
+from xstilts.modeling.meta import read_meta
 from xstilts.report.answer import drop_comparisons, power_summary, sentence, verdict
 from xstilts.report.markdown import table
 from xstilts.report.per_example import load_frame
