@@ -78,6 +78,8 @@ def test_pipeline_stages_in_order(tmp_path, small_world, monkeypatch) -> None:
     report = paths.REPORT.read_text(encoding="utf-8")
     assert "| multi |" in report and "| none |" in report and "### xcopa" in report
     assert "## Answer to the research question" in report
+    assert "## Generalized setting: a pair's two texts in two languages" in report
+    assert "### xnli: generalized setting (%)" in report and "### xcopa: generalized" not in report
     assert "multi and none" in report or "uninformative for multi vs none" in report
     for plot in ("robustness_drop.png", "attack_budget.png", "attack_budget.csv"):
         assert (paths.REPORT.parent / "plots" / plot).stat().st_size > 0
@@ -89,6 +91,7 @@ def test_pipeline_stages_in_order(tmp_path, small_world, monkeypatch) -> None:
         (t, f"attack:{a}") for t in classification for a in params.robustness.attacks
     }
     assert summary["robustness"]["tagging"]["tasks"] == ["udpos", "panx"]
+    assert summary["robustness"]["generalized_significant"] >= 0
 
     # the report reads its runs from params: a run missing on disk is an error, not a gap
     raw = yaml.safe_load(Path("params.yaml").read_text())
@@ -100,13 +103,19 @@ def test_pipeline_stages_in_order(tmp_path, small_world, monkeypatch) -> None:
 def check_robustness_outputs(params: Params) -> None:
     """Every condition is evaluated on the same perturbed inputs; every variant and attack has
     metrics per language; manifests hold edits that rebuild the perturbed text."""
+    languages = params.sample_world.languages
     perturbed = read_jsonl(paths.perturbed_set("xnli", 0))
-    variants = {r["variant"] for r in perturbed}
+    variants = {r["variant"] for r in perturbed if r["family"] != "generalized"}
     assert variants == {f"{f}@0.1" for f in params.robustness.families}
-    assert len(perturbed) == len(variants) * 8 * len(params.sample_world.languages)
+    pairs = {r["variant"] for r in perturbed if r["family"] == "generalized"}
+    assert pairs == {f"generalized@{lang}" for lang in languages}
+    n = 8 * len(languages)  # test examples in the perturbed subsample
+    assert len(perturbed) == len(variants) * n + n * (len(languages) - 1)
     record = next(r for r in perturbed if r["edits"])
     metrics = read_json(paths.eval_metrics("multi", "xnli", 0))
     assert set(metrics["perturbations"]) == variants
+    assert set(metrics["generalized"]) == pairs
+    assert "generalized" not in read_json(paths.eval_metrics("multi", "xcopa", 0))
     assert set(metrics["attacks"]) == set(params.robustness.attacks)
     for summary in metrics["attacks"].values():
         assert set(summary["languages"]) == set(params.sample_world.languages)

@@ -251,6 +251,8 @@ class RobustnessConfig(Section):
     budget_curve: tuple[Annotated[float, Field(gt=0, le=1)], ...] = (0.05, 0.1, 0.15, 0.2)
     lexicons: Literal["local", "muse"] = "local"  # local: data/lexicon; muse: download MUSE
     codeswitch_languages: tuple[str, ...] | None = None  # None: English + every lexicon language
+    # the generalized setting: a parallel pair target's second text in every other language
+    generalized: bool = True
     bootstrap_resamples: PositiveInt = 2000
     alpha: Annotated[float, Field(gt=0, lt=1)] = 0.05
     # the report states each comparison's smallest difference detectable at this power

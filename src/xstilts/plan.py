@@ -25,6 +25,7 @@ from typing import Any
 from xstilts.config import Params, TrainingConfig, parse_params
 from xstilts.data.prepared import target_languages
 from xstilts.errors import XstiltsError
+from xstilts.evaluate import generalized
 from xstilts.examples import ChoiceExample, Example, example_texts
 from xstilts.tasks import get_task
 from xstilts.training.task_sampler import task_probabilities
@@ -212,12 +213,15 @@ def _base_run(params: Params) -> Run:
 
 def _eval_hours(params: Params, sizes: Sizes, task: str) -> tuple[int, float]:
     """Forward passes of one evaluate run: the clean test sets, every perturbation variant of
-    the robustness subsample, and the attacks at their full query budgets (an upper bound:
-    most attacks stop at the first flip; a tagging target is not attacked)."""
+    the robustness subsample and, for a parallel pair target, its generalized pairs (one per
+    other language), and the attacks at their full query budgets (an upper bound: most attacks
+    stop at the first flip; a tagging target is not attacked)."""
     robustness = params.robustness
     max_length = params.target.training_for(task).max_length_for(task)
     tests = [sizes.get(task, "test", max_length, lang) for lang in target_languages(params, task)]
     variants = len(robustness.families) * len(robustness.strengths)
+    if generalized.applies(params, task):
+        variants += len(tests) - 1
     attacked_kind = get_task(task).kind != "tagging"
     queries = sum(a.max_queries for a in robustness.attacks.values()) if attacked_kind else 0
     tokens = 0

@@ -4,6 +4,8 @@
 2. Accuracy under every perturbation variant of the shared perturbed test set (the first
    `robustness.max_examples` per language), with the effective-perturbation check.
 3. Accuracy under every attack of the profile (the first `robustness.attack_examples`).
+4. A parallel pair task's generalized pairs (`xstilts.evaluate.generalized`), from the same
+   perturbed set, with metrics of their own.
 
 Returns the metrics and the per-example rows for the paired statistics: clean predictions
 (id, lang, gold, pred, probs), perturbed predictions (id, lang, variant, pred, effective...) and
@@ -22,6 +24,7 @@ from xstilts.attack import AttackBudget, Attacker, BatchPredictor
 from xstilts.attack.tagging import TaggingAttacker
 from xstilts.config import AttackConfig, Params
 from xstilts.data.prepared import read_split, target_languages
+from xstilts.evaluate.generalized import is_generalized
 from xstilts.evaluate.perturbed_set import family_resources, read_perturbed_set
 from xstilts.evaluate.tagging import (
     TagPredictor,
@@ -69,12 +72,14 @@ class Evaluation:
 
 @dataclass(frozen=True)
 class RobustnessResults:
-    """Accuracy under perturbation and under attack: per-example rows and metrics."""
+    """Accuracy under perturbation, under attack and in the generalized setting: per-example
+    rows (the generalized pairs' among the perturbed rows) and metrics."""
 
     perturbed_rows: list[dict[str, Any]]
     perturbations: dict[str, Any]
     attack_rows: list[dict[str, Any]]
     attacks: dict[str, Any]
+    generalized: dict[str, Any]
 
 
 def evaluate_robustness(
@@ -94,10 +99,13 @@ def evaluate_robustness(
             variants, ev.predict, inputs, clean_pred, ev.spec.metric, ev.spec.labels
         )
         attack_rows, attacks = evaluate_tag_attacks(ev, clean, clean_pred, seed, lexicons)
-        return RobustnessResults(rows, perturbations, attack_rows, attacks)
+        return RobustnessResults(rows, perturbations, attack_rows, attacks, {})
+    pairs = {name: xs for name, xs in variants.items() if is_generalized(name)}
+    variants = {name: xs for name, xs in variants.items() if not is_generalized(name)}
     rows, perturbations = evaluate_perturbations(variants, ev.predict, inputs, clean_pred)
+    pair_rows, generalized = evaluate_perturbations(pairs, ev.predict, inputs, clean_pred)
     attack_rows, attacks = evaluate_attacks(ev, ev.params, clean, clean_pred, seed, lexicons)
-    return RobustnessResults(rows, perturbations, attack_rows, attacks)
+    return RobustnessResults(rows + pair_rows, perturbations, attack_rows, attacks, generalized)
 
 
 def evaluate_tag_attacks(

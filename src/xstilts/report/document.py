@@ -22,6 +22,7 @@ from xstilts.examples import example_texts
 from xstilts.io import read_json
 from xstilts.modeling.meta import read_meta
 from xstilts.report.answer import drop_comparisons, power_summary, sentence, verdict
+from xstilts.report.generalized import generalized_lines, split_variants
 from xstilts.report.markdown import table
 from xstilts.report.per_example import load_frame
 from xstilts.report.plots import write_plots
@@ -229,9 +230,10 @@ def robustness_section(
     tagging = tagging_tasks(runs)
     is_tagging = frame["task"].isin(tagging)
     attacks = [f"attack:{name}" for name in params.robustness.attacks]
-    variants = sorted(v for v in frame["variant"].unique() if "@" in v)
+    variants, pairs = split_variants(sorted(v for v in frame["variant"].unique() if "@" in v))
     primary = drop_comparisons(frame[~is_tagging], params, attacks, chance)
     exploratory = drop_comparisons(frame[~is_tagging], params, variants, chance)
+    generalized = drop_comparisons(frame[~is_tagging], params, pairs, chance)
     per_task = drop_comparisons(frame[is_tagging], params, [*attacks, *variants], chance)
     answer = answer_lines(primary, chance, tagging)
     texts = language_texts(params, root / paths.PREPARED)
@@ -242,11 +244,16 @@ def robustness_section(
         details += language_table(task, by_condition, texts.get(task, {}), chance.get(task))
         details += family_table(task, by_condition)
     details += exploratory_lines(exploratory) + tagging_comparison_lines(per_task, tagging)
+    details += generalized_lines(
+        runs, generalized_comparison_lines(generalized), params.robustness.max_examples
+    )
     summary = {
         "primary": primary.to_dict(orient="records"),
         "exploratory_significant": significant(exploratory),
         "uninformative": chance,
     }
+    if pairs:
+        summary["generalized_significant"] = significant(generalized)
     if tagging:
         summary["tagging"] = {"tasks": tagging, "significant": significant(per_task)}
     missing = {task: not_applicable(by_condition) for task, by_condition in runs.items()}
@@ -310,6 +317,25 @@ def exploratory_lines(exploratory: pd.DataFrame) -> list[str]:
         f"{INTERVALS_VS_HOLM} {DETECTABLE_COLUMN}",
         "",
         *comparison_table(exploratory),
+        "",
+    ]
+
+
+def generalized_comparison_lines(comparisons: pd.DataFrame) -> list[str]:
+    """The generalized setting's family: the drop from the same-language pair to the pair
+    with its second text in another language."""
+    if comparisons.empty:
+        return []
+    return [
+        "### Generalized setting: drop to a second text in another language, pooled zero-shot",
+        "",
+        "A row's variant `generalized@xx` puts each pair's second text in language xx; its drop "
+        "is clean (same-language) minus mixed-language accuracy on the same examples, pooled "
+        "over the zero-shot languages of the first text (`languages`). Holm-corrected within "
+        "this table only (a family of its own). Languages where a or b is at chance are left "
+        f"out. {INTERVALS_VS_HOLM} {DETECTABLE_COLUMN}",
+        "",
+        *comparison_table(comparisons),
         "",
     ]
 

@@ -44,6 +44,8 @@ def run_evaluate(
         )
         metrics["perturbations"] = results.perturbations
         metrics["attacks"] = results.attacks
+        if results.generalized:
+            metrics["generalized"] = results.generalized
         write_jsonl(robustness.predictions, results.perturbed_rows)
         write_jsonl(robustness.attacks, results.attack_rows)
     write_jsonl(predictions_path, records)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from xstilts.config import Params
+from xstilts.evaluate import generalized
 from xstilts.evaluate.perturbed_set import (
     build_perturbed_set,
     family_resources,
@@ -23,7 +24,8 @@ def run_perturb(
     """Write the manifest of perturbed examples; returns its number of records. Families that
     filter by tokenizer survival (homoglyphs, invisible characters) use the base model's
     tokenizer, which every condition shares. A tagging task's perturbations carry its tags
-    (`xstilts.perturb.tagged`)."""
+    (`xstilts.perturb.tagged`). A parallel pair task's set also holds its generalized pairs
+    (`xstilts.evaluate.generalized`)."""
     resources = family_resources(params, lexicons, load_tokenizer(base))
     families = build_families(params.robustness.families, resources)
     examples = robustness_examples(params, prepared, task)
@@ -32,5 +34,7 @@ def run_perturb(
     records = build_perturbed_set(
         examples, families, params.robustness.strengths, seed, tag_names=tag_names
     )
+    if generalized.applies(params, task):
+        records += generalized.generalized_records(examples, seed)
     write_jsonl(out, records)
     return len(records)

@@ -27,6 +27,8 @@ register(
         convert=pair_converter("sentence1", "sentence2", label_by_name(LABELS, LABELS)),
         languages=("de", "en", "es", "fr", "ja", "ko", "zh"),
         id_field="id",
+        # the 2,000 test pairs of each language are translations of the English ones, same ids
+        parallel_test=True,
         splits={
             "train": SplitSource("tasks/pawsx/en/train.jsonl", _hub("en", "train")),
             "dev": SplitSource("tasks/pawsx/en/validation.jsonl", _hub("en", "validation")),

@@ -56,5 +56,7 @@ register(
         # train is MNLI; XNLI has 2,490 validation and 5,010 test rows per language
         size=SizeFacts(rows={"train": 392_702, "dev": 2_490, "test": 5_010}, tokens=96),
         notes="Train on English MNLI, select on English XNLI validation, test on XNLI test.",
+        # the 5,010 test rows are one set translated into every language, in the same order
+        parallel_test=True,
     )
 )
