@@ -138,6 +138,14 @@ def check_robustness_outputs(params: Params) -> None:
         assert row["attacked"] or not row["correct"]
         if row["attacked"]:
             assert row["queries"] <= params.robustness.attacks[row["attack"]].max_queries
+    # XNLI's test sets are parallel: every language's budget is a fraction of the English words
+    english = {(r["attack"], r["id"]): r for r in attacks if r["lang"] == "en" and r["attacked"]}
+    based = [
+        (row, english[row["attack"], row["id"]])
+        for row in attacks
+        if row["attacked"] and row["lang"] != "en" and (row["attack"], row["id"]) in english
+    ]
+    assert based and all(row["budget_units"] == en["total_units"] for row, en in based)
 
 
 def test_bad_inputs_print_one_line_and_exit_2(tmp_path, small_world, monkeypatch, capsys):

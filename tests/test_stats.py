@@ -200,7 +200,10 @@ def test_compare_flags_planted_effect_and_not_null_effect() -> None:
     row = clean.loc[("multi vs none", "de")]
     assert (row["n_examples"], row["n_seeds"], row["n_rows"]) == (200, 2, 400)
     assert row["diff"] == pytest.approx(row["acc_a"] - row["acc_b"])
-    np.testing.assert_allclose(table["p_holm"], holm(table["p_value"].to_numpy()))
+    # two Holm families: the pooled rows, and the per-language rows
+    for family in (table["language"] == "all", table["language"] != "all"):
+        part = table[family]
+        np.testing.assert_allclose(part["p_holm"], holm(part["p_value"].to_numpy()))
 
 
 def test_compare_on_identical_conditions_gives_zero_and_p_one() -> None:
@@ -318,3 +321,13 @@ def test_every_cell_has_a_pooled_row_even_with_one_language() -> None:
         alone = result[result["language"] == "de"].reset_index(drop=True)
         assert len(pooled) == len(alone)
         np.testing.assert_allclose(pooled["p_value"], alone["p_value"])
+
+
+def test_a_pooled_row_is_not_a_second_hypothesis_of_its_own_language() -> None:
+    """With one language the pooled row repeats that language's test: each sits in its own Holm
+    family (pooled rows, per-language rows), so neither doubles the other's adjusted p-value."""
+    one = PLANTED[PLANTED["language"] == "de"]
+    table = compare(one, pairs=[("multi", "none")], n_resamples=200)
+    clean = table[table["variant"] == "clean"].set_index("language")
+    assert clean.loc["all", "p_value"] == clean.loc["de", "p_value"]
+    np.testing.assert_allclose(clean["p_holm"], clean["p_value"])

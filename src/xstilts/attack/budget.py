@@ -14,11 +14,15 @@ class AttackBudget:
 
     - `max_unit_fraction`: the fraction of an example's units (all perturbable fields together)
       the attack may change. Units are words from a real word segmenter (ICU) also for unspaced
-      scripts, so the budget means the same in Chinese as in Russian. A phrase that a family
-      switches whole (a code-switching lexicon entry such as Vietnamese "dei dáng", or a Chinese
-      word ICU splits into characters) is one unit, together with every word it overlaps: it
-      counts once among the units and once among the changes, whatever the segmenter made of
-      it, so a multi-word entry costs what a one-word entry costs.
+      scripts. Segmenters still cut one content into different numbers of words (ICU finds
+      more words in a Chinese sentence than in its Russian translation), so on a parallel test
+      set the fraction is of the units of the same example in English (`max_changes`'
+      `reference_units`): the same example gets the same number of changes in every language.
+      A phrase that a family switches whole (a code-switching lexicon entry such as Vietnamese
+      "dei dáng", or a Chinese word ICU splits into characters) is one unit, together with
+      every word it overlaps: it counts once among the units and once among the changes,
+      whatever the segmenter made of it, so a multi-word entry costs what a one-word entry
+      costs.
     - `max_queries`: model evaluations (distinct inputs scored) per example, ranking included.
     - `beam_width`: 1 is greedy search; more keeps that many partial attacks.
     - `candidates_per_unit`: candidate replacements each family proposes for one word.
@@ -38,6 +42,8 @@ class AttackBudget:
             if int(getattr(self, name)) < 1:
                 raise XstiltsError(f"attack budget: {name} must be at least 1")
 
-    def max_changes(self, total_units: int) -> int:
-        """Units that may change: floor(fraction x units), at least one when there are units."""
-        return min(total_units, max(1, math.floor(self.max_unit_fraction * total_units)))
+    def max_changes(self, total_units: int, reference_units: int | None = None) -> int:
+        """Units that may change: floor(fraction x reference_units, default the example's own
+        units), at least one, at most the example's own units."""
+        base = total_units if reference_units is None else reference_units
+        return min(total_units, max(1, math.floor(self.max_unit_fraction * base)))

@@ -74,7 +74,8 @@ class AttackResult:
 
     `target` is the class the model predicted on the clean input; `flipped` says whether the
     adversarial input is predicted as anything else. `edits` are per field, as code-point
-    offsets into the clean field text.
+    offsets into the clean field text. `budget_units` is the unit count the budget's fraction
+    was taken of (`total_units`, or the English example's on a parallel test set).
     """
 
     original: Example
@@ -88,6 +89,7 @@ class AttackResult:
     families: tuple[str, ...]
     clean_probs: np.ndarray
     adversarial_probs: np.ndarray
+    budget_units: int | None = None
 
     @property
     def perturbed_ratio(self) -> float:
@@ -112,6 +114,7 @@ class _Job:
     answers: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
     queries: int = 0
     dedup: bool = True
+    reference_units: int | None = None  # the budget's base when not the example's own units
 
     def build(self, changes: Sequence[Change]) -> Example:
         edits = _edits(self.units, changes)
@@ -230,16 +233,27 @@ class Attacker:
         jobs: Sequence[tuple[Example, str, random.Random]],
         budget: AttackBudget,
         progress: Progress | None = None,
+        reference_units: Sequence[int | None] | None = None,
     ) -> list[AttackResult]:
         """(example, language, rng) jobs searched in lockstep with shared batches; the result of
-        each is the one `attack` gives alone (up to floating-point batching effects)."""
-        searches = [self._search(self._job(e, lang), budget, rng) for e, lang, rng in jobs]
+        each is the one `attack` gives alone (up to floating-point batching effects).
+        `reference_units[i]`, when given and not None, is the unit count job i's word budget is
+        a fraction of (`AttackBudget.max_changes`)."""
+        references = list(reference_units or [None] * len(jobs))
+        searches = [
+            self._search(self._job(e, lang, reference), budget, rng)
+            for (e, lang, rng), reference in zip(jobs, references, strict=True)
+        ]
         return drive(searches, self.predict_fn, progress)
 
-    def _job(self, example: Example, language: str) -> _Job:
+    def count_units(self, example: Example, language: str) -> int:
+        """The units this attack would count in `example` (a budget's base)."""
+        return len(self._job(example, language).units)
+
+    def _job(self, example: Example, language: str, reference: int | None = None) -> _Job:
         fields = example_fields(example)
         units = [u for f, text in fields.items() for u in self._units(f, text, language)]
-        return _Job(example, language, fields, units, dedup=self.dedup)
+        return _Job(example, language, fields, units, dedup=self.dedup, reference_units=reference)
 
     def _units(self, name: str, text: str, language: str) -> list[Unit]:
         """The units of one field: its words, those under one phrase of a phrase family joined."""
@@ -265,7 +279,7 @@ class Attacker:
             return _result(job, beams[0], target, clean)
         order = yield from self._rank(job, target, budget)
         salt = rng.getrandbits(64)
-        max_changes = budget.max_changes(len(job.units))
+        max_changes = budget.max_changes(len(job.units), job.reference_units)
         for step, index in enumerate(order):
             candidates = self._candidates(job, index, budget, salt)
             expansions = [
@@ -421,4 +435,5 @@ def _result(job: _Job, state: _State, target: int, clean: np.ndarray) -> AttackR
         families=tuple(family for _, _, family in state.changes),
         clean_probs=clean,
         adversarial_probs=state.probs,
+        budget_units=len(job.units) if job.reference_units is None else job.reference_units,
     )

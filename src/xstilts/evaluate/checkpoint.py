@@ -224,14 +224,28 @@ def evaluate_attacks(
     robustness = params.robustness
     examples = attack_examples(params, ev.task, clean)
     resources = family_resources(params, lexicons, ev.tokenizer)
+    references = english_references(ev, clean, examples)
     rows, metrics = [], {}
     for name, config in robustness.attacks.items():
         families = build_families(config.families, resources)
         attacker = Attacker(ev.model, ev.tokenizer, ev.head, families, predict_fn=ev.predict)
-        attack_rows = run_attack(name, attacker, attack_budget(config), examples, clean_pred, seed)
+        attack_rows = run_attack(
+            name, attacker, attack_budget(config), examples, clean_pred, seed, references
+        )
         metrics[name] = summarize_attack(attack_rows, robustness.budget_curve)
         rows += attack_rows
     return rows, metrics
+
+
+def english_references(
+    ev: Evaluation, clean: dict[tuple[str, str], Example], examples: list[Example]
+) -> dict[str, Example]:
+    """On a parallel test set, example id -> its English example, the base of every language's
+    word budget (`xstilts.evaluate.under_attack`); nothing otherwise."""
+    if not ev.spec.parallel_test:
+        return {}
+    ids = {e.id for e in examples}
+    return {i: e for (lang, i), e in clean.items() if lang == "en" and i in ids}
 
 
 def attack_budget(config: AttackConfig) -> AttackBudget:

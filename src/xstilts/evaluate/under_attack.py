@@ -9,15 +9,22 @@ it) is not attacked at all: its rows are flagged `not_applicable`, its values ar
 named in the attack's `not_applicable` (see `xstilts.evaluate.language_summary`), not counted as a
 language where every attack failed.
 
+On a parallel test set (the task's spec says `parallel_test`; XNLI, PAWS-X, XCOPA) the word
+budget of an example is a fraction of the words of the same example in English, counted by the
+same attack, so each language gets as many changes for the same content (`AttackBudget`); a
+row's `budget_units` records the count the fraction was taken of. Without an English test
+example of that id (XCOPA in the full profile has no English test set) the example's own words
+count.
+
 Accuracy at each budget of `budget_curve` is read off the one attack run at the configured
 budget: an attack counts as successful at a smaller budget when it needed at most that fraction
-of the words. For greedy search (beam width 1) this is exact: a run with the smaller budget
-follows the same path (each step adds one changed word, and the word ranking and query budget do
-not depend on the word budget) and stops where the word budget runs out. For beam search (beam
-width > 1) it is not: with a smaller word budget the beam holds different partial attacks, and a
-run could find a flip within the smaller budget that this run did not. The curve is then an
-upper bound on accuracy at the smaller budgets (a lower bound on attack success); only the point
-at the configured budget is measured.
+of the words (of `budget_units`). For greedy search (beam width 1) this is exact: a run with the
+smaller budget follows the same path (each step adds one changed word, and the word ranking and
+query budget do not depend on the word budget) and stops where the word budget runs out. For
+beam search (beam width > 1) it is not: with a smaller word budget the beam holds different
+partial attacks, and a run could find a flip within the smaller budget that this run did not.
+The curve is then an upper bound on accuracy at the smaller budgets (a lower bound on attack
+success); only the point at the configured budget is measured.
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ def attack_row(name: str, seed: int, example: Example, result: AttackResult | No
         "queries": result.queries,
         "perturbed_units": result.perturbed_units,
         "total_units": result.total_units,
+        "budget_units": result.budget_units,
         "families": list(result.families),
         "edits": {
             f: [[e.start, e.end, e.replacement] for e in es] for f, es in result.edits.items()
@@ -68,19 +76,29 @@ def run_attack(
     examples: Sequence[Example],
     clean_pred: dict[tuple[str, str], int],
     seed: int,
+    references: dict[str, Example] | None = None,
 ) -> list[dict[str, Any]]:
-    """Attack every correctly predicted example (all in lockstep, batched together)."""
+    """Attack every correctly predicted example (all in lockstep, batched together); with
+    `references` (example id -> the English example of a parallel test set) each example's word
+    budget is a fraction of its English example's words."""
     applicable = [e for e in examples if attack_applies(attacker, e.lang)]
     correct = [e for e in applicable if clean_pred[(e.lang, e.id)] == e.label]
     jobs = [(e, e.lang, rng_for(seed, e.id, name)) for e in correct]
     keys = [(e.id, e.lang) for e in correct]
-    results = dict(zip(keys, attacker.attack_many(jobs, budget), strict=True))
+    counts = reference_counts(attacker, references or {})
+    bases = [counts.get(e.id) for e in correct]
+    results = dict(zip(keys, attacker.attack_many(jobs, budget, None, bases), strict=True))
     return [
         attack_row(name, seed, e, results.get((e.id, e.lang)))
         if attack_applies(attacker, e.lang)
         else not_applicable_row(name, seed, e, clean_pred[(e.lang, e.id)])
         for e in examples
     ]
+
+
+def reference_counts(attacker: Attacker, references: dict[str, Example]) -> dict[str, int]:
+    """Example id -> the units the attack counts in that id's English example."""
+    return {i: attacker.count_units(example, example.lang) for i, example in references.items()}
 
 
 def attack_applies(attacker: Attacker, language: str) -> bool:
@@ -127,5 +145,7 @@ def _survives(row: dict[str, Any], budget: float) -> bool:
         return False
     if not row["flipped"]:
         return True
-    allowed = AttackBudget(max_unit_fraction=budget).max_changes(row["total_units"])
+    allowed = AttackBudget(max_unit_fraction=budget).max_changes(
+        row["total_units"], row.get("budget_units")
+    )
     return row["perturbed_units"] > allowed

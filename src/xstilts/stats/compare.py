@@ -52,10 +52,8 @@ def compare(
     percentile bootstrap interval (example ids resampled with all their seeds, within languages);
     b01/b10 discordant rows (a wrong, b right / a right, b wrong) summed over seeds; p_value from
     McNemar's test generalised to seeds (`sign_flip_test` on per-example sums; plain McNemar for
-    one seed), `test` its method; p_holm Holm-adjusted over the family of ALL rows of the returned
-    table (every pair x task x variant x language, pooled rows included; Holm is valid under their
-    dependence, and a pooled row that repeats its only language only makes it conservative);
-    significant = p_holm <= alpha.
+    one seed), `test` its method; p_holm Holm-adjusted within one of two families of the returned
+    table (`finish`): the per-language rows, and the pooled rows; significant = p_holm <= alpha.
     """
     table = validate(frame)
     chosen = choose_pairs(table, pairs)
@@ -66,14 +64,26 @@ def compare(
             rows += _pair_rows(
                 wide, cond_a, cond_b, task, variant, n_resamples, seed, confidence, pooled
             )
-    return finish(pd.DataFrame(rows), COMPARE_COLUMNS, alpha)
+    return finish(pd.DataFrame(rows), COMPARE_COLUMNS, alpha, pooled)
 
 
-def finish(result: pd.DataFrame, columns: Sequence[str], alpha: float) -> pd.DataFrame:
-    """Add p_holm over all rows and `significant`; order columns; an empty table keeps them."""
+def finish(result: pd.DataFrame, columns: Sequence[str], alpha: float, pooled: str) -> pd.DataFrame:
+    """Add p_holm and `significant`; order columns; an empty table keeps them.
+
+    Holm runs within two families: the per-language rows, and the rows pooled over languages
+    (`language == pooled`). A pooled row tests the same examples again, averaged (with one
+    language present it repeats that language's test outright), so one family holding both
+    would count the same evidence twice and correct for hypotheses that are not separate ones.
+    A reader picks one level: the pooled family answers "across languages", the per-language
+    family "in which languages".
+    """
     if result.empty:
         return pd.DataFrame(columns=list(columns))
-    result["p_holm"] = holm(result["p_value"].to_numpy())
+    p_holm = np.full(len(result), np.nan)
+    for family in (result["language"] == pooled, result["language"] != pooled):
+        mask = family.to_numpy()
+        p_holm[mask] = holm(result.loc[mask, "p_value"].to_numpy(dtype=float))
+    result["p_holm"] = p_holm
     result["significant"] = result["p_holm"] <= alpha
     return result.loc[:, list(columns)].reset_index(drop=True)
 

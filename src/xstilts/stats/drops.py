@@ -48,8 +48,9 @@ def robustness_drops(
     one seed); rows per language and pooled over the languages present (`language == pooled`,
     also when there is one); ci_low/ci_high bootstrap the drop (example ids with all their seeds,
     within languages); b01 = rows wrong clean but right perturbed, b10 = right clean, wrong
-    perturbed; p_value tests drop = 0 (McNemar, generalised to seeds); p_holm is Holm over all
-    rows of this table. A variant row without its clean row raises `XstiltsError`.
+    perturbed; p_value tests drop = 0 (McNemar, generalised to seeds); p_holm is Holm within the
+    per-language rows and within the pooled rows of this table (`finish`). A variant row
+    without its clean row raises `XstiltsError`.
     """
     table = validate(frame)
     rows = []
@@ -58,7 +59,7 @@ def robustness_drops(
         for variant in [v for v in wide.columns if v != clean]:
             labels = (condition, task, variant, clean)
             rows += _drop_rows(wide, labels, n_resamples, seed, confidence, pooled)
-    return finish(pd.DataFrame(rows), DROP_COLUMNS, alpha)
+    return finish(pd.DataFrame(rows), DROP_COLUMNS, alpha, pooled)
 
 
 def compare_drops(
@@ -82,7 +83,8 @@ def compare_drops(
     one). ci_low/ci_high: percentile bootstrap of mean(u) - mean(v) (example ids with all their
     seeds, within languages); p_value: exact-or-normal sign-flip test on per-example
     sums of u - v, null_se its standard error of diff under the null (`xstilts.stats.power`);
-    p_holm: Holm over all rows of this table. `pairs` as in `compare`.
+    p_holm: Holm within the per-language and within the pooled rows of this table (`finish`).
+    `pairs` as in `compare`.
     """
     table = validate(frame)
     chosen = choose_pairs(table, pairs)
@@ -93,7 +95,7 @@ def compare_drops(
             rows += _did_rows(
                 wide, cond_a, cond_b, task, variant, clean, n_resamples, seed, confidence, pooled
             )
-    return finish(pd.DataFrame(rows), DROP_COMPARE_COLUMNS, alpha)
+    return finish(pd.DataFrame(rows), DROP_COMPARE_COLUMNS, alpha, pooled)
 
 
 def _drop_rows(

@@ -125,8 +125,10 @@ class TaskSpec:
     metric: str = "accuracy"
     languages: tuple[str, ...] = ("en",)  # full-profile evaluation languages
     id_field: str | None = None  # row field used as example id (else the row index)
-    # test rows with one id are translations of one another in every language (XNLI, PAWS-X):
-    # the generalized setting pairs a text with another language's (`evaluate.generalized`)
+    # test rows with one id are translations of one another in every language (XNLI, PAWS-X,
+    # XCOPA): the attack's word budget is a fraction of the English example's words
+    # (`evaluate.under_attack`), and a pair task's generalized setting pairs a text with another
+    # language's (`evaluate.generalized`)
     parallel_test: bool = False
     notes: str = ""  # documented choices (input format, truncation, splits)
     size: SizeFacts | None = None  # stated sizes for `plan` (full profile)

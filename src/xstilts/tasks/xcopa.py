@@ -16,6 +16,8 @@ register(
         convert=convert,
         languages=("et", "ht", "id", "it", "qu", "sw", "ta", "th", "tr", "vi", "zh"),
         id_field="idx",
+        # every language's 500 test examples translate COPA's, under the same idx
+        parallel_test=True,
         splits={
             "train": SplitSource("tasks/xcopa/en/train.jsonl", hub("train")),
             "dev": SplitSource("tasks/xcopa/en/validation.jsonl", hub("validation")),
