@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,9 @@ from xstilts.data import hub
 from xstilts.data.sources import load_examples, load_split
 from xstilts.errors import XstiltsError
 from xstilts.examples import ChoiceExample, PairExample
+from xstilts.rehearsal.rows import HUB_ROWS as SERVED_ROWS
 from xstilts.tasks import all_tasks, get_task, intermediate_task_names, target_task_names
-from xstilts.tasks.spec import NLI_LABELS
+from xstilts.tasks.spec import NLI_LABELS, EmptyText, RowError
 
 # One row per task with exactly the hub's schema (field names, types, label encodings).
 HUB_ROWS = {
@@ -143,6 +145,60 @@ def test_a_few_empty_texts_are_dropped_and_counted_more_are_an_error(tmp_path) -
         else:
             with pytest.raises(XstiltsError, match=r"row 700: field question2: empty text"):
                 load_split(spec, "train", "en", "sample", tmp_path)
+
+
+def _blank_option(row: dict) -> dict:
+    return {**row, "options": [*row["options"][:2], " ", *row["options"][3:]]}
+
+
+def _blank_ending(row: dict) -> dict:
+    return {**row, "endings": ["", *row["endings"][1:]]}
+
+
+def _blank_choice(row: dict) -> dict:
+    return {**row, "choices": {**row["choices"], "text": [*row["choices"]["text"][:4], ""]}}
+
+
+@pytest.mark.parametrize(
+    ("task", "source", "blank", "field"),
+    [
+        ("race", None, _blank_option, "options[2]"),
+        ("hellaswag", "Rowan/hellaswag", _blank_ending, "endings[0]"),
+        ("commonsenseqa", "tau/commonsense_qa", _blank_choice, "choices.text[4]"),
+    ],
+)
+def test_a_blank_answer_text_is_an_empty_text_not_a_malformed_row(
+    task, source, blank, field
+) -> None:
+    """A blank option among a choice task's answers is an empty text (dropped and counted by
+    the loader, as a real dataset may have a few); answers that are not a list of texts are a
+    malformed row."""
+    spec = get_task(task)
+    good = HUB_ROWS[task] if source is None else SERVED_ROWS[source][0]
+    with pytest.raises(EmptyText, match=rf"^{re.escape(field)}: empty text$"):
+        spec.make_example(blank(good), 0, "en")
+    with pytest.raises(RowError, match="expected a list of texts"):
+        spec.make_example({**good, **_not_a_list(task)}, 0, "en")
+
+
+def _not_a_list(task: str) -> dict:
+    if task == "race":
+        return {"options": "a b c d"}
+    if task == "hellaswag":
+        return {"endings": [1, 2, 3, 4]}
+    return {"choices": {"label": ["A", "B", "C", "D", "E"], "text": [1, 2, 3, 4, 5]}}
+
+
+def test_a_few_blank_options_are_dropped_and_counted(tmp_path) -> None:
+    spec = get_task("race")
+    good = HUB_ROWS["race"]
+    path = tmp_path / spec.splits["train"].sample.format(lang="en")
+    write_rows(path, [good] * 1999 + [_blank_option(good)])
+    loaded = load_split(spec, "train", "en", "sample", tmp_path)
+    assert len(loaded.examples) == 1999 and loaded.skipped == {"empty text": 1}
+    write_rows(path, [good, _blank_option(good), _blank_option(good)])
+    with pytest.raises(XstiltsError, match=r"row 1: field options\[2\]: empty text"):
+        load_split(spec, "train", "en", "sample", tmp_path)
 
 
 def test_missing_field_is_named(tmp_path) -> None:

@@ -14,6 +14,7 @@ from xstilts.tasks.spec import (
     SizeFacts,
     SplitSource,
     TaskSpec,
+    choice_texts,
     field_value,
     text_field,
 )
@@ -28,8 +29,7 @@ def convert(row: Row) -> dict[str, Any]:
     keys, texts = list(choices["label"]), list(choices["text"])
     if tuple(keys) != KEYS or len(texts) != len(KEYS):
         raise RowError(f"choices: labels {keys} are not {list(KEYS)}")
-    if not all(isinstance(t, str) and t.strip() for t in texts):
-        raise RowError("choices: expected non-empty texts")
+    texts = list(choice_texts(texts, "choices.text"))
     answer = field_value(row, "answerKey")
     if answer not in KEYS:
         raise RowError(f"answerKey: {answer!r} is not one of {KEYS}")

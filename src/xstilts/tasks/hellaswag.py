@@ -15,6 +15,7 @@ from xstilts.tasks.spec import (
     SizeFacts,
     SplitSource,
     TaskSpec,
+    choice_texts,
     field_value,
     optional_text,
     text_field,
@@ -27,8 +28,7 @@ def convert(row: Row) -> dict[str, Any]:
     endings = field_value(row, "endings")
     if not isinstance(endings, list) or len(endings) != len(LABELS):
         raise RowError(f"endings: expected a list of {len(LABELS)} texts")
-    if not all(isinstance(e, str) and e.strip() for e in endings):
-        raise RowError("endings: expected non-empty texts")
+    endings = list(choice_texts(endings, "endings"))
     label = field_value(row, "label")
     if label not in LABELS:
         raise RowError(f"label: {label!r} is not one of {LABELS}")

@@ -21,6 +21,7 @@ from xstilts.tasks.spec import (
     SizeFacts,
     SplitSource,
     TaskSpec,
+    choice_texts,
     field_value,
     text_field,
 )
@@ -30,9 +31,7 @@ BLANK = "_"
 
 
 def convert(row: Row) -> dict[str, Any]:
-    options = field_value(row, "options")
-    if not isinstance(options, list) or not all(isinstance(o, str) and o.strip() for o in options):
-        raise RowError("options: expected a list of non-empty texts")
+    options = choice_texts(field_value(row, "options"), "options")
     answer = field_value(row, "answer")
     if not isinstance(answer, str) or answer not in LETTERS[: len(options)]:
         raise RowError(f"answer: {answer!r} is not a letter A..{LETTERS[len(options) - 1]}")

@@ -181,6 +181,17 @@ def text_field(row: Row, name: str) -> str:
     return value
 
 
+def choice_texts(values: Any, name: str) -> tuple[str, ...]:
+    """A list of answer texts: anything but a list of strings is a malformed row (RowError); a
+    blank one is an empty text (EmptyText), dropped and counted like any empty text."""
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise RowError(f"{name}: expected a list of texts")
+    for position, value in enumerate(values):
+        if not value.strip():
+            raise EmptyText(f"{name}[{position}]: empty text")
+    return tuple(values)
+
+
 def optional_text(row: Row, name: str) -> str:
     """A text field that the dataset may leave empty (HellaSwag's ctx_b)."""
     value = field_value(row, name)
