@@ -2,7 +2,7 @@
 # Wall time of the whole sample profile (`make repro`'s `xstilts repro`, from a fresh copy, CPU),
 # as a reviewer meets it. Runs in a temporary clone of this checkout, with the clone's own code,
 # so existing outputs are untouched.
-#   sh bench/sample_profile.sh            # one job per core: 11.5-13 minutes on 2 CPU cores
+#   sh bench/sample_profile.sh            # one job per core: 11.5-14.5 minutes on 2 CPU cores
 #   JOBS=1 sh bench/sample_profile.sh     # one stage at a time (a plain `dvc repro`)
 set -eu
 repo=$(git rev-parse --show-toplevel)
