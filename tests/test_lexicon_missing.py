@@ -169,7 +169,7 @@ class NoAttacks:
         self.families = build_families(["codeswitch"], Resources(LEXICONS))
         self.asked: list[str] = []
 
-    def attack_many(self, jobs, budget):
+    def attack_many(self, jobs, budget, progress=None, reference_units=None):
         self.asked += [language for _, language, _ in jobs]
         return [None for _ in jobs]
 
