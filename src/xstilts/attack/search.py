@@ -116,6 +116,11 @@ class _Job:
     dedup: bool = True
     reference_units: int | None = None  # the budget's base when not the example's own units
 
+    @property
+    def budget_units(self) -> int:
+        """The unit count the word budget is a fraction of."""
+        return len(self.units) if self.reference_units is None else self.reference_units
+
     def build(self, changes: Sequence[Change]) -> Example:
         edits = _edits(self.units, changes)
         return with_fields(
@@ -279,7 +284,7 @@ class Attacker:
             return _result(job, beams[0], target, clean)
         order = yield from self._rank(job, target, budget)
         salt = rng.getrandbits(64)
-        max_changes = budget.max_changes(len(job.units), job.reference_units)
+        max_changes = budget.max_changes(len(job.units), job.budget_units)
         for step, index in enumerate(order):
             candidates = self._candidates(job, index, budget, salt)
             expansions = [
@@ -435,5 +440,5 @@ def _result(job: _Job, state: _State, target: int, clean: np.ndarray) -> AttackR
         families=tuple(family for _, _, family in state.changes),
         clean_probs=clean,
         adversarial_probs=state.probs,
-        budget_units=len(job.units) if job.reference_units is None else job.reference_units,
+        budget_units=job.budget_units,
     )

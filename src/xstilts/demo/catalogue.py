@@ -24,13 +24,8 @@ from transformers import PreTrainedTokenizerBase
 from transformers.utils import logging as hf_logging
 
 from xstilts.errors import XstiltsError
-from xstilts.modeling.model import (
-    HEADS_FILE,
-    META_FILE,
-    MultiTaskModel,
-    load_checkpoint,
-    read_meta,
-)
+from xstilts.modeling.meta import META_FILE, read_meta
+from xstilts.modeling.model import HEADS_FILE, MultiTaskModel, load_checkpoint
 from xstilts.tasks import all_tasks, get_task
 
 CHECKPOINT_MARKERS = (META_FILE, HEADS_FILE, "encoder")

@@ -87,7 +87,8 @@ def run_attack(
     keys = [(e.id, e.lang) for e in correct]
     counts = reference_counts(attacker, references or {})
     bases = [counts.get(e.id) for e in correct]
-    results = dict(zip(keys, attacker.attack_many(jobs, budget, None, bases), strict=True))
+    found = attacker.attack_many(jobs, budget, reference_units=bases)
+    results = dict(zip(keys, found, strict=True))
     return [
         attack_row(name, seed, e, results.get((e.id, e.lang)))
         if attack_applies(attacker, e.lang)

@@ -172,11 +172,18 @@ def sentence(row: pd.Series, what: str) -> str:
     return f"- {row['task']}, {what}: **{a} is {verdict} {b}** ({numbers})."
 
 
+def detectable(row: pd.Series) -> tuple[float, float] | None:
+    """A row's detectable differences (unadjusted, Holm's first step); None when unknown."""
+    low, high = row.get("detectable", math.nan), row.get("detectable_holm", math.nan)
+    return (low, high) if math.isfinite(low) and math.isfinite(high) else None
+
+
 def detectable_words(row: pd.Series) -> str:
     """The smallest difference the comparison could detect, in words (percentage points)."""
-    low, high = row.get("detectable", math.nan), row.get("detectable_holm", math.nan)
-    if not (math.isfinite(low) and math.isfinite(high)):
+    found = detectable(row)
+    if found is None:
         return "detectable difference unknown (no example told the two apart)"
+    low, high = found
     return (
         f"detectable at {100 * row['power']:.0f}% power: {100 * low:.1f} pp unadjusted, "
         f"{100 * high:.1f} pp Holm"

@@ -8,7 +8,6 @@ runs from a larger grid). Cells are mean ± standard deviation over seeds.
 
 from __future__ import annotations
 
-import math
 import statistics
 from pathlib import Path
 
@@ -21,7 +20,13 @@ from xstilts.errors import XstiltsError
 from xstilts.examples import example_texts
 from xstilts.io import read_json
 from xstilts.modeling.meta import read_meta
-from xstilts.report.answer import drop_comparisons, power_summary, sentence, verdict
+from xstilts.report.answer import (
+    detectable,
+    drop_comparisons,
+    power_summary,
+    sentence,
+    verdict,
+)
 from xstilts.report.generalized import generalized_lines, split_variants
 from xstilts.report.markdown import table
 from xstilts.report.per_example import load_frame
@@ -265,6 +270,7 @@ def robustness_section(
 def answer_lines(primary: pd.DataFrame, chance: AtChance, tagging: list[str]) -> list[str]:
     """The answer: the verdict over the primary comparisons, one sentence each, how they were
     made, and which targets they leave to their own table."""
+    power = power_summary(primary)
     return [
         "## Answer to the research question",
         "",
@@ -275,7 +281,7 @@ def answer_lines(primary: pd.DataFrame, chance: AtChance, tagging: list[str]) ->
             for _, row in primary.iterrows()
         ],
         "",
-        *([power_summary(primary), ""] if power_summary(primary) else []),
+        *([power, ""] if power else []),
         "Primary comparisons: accuracy drop under attack (clean minus attacked accuracy on the "
         "same examples), per classification target, pooled over the zero-shot languages, "
         "multi-task against every other condition; paired difference in drops with a 95% "
@@ -473,10 +479,8 @@ def _comparison_numbers(r: pd.Series) -> list[str]:
 
 def _detectable_cell(r: pd.Series) -> str:
     """Unadjusted and Holm-first-step detectable differences, "-" when unknown."""
-    low, high = r.get("detectable", math.nan), r.get("detectable_holm", math.nan)
-    if not (math.isfinite(low) and math.isfinite(high)):
-        return "-"
-    return f"{100 * low:.1f} / {100 * high:.1f}"
+    found = detectable(r)
+    return "-" if found is None else f"{100 * found[0]:.1f} / {100 * found[1]:.1f}"
 
 
 def language_texts(params: Params, prepared: Path) -> dict[str, dict[str, str]]:
