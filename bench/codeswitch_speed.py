@@ -1,12 +1,13 @@
 """Code-switching speed and the attack's whole-entry reach on the sample lexicons.
 
 Speed: wall time (best of 5, a fresh `Resources` each time, so lexicons are read from disk) of
-`codeswitch` at strength 0.5 on 20,000-character texts built from each lexicon's entries, and on
-a Thai sentence (no lexicon: nothing applies), next to what word segmentation and the cluster
-guard of `Perturbation.apply` alone cost on the same text. Reach: for each language
-with a lexicon, how many of its entries the family switches whole when the text is the entry
-alone, and how many the code-switching attack does (a model that predicts class 1 while the
-entry is in the text; reached when the attack's one edit replaces exactly the entry).
+`codeswitch` at strength 0.1 (the study's) and 0.5 on 20,000-character texts built from each
+lexicon's entries, and on a Thai sentence (no lexicon: nothing applies), next to what word
+segmentation and the cluster guard of `Perturbation.apply` alone cost on the same text. Reach:
+for each language with a lexicon, how many of its entries the family switches whole when the
+text is the entry alone, and how many the code-switching attack does (a model that predicts
+class 1 while the entry is in the text; reached when the attack's one edit replaces exactly the
+entry).
 
 Run: OMP_NUM_THREADS=1 PYTHONPATH=src python3 bench/codeswitch_speed.py
 """
@@ -49,9 +50,9 @@ def long_text(language: str, joiner: str) -> str:
     return joiner.join(words[i % len(words)] for i in range(10_000))[:20_000]
 
 
-def switch(text: str, language: str) -> None:
+def switch(text: str, language: str, strength: float) -> None:
     family = build_family("codeswitch", Resources(LEXICONS))
-    family.apply(text, language, 0.5, random.Random(0))
+    family.apply(text, language, strength, random.Random(0))
 
 
 def shared(text: str, language: str) -> None:
@@ -61,13 +62,17 @@ def shared(text: str, language: str) -> None:
 
 
 def speed() -> None:
-    print("| codeswitch input | apply, ms | of which words + cluster guard, ms |\n|---|---|---|")
+    print(
+        "| codeswitch input | apply at 0.1, ms | apply at 0.5, ms | words + cluster guard, ms |\n"
+        "|---|---|---|---|"
+    )
     inputs = [(g, long_text(g, j)) for g, j in (("ru", " "), ("vi", " "), ("zh", "，"))]
     for language, text in [*inputs, ("th", THAI)]:
-        total = best_ms(lambda t=text, g=language: switch(t, g))
+        light = best_ms(lambda t=text, g=language: switch(t, g, 0.1))
+        heavy = best_ms(lambda t=text, g=language: switch(t, g, 0.5))
         floor = best_ms(lambda t=text, g=language: shared(t, g))
         label = f"{language}, {len(text)} characters"
-        print(f"| {label} | {total:.1f} | {floor:.1f} |")
+        print(f"| {label} | {light:.1f} | {heavy:.1f} | {floor:.1f} |")
 
 
 class EntryModel:

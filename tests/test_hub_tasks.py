@@ -278,6 +278,22 @@ def test_udpos_rows_convert_through_the_hub_loader(serve_hub) -> None:
     assert [spec.labels[tag] for tag in test[1].tags] == second
 
 
+def test_untranslated_pawsx_rows_are_dropped_and_counted(serve_hub, tmp_path) -> None:
+    """PAWS-X's translated dev and test sets hold a few "NS" placeholders where a sentence was
+    not translated (google-research-datasets/paws issue 15, dev id 684 in German): such a row
+    is no text in the language; `prepare` drops it and says how many it dropped."""
+    rows = copy.deepcopy(HUB_ROWS)
+    placeholder = {"id": 684, "sentence1": "Die Straße verläuft weiter.", "sentence2": "NS"}
+    rows["google-research-datasets/paws-x"].append({**placeholder, "label": 0})
+    serve_hub(rows)
+    test = load_examples(get_task("pawsx"), "test", "de", "full", REPO)
+    assert [example.id for example in test] == ["1", "2"]
+    summary = prepare(full_params(tmp_path), tmp_path / "prepared")
+    untranslated = {'untranslated ("NS" placeholder)': 1}
+    assert summary["pawsx/test.de.jsonl"]["skipped_rows"] == untranslated
+    assert len(read_jsonl(tmp_path / "prepared/pawsx/test.de.jsonl")) == 2
+
+
 def test_an_unpinned_source_is_refused_in_one_line_without_the_network(monkeypatch) -> None:
     """google/xtreme has no pinned revision: loading UD-POS stops at once, naming the dataset
     and where to pin it, before the hub is asked anything."""

@@ -11,9 +11,11 @@ import random
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.perturb_support import misplaced_marks, new_misplaced_marks
-from xstilts.perturb import Resources, build_family
+from xstilts.perturb import Resources, build_family, segment
 from xstilts.perturb.alphabets import (
     alphabet,
     language_script,
@@ -21,7 +23,14 @@ from xstilts.perturb.alphabets import (
     replace_letter,
     stands_alone,
 )
-from xstilts.perturb.segment import graphemes, stay_apart, words
+from xstilts.perturb.segment import (
+    grapheme_boundaries,
+    grapheme_spans,
+    graphemes,
+    stay_apart,
+    surely_apart,
+    words,
+)
 
 RESOURCES = Resources()
 SEEDS = range(40)
@@ -131,3 +140,34 @@ def test_letters_taken_from_the_text_can_stand_alone() -> None:
 def test_every_listed_letter_can_stand_alone(language: str) -> None:
     letters = alphabet(language, language_script(language) or "")
     assert letters and all(stands_alone(letter) for letter in letters)
+
+
+# Every kind of character the cluster rules treat specially, beside plain letters of many scripts.
+_CLUSTER_CHARS = (
+    "aé中ا가각กเาำ่ကားजक्\u094d\u093f\u0300\u0301\u200d\u200c😀🇫🇷\u0600ශ්\u0dcaשׁ\u05c1ئ\r\n \t-1ﻻ"
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(pieces=st.lists(st.text(st.sampled_from(_CLUSTER_CHARS), max_size=4), max_size=4))
+def test_surely_apart_is_never_wrong(pieces: list[str]) -> None:
+    """The quick test may say "ask graphemes", never "apart" when graphemes disagree."""
+    if surely_apart(*pieces):
+        joined = graphemes("".join(pieces))
+        assert joined == [g for piece in pieces for g in graphemes(piece)], pieces
+
+
+def test_surely_apart_answers_the_common_seams_itself() -> None:
+    assert surely_apart("a", "中文", "b") and surely_apart("क", " ", "ख")
+    assert surely_apart("किताब", ",") and surely_apart("x", "")
+    # a virama and a consonant, a mark, a preposed Thai vowel: graphemes has to be asked
+    assert not surely_apart("त्", "ग")
+    assert not surely_apart("e", "\u0301") and not surely_apart("เ", "ก")
+    assert not surely_apart("เ\u0300", "a")  # a preposed vowel keeps its pull under a mark
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(st.sampled_from(_CLUSTER_CHARS + "abc中文"), max_size=12))
+def test_the_quick_path_of_graphemes_agrees_with_the_rules(text: str) -> None:
+    assert graphemes(text) == segment._GRAPHEME.findall(text)
+    assert grapheme_boundaries(text) == [0, *[s.end for s in grapheme_spans(text)]]

@@ -7,7 +7,17 @@ import unicodedata
 
 from tests.perturb_support import xlmr_style_tokenizer
 from xstilts.perturb import Resources, build_family, is_effective
-from xstilts.perturb.builtin.homoglyph import fits_in_place, joining_type, look_alikes
+from xstilts.perturb.builtin.homoglyph import (
+    FINAL,
+    INITIAL,
+    ISOLATED,
+    MEDIAL,
+    fits_in_place,
+    joined_position,
+    joining_type,
+    look_alikes,
+    look_alikes_at,
+)
 from xstilts.perturb.segment import char_script
 
 
@@ -55,3 +65,37 @@ def test_edits_in_arabic_script_and_thai_text_keep_every_word_joined() -> None:
             for edit in family.apply(text, lang, 0.5, random.Random(seed)).edits:
                 original = text[edit.start : edit.end]
                 assert fits_in_place(original, edit.replacement), (lang, original, edit)
+
+
+def test_look_alikes_share_a_skeleton_not_a_case_or_a_second_step() -> None:
+    """The confusables package's groups add the other case and two more mapping steps: O would
+    take Greek capital sigma, V Greek capital nu, L a Greek capital iota. UTS #39 skeletons do
+    not."""
+    assert "Σ" not in look_alikes("O") and "Ο" in look_alikes("O")
+    assert "Ν" not in look_alikes("V") and "Ι" not in look_alikes("L")
+    assert "Г" not in look_alikes("R") and "З" not in look_alikes("E")
+
+
+def test_arabic_script_look_alikes_depend_on_the_position_in_the_word() -> None:
+    """Yeh and alef maksura differ by their dots everywhere; theh and peh too. Kaf and keheh
+    look alike only where kaf has no inner stroke, before a joined letter."""
+    assert look_alikes("ي") == ("ی",) and "ى" not in look_alikes("ي")
+    assert look_alikes("ث") == () and look_alikes("پ") == ()
+    assert look_alikes_at("ك", INITIAL) == ("ک",) and look_alikes_at("ك", FINAL) == ()
+    assert look_alikes_at("ى", ISOLATED) == ("ی",) and look_alikes_at("ى", MEDIAL) == ()
+    text = "كتاب یک"  # kaf initial, Farsi yeh initial, keheh final
+    assert [joined_position(text, i) for i in (0, 5, 6)] == [INITIAL, INITIAL, FINAL]
+    assert joined_position("بَب", 0) == INITIAL  # a fatha between two letters is skipped
+
+
+def test_homoglyphs_in_persian_text_stay_where_the_letters_look_alike() -> None:
+    family = build_family("homoglyph", Resources())
+    text = "یک کتاب کوچک"
+    changed = set()
+    for seed in range(40):
+        for edit in family.apply(text, "fa", 1.0, random.Random(seed)).edits:
+            position = joined_position(text, edit.start)
+            assert edit.replacement in look_alikes_at(text[edit.start], position), edit
+            changed.add((edit.start, edit.replacement))
+    assert (0, "ي") in changed  # initial Farsi yeh -> Arabic yeh (two dots below in both)
+    assert not any(start == len(text) - 1 for start, _ in changed)  # final keheh stays

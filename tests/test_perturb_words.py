@@ -80,6 +80,16 @@ def test_romanize_reads_japanese_as_japanese_and_thai_vowels_in_spoken_order() -
     assert romanize.apply("中文", "zh", 1.0, random.Random(0)).text == "zhongwen"  # still pinyin
 
 
+def test_romanize_keeps_korean_hanja_rather_than_write_mandarin_pinyin() -> None:
+    """No Korean reading of hanja is available: the Hangul of a word is romanised, its hanja
+    stay, and a word of hanja alone is left as it is."""
+    romanize = build_family("romanize", RESOURCES)
+    result = romanize.apply("大韓民國의 사람", "ko", 1.0, random.Random(0))
+    assert result.text == "大韓民國ui salam"  # anyascii's syllable-by-syllable scheme
+    assert romanize.apply("大韓民國", "ko", 1.0, random.Random(0)).edits == ()
+    assert "dahan" not in result.text.lower()
+
+
 def test_a_swap_never_joins_two_words_into_one_cluster() -> None:
     """Loose Hangul jamo before a syllable: swapped, the syllable would take the jamo into its
     own cluster, so the swap is not made."""

@@ -15,6 +15,7 @@ budget of one word, and a word swap changes two). Otherwise every edit fits the 
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from abc import ABC, abstractmethod
@@ -25,7 +26,15 @@ from typing import TYPE_CHECKING, ClassVar
 import regex
 
 from xstilts.perturb.errors import BadInputError
-from xstilts.perturb.segment import Span, grapheme_spans, graphemes, is_letter, words
+from xstilts.perturb.segment import (
+    Span,
+    grapheme_spans,
+    graphemes,
+    is_letter,
+    stay_apart,
+    surely_apart,
+    words,
+)
 
 if TYPE_CHECKING:
     from xstilts.perturb.resources import Resources
@@ -260,9 +269,10 @@ class _Taken:
         while run[-1].start != run[-1].end and run[-1].end in self._by_start:
             run.append(self._by_start[run[-1].end])
         joined = "".join(e.replacement for e in run)
-        pieces = [g for e in run for g in graphemes(e.replacement)]
         merged = Edit(run[0].start, run[-1].end, joined)
-        return graphemes(joined) == pieces and self._guard.keeps(merged)
+        if len(run) > 1 and not stay_apart(*(e.replacement for e in run)):
+            return False
+        return self._guard.keeps(merged)
 
 
 def _grapheme_spans_in(word: Span) -> list[Span]:
@@ -279,15 +289,18 @@ class ClusterGuard:
     """
 
     def __init__(self, text: str) -> None:
-        spans = grapheme_spans(text)
-        self._by_start = {s.start: s.text for s in spans}
-        self._by_end = {s.end: s.text for s in spans}
-        self._boundaries = {0, len(text), *self._by_start}
+        clusters = graphemes(text)
+        bounds = list(itertools.accumulate(map(len, clusters), initial=0))
+        self._by_start = dict(zip(bounds, clusters, strict=False))
+        self._by_end = dict(zip(bounds[1:], clusters, strict=True))
+        self._boundaries = set(bounds)
 
     def keeps(self, edit: Edit) -> bool:
         if edit.start not in self._boundaries or edit.end not in self._boundaries:
             return False
         before, after = self._by_end.get(edit.start), self._by_start.get(edit.end)
+        if surely_apart(before or "", edit.replacement, after or ""):
+            return True
         pieces = [p for p in (before, edit.replacement, after) if p]
         expected = [*([before] if before else []), *graphemes(edit.replacement)]
         expected += [after] if after else []

@@ -19,6 +19,7 @@ rare Han keep every span aligned with Python string indexing.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections import Counter
 from dataclasses import dataclass
 
@@ -39,6 +40,26 @@ _GRAPHEME = regex.compile(
     rf"(?:(?={_CONTROL})\X|\X(?:(?={_FOLLOWING})\X)*)",  # a cluster and the vowels after it
     regex.V1,
 )
+# Characters that are a whole cluster wherever they stand: no default or tailored rule joins
+# them to a neighbour (not Extend, SpacingMark, Prepend, ZWJ, Hangul or regional indicators, which
+# are not GCB=Other; not an Indic conjunct consonant, linker or extend, an emoji, or a tailored
+# vowel). Most seams between a replacement and its neighbours have one of these; see
+# `surely_apart`.
+_ISOLATED = regex.compile(
+    r"[\p{GCB=Other}--[\p{InCB=Consonant}\p{InCB=Linker}\p{InCB=Extend}"
+    rf"\p{{Extended_Pictographic}}{_PREPOSED}{_FOLLOWING}]]+",
+    regex.V1,
+)
+# The end of a piece that joins the next cluster (a Prepend, or a cluster that starts with a
+# preposed vowel, marks and all), and a first character that joins the previous cluster.
+_GLUES_NEXT = regex.compile(
+    rf"(?:\p{{GCB=Prepend}}|{_PREPOSED}[\p{{GCB=Extend}}\p{{GCB=SpacingMark}}\p{{GCB=ZWJ}}]*)\Z",
+    regex.V1,
+)
+_GLUES_PREVIOUS = regex.compile(
+    rf"[\p{{GCB=Extend}}\p{{GCB=SpacingMark}}\p{{GCB=ZWJ}}{_FOLLOWING}]", regex.V1
+)
+_ASTRAL = regex.compile(r"[^\u0000-\uffff]")  # two UTF-16 units each
 _WORDLIKE = regex.compile(r"[\p{L}\p{N}]")
 _LETTER = regex.compile(r"\p{L}")
 
@@ -66,11 +87,41 @@ class Span:
 
 def graphemes(text: str) -> list[str]:
     """The (tailored) extended grapheme clusters of `text`, in order."""
+    if _ISOLATED.fullmatch(text):  # every character its own cluster: most text, found fast
+        return list(text)
     return _GRAPHEME.findall(text)
 
 
 def grapheme_spans(text: str) -> list[Span]:
-    return [Span(m.start(), m.end(), m.group()) for m in _GRAPHEME.finditer(text)]
+    clusters = graphemes(text)
+    starts = itertools.accumulate(map(len, clusters), initial=0)
+    return [Span(start, start + len(g), g) for start, g in zip(starts, clusters, strict=False)]
+
+
+def grapheme_boundaries(text: str) -> list[int]:
+    """The offsets where a grapheme cluster starts, and `len(text)`: cheaper than the spans
+    when only the boundaries are needed (a long text has tens of thousands)."""
+    if _ISOLATED.fullmatch(text):
+        return list(range(len(text) + 1))
+    return list(itertools.accumulate(map(len, _GRAPHEME.findall(text)), initial=0))
+
+
+def surely_apart(*pieces: str) -> bool:
+    """A quick sufficient test for `stay_apart`: True when every two neighbouring pieces meet at
+    a break no rule can remove (one side is a character that is a cluster by itself anywhere and
+    the other does not glue onto it). Empty pieces are skipped. False means only that
+    `stay_apart` has to be asked; no context beyond the two characters at a seam matters then,
+    because every rule that looks further (conjuncts, emoji sequences, flags) needs a seam
+    character that such a test excludes."""
+    present = [piece for piece in pieces if piece]
+    return all(_sure_break(left, right) for left, right in itertools.pairwise(present))
+
+
+def _sure_break(left: str, right: str) -> bool:
+    """Whether no rule joins the end of `left` to the start of `right` (both non-empty)."""
+    if _ISOLATED.match(right[0]) is not None and _GLUES_NEXT.search(left) is None:
+        return True
+    return _ISOLATED.match(left[-1]) is not None and _GLUES_PREVIOUS.match(right[0]) is None
 
 
 def is_preposed(char: str) -> bool:
@@ -81,6 +132,8 @@ def is_preposed(char: str) -> bool:
 def stay_apart(*pieces: str) -> bool:
     """Whether `pieces` written one after another keep their own clusters: a piece ending in a
     virama takes the next one's consonant into a conjunct, a mark joins the letter before it."""
+    if surely_apart(*pieces):
+        return True
     return graphemes("".join(pieces)) == [g for piece in pieces for g in graphemes(piece)]
 
 
@@ -97,16 +150,15 @@ def words(text: str, language: str) -> list[Span]:
     cluster of the whole text."""
     if not text:
         return []
-    offsets = _utf16_to_codepoint(text)
-    clusters = {0, len(text), *(span.start for span in grapheme_spans(text))}
+    offsets = _utf16_to_codepoint(text) if _ASTRAL.search(text) else None
+    clusters = None if _ISOLATED.fullmatch(text) else set(grapheme_boundaries(text))
     spans, start = [], 0
     for _, end16 in WordBreaker(text, _locale(language)).segments():
-        end = offsets[end16]
-        if end not in clusters:
+        end = offsets[end16] if offsets else end16
+        if clusters is not None and end not in clusters:
             continue
-        piece = text[start:end]
-        if _WORDLIKE.search(piece):
-            spans.append(Span(start, end, piece))
+        if _WORDLIKE.search(text, start, end):
+            spans.append(Span(start, end, text[start:end]))
         start = end
     return spans
 

@@ -12,17 +12,16 @@ entries of a text as these matches find them, for the attack, which switches ent
 from __future__ import annotations
 
 import functools
-import itertools
 import random
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from xstilts.perturb import register
 from xstilts.perturb.base import Edit, Perturbation, Proposal, check_text
 from xstilts.perturb.errors import LexiconError
 from xstilts.perturb.resources import Resources
-from xstilts.perturb.segment import Span, graphemes, is_unspaced
+from xstilts.perturb.segment import Span, grapheme_boundaries, is_unspaced
 
 _MAX_PHRASE = 4
 _MAX_ENTRY = 8  # graphemes in one unspaced lexicon entry
@@ -44,7 +43,7 @@ class CodeSwitch(Perturbation):
                 f"lexicon directory {directory} does not exist; run `dvc pull` for the sample "
                 "lexicons or fetch the MUSE dictionaries for the full profile"
             )
-        self._key_chars: dict[str, int] = {}  # language -> longest lexicon key
+        self._prefixes: dict[str, frozenset[str]] = {}  # language -> prefixes of its keys
         self._entries: dict[tuple[str, str], tuple[str, ...]] = {}  # lexicon key -> translations
         self._matched: tuple[tuple[str, str], tuple[list[int], dict[int, int]]] = (
             ("", ""),
@@ -153,19 +152,17 @@ class CodeSwitch(Perturbation):
         return [(s, ends[s]) for s in starts[first:last]]
 
     def _match_pass(self, text: str, language: str) -> dict[int, int]:
-        """The longest-match pass over `text`. Without a lexicon nothing can match, and no
-        substring longer than the longest lexicon key can (lower-casing never shortens text), so
-        only those are tried."""
+        """The longest-match pass over `text`. Without a lexicon nothing can match."""
         if language == "en":
-            bound = len(text)
-        else:
-            lexicon = self.resources.lexicon(language)
-            if lexicon is None:
-                return {}
-            if language not in self._key_chars:
-                self._key_chars[language] = max(map(len, lexicon.to_english), default=0)
-            bound = self._key_chars[language]
-        return _longest_match(text, lambda p: self._translatable(p, language), bound)
+            return _longest_match(text, lambda p: self._translatable(p, language), None)
+        lexicon = self.resources.lexicon(language)
+        if lexicon is None:
+            return {}
+        if language not in self._prefixes:
+            self._prefixes[language] = _prefixes(lexicon.to_english)
+        return _longest_match(
+            text, lambda p: self._translatable(p, language), self._prefixes[language]
+        )
 
     def _translatable(self, phrase: str, language: str) -> bool:
         """Whether `phrase` has a translation; most phrases are no lexicon key, which one
@@ -193,17 +190,31 @@ class CodeSwitch(Perturbation):
         return options[: max(k, 0)]
 
 
-def _longest_match(text: str, known: Callable[[str], bool], max_chars: int) -> dict[int, int]:
-    """start -> end of each known entry of at most `max_chars` code points, matched longest
-    first from left to right over grapheme boundaries."""
-    boundaries = [0, *itertools.accumulate(len(g) for g in graphemes(text))]
+def _longest_match(
+    text: str, known: Callable[[str], bool], prefixes: frozenset[str] | None
+) -> dict[int, int]:
+    """start -> end of each known entry, matched longest first from left to right over grapheme
+    boundaries (at most `_MAX_ENTRY` graphemes). With `prefixes` (see `_prefixes`), a candidate
+    grows only while it is a prefix of some key, so most positions cost one set lookup rather
+    than `_MAX_ENTRY` dictionary probes."""
+    boundaries = grapheme_boundaries(text)
+    form = _prefix_form(text)
+    if len(form) != len(text):  # lower-casing changed lengths (İ): compare piece by piece
+        form = None
     found: dict[int, int] = {}
     i = 0
     while i < len(boundaries) - 1:
         start = boundaries[i]
         top = min(len(boundaries) - 1, i + _MAX_ENTRY)
-        while top > i and boundaries[top] - start > max_chars:
-            top -= 1
+        if prefixes is not None:
+            reach = i
+            while reach < top:
+                end = boundaries[reach + 1]
+                piece = form[start:end] if form is not None else _prefix_form(text[start:end])
+                if piece not in prefixes:
+                    break
+                reach += 1
+            top = reach
         for j in range(top, i, -1):
             if known(text[start : boundaries[j]]):
                 found[start] = boundaries[j]
@@ -212,6 +223,18 @@ def _longest_match(text: str, known: Callable[[str], bool], max_chars: int) -> d
         else:
             i += 1
     return found
+
+
+def _prefix_form(piece: str) -> str:
+    """How a candidate is compared with key prefixes: lower-cased as the lexicon's keys are,
+    with the final sigma written as a medial one (lower-casing picks the final form at the end
+    of a piece, which a longer piece would not)."""
+    return piece.lower().replace("ς", "σ")
+
+
+def _prefixes(keys: Iterable[str]) -> frozenset[str]:
+    """Every non-empty prefix of every lexicon key, in `_prefix_form`."""
+    return frozenset(form[:n] for form in map(_prefix_form, keys) for n in range(1, len(form) + 1))
 
 
 def _overlapping(units: Sequence[Span], index: int, end: int) -> int:

@@ -8,7 +8,15 @@ Words already in ASCII are left alone. Two corrections to a character-by-charact
   anyascii would give their Mandarin pinyin (東京 "dongjing", not "toukyou").
 - Thai and Lao write some vowels before the consonant they follow in speech (Unicode stores them
   in that visual order): they are romanised after it (ไป "pai", not "aip").
-Korean words written in hanja still come out as pinyin (no Korean reading is available here).
+- Korean (language `ko`) hanja are left as they are: anyascii would write their Mandarin pinyin
+  (大韓 "dahan", not "daehan"), and no Korean reading of hanja installs here (ICU has no
+  Han-to-Hangul transform; the `hanja` package pins PyYAML and test tools that conflict with
+  this project's, `pyhanja` ships one CPython 3.11 wheel and reads 女子 as "녀자"). A word of
+  hanja alone is not romanised; the Hangul of a mixed word is.
+
+Per language: ja Hepburn romaji (kanji read as Japanese); ko Revised Romanisation of Hangul,
+hanja kept; zh toneless pinyin; th and lo in spoken vowel order; every other script anyascii's
+scheme for it.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from xstilts.perturb.segment import Span
 
 # Thai เ แ โ ใ ไ and Lao ເ ແ ໂ ໃ ໄ, each followed by the consonant it is spoken after.
 _LEADING_VOWEL = regex.compile(r"([\u0E40-\u0E44\u0EC0-\u0EC4])(\p{L})")
+_NOT_HAN = regex.compile(r"[^\p{Han}]+")
 
 
 @functools.cache
@@ -45,7 +54,10 @@ def romanize(word: str, language: str = "") -> str:
     """`word` in Latin letters (see the module docstring for the schemes)."""
     if language == "ja":
         return "".join(part["hepburn"] for part in _kakasi().convert(word))
-    latin = anyascii(spoken_order(word))
+    if language == "ko":
+        latin = _NOT_HAN.sub(lambda m: anyascii(m.group()), word)
+    else:
+        latin = anyascii(spoken_order(word))
     return latin if any(c.isupper() or c.islower() for c in word) else latin.lower()
 
 
