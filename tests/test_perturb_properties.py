@@ -1,4 +1,4 @@
-"""Invariants every perturbation family keeps, on random text and on real text in 20 scripts.
+"""Invariants every perturbation family keeps, on random text and on real text in 35 scripts.
 
 A new family in `xstilts.perturb.builtin` is checked here without any change to this file.
 """
@@ -145,7 +145,7 @@ def test_invariants_on_random_text(name: str, language: str, data, strength: flo
 @pytest.mark.parametrize("name", families())
 def test_invariants_on_real_text_in_many_scripts(name: str) -> None:
     rows = real_world_strings()
-    assert len({script for _, script, _ in rows}) >= 16
+    assert len({script for _, script, _ in rows}) >= 30
     for language, _, text in rows:
         for strength in (0.15, 1.0):
             check_invariants(BUILT[name], text, language, strength)
