@@ -54,4 +54,4 @@ format: install
 	ruff format .
 
 clean-outputs:  ## remove pipeline outputs (not data/, not the DVC cache)
-	rm -rf prepared models predictions metrics reports state
+	rm -rf prepared models predictions metrics reports state perturbed lexicons neighbours augmented

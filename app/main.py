@@ -127,14 +127,17 @@ def build_service(args: argparse.Namespace) -> DemoService:
     presets: dict[str, AttackSettings] = {}
     conditions: dict[str, tuple[str, ...]] = {}
     if Path(args.params).is_file():
-        from xstilts.config import load_params
+        from xstilts.config import intermediate_condition, load_params
 
         params = load_params(args.params)
         runs = (
-            args.conditions or list(params.condition_names),
+            args.conditions or list(params.all_condition_names),
             args.seeds or list(params.seeds),
         )
-        conditions = dict(params.conditions)
+        conditions = {
+            name: params.conditions[intermediate_condition(name)]
+            for name in params.all_condition_names
+        }
         presets = {
             name: AttackSettings(
                 max_unit_fraction=attack.max_unit_fraction,

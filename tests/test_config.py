@@ -86,10 +86,15 @@ def test_xstilts_profile_writes_every_typed_key_and_round_trips(profile: str, tm
 
 @pytest.mark.parametrize("profile", ["sample", "full"])
 def test_a_run_shrunk_to_one_target_keeps_the_others_settings_inert(profile: str) -> None:
-    """`dvc exp run -S 'targets=[xnli]'` needs no edit of the XCOPA overrides or train sequence:
-    they stay valid and nothing of them is planned."""
+    """`dvc exp run -S 'targets=[xnli]' -S 'rsda.tasks=[xnli]'` needs no edit of the XCOPA
+    overrides or train sequence: they stay valid and nothing of them is planned."""
     raw = yaml.safe_load((REPO / "profiles" / f"{profile}.yaml").read_text(encoding="utf-8"))
-    params = parse_params({**raw, "targets": ["xnli"]})
+    # RS-DA's tasks name DVC stages of their own (dvc.yaml's matrix over them), so a target
+    # left out must leave them too, and the error says so
+    with pytest.raises(XstiltsError, match=r"rsda\.tasks: 'pawsx' is not a target"):
+        parse_params({**raw, "targets": ["xnli"]})
+    shrunk = {**raw, "targets": ["xnli"], "rsda": {**raw["rsda"], "tasks": ["xnli"]}}
+    params = parse_params(shrunk)
     assert params.targets == ("xnli",)
     assert "xcopa" in {*params.target.overrides, *params.target.train_sequence}
     tasks = training_tasks(params)

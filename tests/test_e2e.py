@@ -36,9 +36,12 @@ pytestmark = pytest.mark.e2e
 # condition's stages run in tests/test_stages.py and in the rehearsal (tests/test_rehearsal.py).
 TEST_CONDITIONS = ("none", "multi")
 # Sizes merged into the sample profile: smaller robustness sets (perturbed and attacked test
-# examples per language, bootstrap resamples). Data, models and training are the profile's.
+# examples per language, bootstrap resamples) and one RS-DA run. Data, models and training are
+# the profile's.
 TEST_SIZES = {
     "robustness": {"max_examples": 12, "attack_examples": 3, "bootstrap_resamples": 200},
+    # RS-DA's stages, once: the baseline's XNLI target on its three copies of each example
+    "rsda": {"conditions": ["none"], "tasks": ["xnli"]},
 }
 
 

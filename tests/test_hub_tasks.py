@@ -320,7 +320,7 @@ def test_full_profile_params_refuse_udpos_in_one_line(tmp_path) -> None:
     """A full run listing UD-POS is refused when the params are read, not when `prepare`
     reaches google/xtreme."""
     with pytest.raises(XstiltsError) as caught:
-        full_params(tmp_path, {"targets": ["xnli", "panx", "udpos"]})
+        full_params(tmp_path, {"targets": ["xnli", "panx", "udpos"], "rsda": {"tasks": ["xnli"]}})
     message = str(caught.value)
     assert "\n" not in message, message
     assert "udpos" in message and "google/xtreme" in message

@@ -29,11 +29,19 @@ def test_full_plan_lists_every_run_from_stated_sizes() -> None:
     params = load_params(REPO / "profiles" / "full.yaml")
     runs = plan_runs(params)
     n_cond, n_seed, n_target = len(params.conditions), len(params.seeds), len(params.targets)
+    n_rsda = len(params.rsda.conditions) * len(params.rsda.tasks) * n_seed  # none, multi x 2
+    assert n_rsda == 12
     assert sum(r.stage == "intermediate" for r in runs) == n_cond * n_seed
-    assert sum(r.stage == "evaluate" for r in runs) == n_cond * n_target * n_seed
+    assert sum(r.stage == "evaluate" for r in runs) == n_cond * n_target * n_seed + n_rsda
     # XCOPA is two target runs per (condition, seed): SIQA then COPA
     targets = [r for r in runs if r.stage == "target"]
-    assert len(targets) == n_cond * n_seed * (n_target + 1)
+    assert len(targets) == n_cond * n_seed * (n_target + 1) + n_rsda
+    # RS-DA trains on 10 copies of each PAWS-X example, 3 of each XNLI one (Robust-XLT)
+    pawsx = next(r for r in targets if r.condition == "multi+rsda" and r.task == "pawsx")
+    plain = next(r for r in targets if r.condition == "multi" and r.task == "pawsx")
+    assert pawsx.examples == 10 * plain.examples == 10 * 49_401
+    xnli = next(r for r in targets if r.condition == "none+rsda" and r.task == "xnli")
+    assert xnli.examples == 3 * next(r for r in targets if r.task == "xnli").examples
     multi = next(r for r in runs if r.stage == "intermediate" and r.condition == "multi")
     assert multi.examples == 363_846 + 392_702 + 87_866
     inter = params.intermediate
@@ -118,8 +126,10 @@ def test_full_plan_counts_state_writes_and_disk() -> None:
     # every trained intermediate condition and every (condition, target) pair, per seed
     n_seed, n_target = len(params.seeds), len(params.targets)
     trained = sum(1 for tasks in params.conditions.values() if tasks)
-    checkpoints = n_seed * (trained + len(params.conditions) * n_target)
-    assert checkpoints == 3 * (10 + 11 * 4)  # 10 trained conditions, 11 conditions x 4 targets
+    rsda = len(params.rsda.conditions) * len(params.rsda.tasks)
+    checkpoints = n_seed * (trained + len(params.conditions) * n_target + rsda)
+    # 10 trained conditions, 11 conditions x 4 targets, 2 RS-DA conditions x 2 targets
+    assert checkpoints == 3 * (10 + 11 * 4 + 2 * 2)
     assert f"checkpoints   {checkpoints} " in disk
     assert f"{2 * checkpoints * model_gb:,.0f} GB" in disk  # workspace + DVC cache copy
     assert "6.7 GB of GPU memory" in disk

@@ -57,6 +57,7 @@ def params() -> Params:
     raw = deep_update(sample_profile(), TINY_RUN)
     raw["conditions"] = {"none": [], "multi": ["qqp", "mnli", "race"]}
     raw["targets"] = ["xnli", "udpos", "panx"]
+    raw["rsda"] = {"conditions": []}  # the RS-DA conditions have tests of their own
     raw["data"]["languages"] = list(LANGS)
     return parse_params(raw)
 

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from xstilts import paths
+from xstilts.config import RSDA
 
 from .conftest import REPO
 from .source_imports import SRC, imported_names, module_name
@@ -194,6 +195,10 @@ def paths_module_templates() -> set[str]:
             code = value.__code__
             arguments = code.co_varnames[: code.co_argcount]
             found.add(Path(value(*(TEMPLATE[a] for a in arguments))).as_posix())
+            # an RS-DA condition ("<condition>+rsda") has targets, not an intermediate model
+            if "condition" in arguments and value is not paths.intermediate_dir:
+                rsda = {**TEMPLATE, "condition": f"{TEMPLATE['condition']}{RSDA}"}
+                found.add(Path(value(*(rsda[a] for a in arguments))).as_posix())
     return found
 
 

@@ -55,6 +55,14 @@ def test_pipeline_stages_in_order(tmp_path, small_world, monkeypatch) -> None:
         for task in params.targets:
             cli("target", "--condition", condition, "--task", task, "--seed", "0")
             cli("evaluate", "--condition", condition, "--task", task, "--seed", "0")
+    # RS-DA: the neighbours, the training copies, and each RS-DA condition's targets
+    cli("neighbours")
+    cli("augment")
+    for condition in params.rsda.names():
+        for task in params.rsda.tasks:
+            cli("target", "--condition", condition, "--task", task, "--seed", "0")
+            cli("evaluate", "--condition", condition, "--task", task, "--seed", "0")
+    check_rsda_outputs(params)
     none_meta = read_json(paths.intermediate_dir("none", 0) / "meta.json")
     assert none_meta["encoder"] is None
     multi_meta = read_json(paths.intermediate_dir("multi", 0) / "meta.json")
@@ -84,7 +92,9 @@ def test_pipeline_stages_in_order(tmp_path, small_world, monkeypatch) -> None:
     for plot in ("robustness_drop.png", "attack_budget.png", "attack_budget.csv"):
         assert (paths.REPORT.parent / "plots" / plot).stat().st_size > 0
     summary = strict_load(paths.SUMMARY.read_text(encoding="utf-8"))
-    assert set(summary["xnli"]) == {"none", "multi"}
+    assert set(summary["xnli"]) == {"none", "multi", "none+rsda", "multi+rsda"}
+    assert set(summary["xcopa"]) == {"none", "multi"}  # RS-DA trains XNLI and PAWS-X only
+    assert "| none+rsda |" in report and "randomized smoothing" in report
     primary = summary["robustness"]["primary"]
     classification = [t for t in params.targets if get_task(t).kind != "tagging"]
     assert {(r["task"], r["variant"]) for r in primary} == {
@@ -98,6 +108,24 @@ def test_pipeline_stages_in_order(tmp_path, small_world, monkeypatch) -> None:
     raw["conditions"]["mnli"] = ["mnli"]
     Path("params.yaml").write_text(yaml.safe_dump(raw))
     assert main(["report"]) == 2
+
+
+def check_rsda_outputs(params: Params) -> None:
+    """RS-DA's copies replace each English training example (Robust-XLT's numbers of copies);
+    its targets train on them from their condition's intermediate model."""
+    for task in params.rsda.tasks:
+        train = read_jsonl(paths.PREPARED / task / "train.en.jsonl")  # prepared split
+        copies = read_jsonl(paths.augmented_set(task, 0))
+        assert len(copies) == params.rsda.copies[task] * len(train)
+        assert {c["id"].split("~rsda")[0] for c in copies} == {r["id"] for r in train}
+        assert any(c["text_a"] != r["text_a"] for c, r in zip(copies, train, strict=False))
+    _, _, meta = load_checkpoint(paths.target_dir("multi+rsda", "pawsx", 0))
+    assert meta["rsda"] == {"copies": 10, "neighbours": "local"}
+    assert meta["intermediate_tasks"] == ["qqp", "race"]
+    assert meta["train_examples"] == {"pawsx": len(read_jsonl(paths.augmented_set("pawsx", 0)))}
+    metrics = read_json(paths.eval_metrics("none+rsda", "xnli", 0))
+    assert set(metrics["accuracy"]) == set(params.sample_world.languages)
+    assert set(metrics["attacks"]) == set(params.robustness.attacks)
 
 
 def check_robustness_outputs(params: Params) -> None:
@@ -202,6 +230,7 @@ def test_target_trains_a_sequence_of_tasks_on_one_head(tmp_path, small_world, mo
     monkeypatch.chdir(setup_run(tmp_path, small_world, updates))
     raw = yaml.safe_load(Path("params.yaml").read_text())
     raw["conditions"], raw["targets"] = {"none": []}, ["xcopa"]
+    raw["rsda"] = {"conditions": []}
     Path("params.yaml").write_text(yaml.safe_dump(raw))
     cli("prepare")
     assert Path("prepared/copa/train.en.jsonl").exists()

@@ -13,7 +13,14 @@ import sys
 from pathlib import Path
 
 from xstilts import paths
-from xstilts.config import PROFILES, Params, load_params, render_params
+from xstilts.config import (
+    PROFILES,
+    Params,
+    intermediate_condition,
+    is_rsda,
+    load_params,
+    render_params,
+)
 from xstilts.errors import XstiltsError
 
 PROFILE_DIR = Path("profiles")
@@ -82,22 +89,38 @@ def _intermediate(params: Params, args: argparse.Namespace) -> None:
 def _target(params: Params, args: argparse.Namespace) -> None:
     from xstilts.stages.target import run_target
 
-    _check_choice(args.condition, params.condition_names, "condition")
     _check_choice(args.task, params.targets, "task")
+    _check_condition(params, args.condition, args.task)
     _check_choice(args.seed, params.seeds, "seed")
     out = paths.target_dir(args.condition, args.task, args.seed)
+    rsda = is_rsda(args.condition)
     run_target(
         params,
         args.condition,
         args.task,
         args.seed,
         paths.BASE,
-        paths.intermediate_dir(args.condition, args.seed),
+        paths.intermediate_dir(intermediate_condition(args.condition), args.seed),
         paths.PREPARED,
         out,
         paths.STATE / out,
+        paths.augmented_set(args.task, args.seed) if rsda else None,
     )
     print(f"target checkpoint written to {out}/")
+
+
+def _neighbours(params: Params, args: argparse.Namespace) -> None:
+    from xstilts.stages.neighbours import run_neighbours
+
+    words = run_neighbours(params, paths.NEIGHBOURS)
+    print(f"RS-DA neighbours of {words} words in {paths.NEIGHBOURS}/")
+
+
+def _augment(params: Params, args: argparse.Namespace) -> None:
+    from xstilts.stages.augment import run_augment_all
+
+    written = run_augment_all(params, paths.PREPARED, paths.NEIGHBOURS, paths.AUGMENTED)
+    print(f"RS-DA training copies in {len(written)} files under {paths.AUGMENTED}/")
 
 
 def _lexicons(params: Params, args: argparse.Namespace) -> None:
@@ -126,8 +149,8 @@ def _perturb(params: Params, args: argparse.Namespace) -> None:
 def _evaluate(params: Params, args: argparse.Namespace) -> None:
     from xstilts.stages.evaluate import RobustnessPaths, run_evaluate
 
-    _check_choice(args.condition, params.condition_names, "condition")
     _check_choice(args.task, params.targets, "task")
+    _check_condition(params, args.condition, args.task)
     _check_choice(args.seed, params.seeds, "seed")
     metrics = run_evaluate(
         params,
@@ -225,6 +248,13 @@ def _app(argv: list[str]) -> int:
     return namespace["main"](argv)
 
 
+def _check_condition(params: Params, condition: str, task: str) -> None:
+    """An intermediate condition, or an RS-DA one that trains `task` (only an RS-DA stage reads
+    the `rsda` section, so editing it reruns no other stage)."""
+    allowed = params.conditions_for(task) if is_rsda(condition) else params.condition_names
+    _check_choice(condition, allowed, "condition")
+
+
 def _check_choice(value: object, allowed: tuple, what: str) -> None:
     if value not in allowed:
         shown = ", ".join(map(str, allowed))
@@ -237,6 +267,8 @@ STAGES = {
     "intermediate": _intermediate,
     "target": _target,
     "lexicons": _lexicons,
+    "neighbours": _neighbours,
+    "augment": _augment,
     "perturb": _perturb,
     "evaluate": _evaluate,
     "report": _report,

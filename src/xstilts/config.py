@@ -278,6 +278,27 @@ class RobustnessConfig(Section):
         return self
 
 
+RSDA = "+rsda"  # suffix of a condition whose targets train with RS-DA
+
+
+class RsdaConfig(Section):
+    """Robust training as conditions: randomized smoothing with data augmentation (RS-DA, Huang
+    et al. 2021, uclanlp/Robust-XLT) on the English target training. For each condition `c`
+    listed, `c+rsda` trains the targets in `tasks` from `c`'s intermediate model on `copies`
+    perturbed copies of every English training example instead of the example itself: each
+    word that has neighbours becomes a uniform draw from itself and its neighbours. Neighbours:
+    the sample world's synonyms (`local`) or Robust-XLT's counter-fitted ones (`counterfitted`,
+    downloaded at a pinned commit and checked against its SHA-256)."""
+
+    conditions: tuple[str, ...] = ()  # intermediate conditions also trained with RS-DA
+    tasks: tuple[str, ...] = ("xnli", "pawsx")  # Robust-XLT's targets
+    copies: dict[str, PositiveInt] = {"xnli": 3, "pawsx": 10}  # Robust-XLT's numbers
+    neighbours: Literal["local", "counterfitted"] = "local"
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(f"{condition}{RSDA}" for condition in self.conditions)
+
+
 class PlanConfig(Section):
     """What `xstilts plan` assumes to turn tokens into GPU-hours on one GPU: an optimizer step
     takes max(step_seconds, tokens / tokens_per_second); a forward-only token (dev and test
@@ -309,6 +330,8 @@ class Params(Section):
     target: TargetConfig
     evaluate: EvaluateConfig
     robustness: RobustnessConfig
+    # RS-DA conditions; none without the section (a params file of an earlier layout)
+    rsda: RsdaConfig = RsdaConfig()
     plan: PlanConfig
     execution: ExecutionSections = ExecutionSections()  # speed only: no stage's DVC params
 
@@ -349,7 +372,32 @@ class Params(Section):
                 )
             self.target.training_for(task)  # surface bad override keys now
         self._check_languages()
+        self._check_rsda()
         return self
+
+    def _check_rsda(self) -> None:
+        from xstilts.tasks import get_task
+
+        for condition in self.rsda.conditions:
+            if condition not in self.conditions:
+                raise ValueError(
+                    f"rsda.conditions: '{condition}' is not a condition "
+                    f"(known: {', '.join(self.conditions)})"
+                )
+        for task in self.rsda.tasks if self.rsda.conditions else ():  # no conditions: inert
+            if task not in self.targets:
+                raise ValueError(
+                    f"rsda.tasks: '{task}' is not a target (targets: {', '.join(self.targets)})"
+                )
+            if get_task(task).kind not in ("pair", "single") or self.target.train_sequence.get(
+                task
+            ):
+                raise ValueError(
+                    f"rsda.tasks: '{task}' is not trained on its own sentences or sentence "
+                    "pairs, which RS-DA perturbs"
+                )
+            if task not in self.rsda.copies:
+                raise ValueError(f"rsda.copies: no number of copies for '{task}'")
 
     def _check_pinned(self) -> None:
         """A full run loads only pinned dataset revisions: a task whose source has none is
@@ -418,7 +466,26 @@ class Params(Section):
 
     @property
     def condition_names(self) -> tuple[str, ...]:
+        """The intermediate conditions (each with its own intermediate model)."""
         return tuple(self.conditions)
+
+    @property
+    def all_condition_names(self) -> tuple[str, ...]:
+        """Every condition a target is trained under: the intermediate ones, then RS-DA's."""
+        return (*self.conditions, *self.rsda.names())
+
+    def conditions_for(self, task: str) -> tuple[str, ...]:
+        """The conditions target `task` is trained and evaluated under."""
+        return (*self.conditions, *(self.rsda.names() if task in self.rsda.tasks else ()))
+
+
+def intermediate_condition(condition: str) -> str:
+    """The intermediate condition whose model a condition's targets start from."""
+    return condition.removesuffix(RSDA)
+
+
+def is_rsda(condition: str) -> bool:
+    return condition.endswith(RSDA)
 
 
 def _format_error(err: ValidationError, source: str) -> str:

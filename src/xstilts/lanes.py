@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
-from xstilts.config import Params
+from xstilts.config import RSDA, Params
 from xstilts.plan import Run, plan_runs
 
 MAX_DEFAULT_JOBS = 8
@@ -63,10 +63,14 @@ def chains(params: Params, runs: Sequence[Run] | None = None) -> list[Chain]:
         ]
         return 3600 * sum(hours) + STAGE_SECONDS * len(seeds)
 
-    out = [Chain(name, (name,), (), STAGE_SECONDS) for name in ("prepare", "base", "lexicons")]
+    out = [
+        Chain(name, (name,), (), STAGE_SECONDS)
+        for name in ("prepare", "base", "lexicons", "neighbours")
+    ]
     for task in params.targets:
         stages = tuple(f"perturb@{task}-{seed}" for seed in seeds)
         out.append(Chain(f"perturb/{task}", stages, ("prepare", "base", "lexicons"), STAGE_SECONDS))
+    out.append(Chain("augment", ("augment",), ("prepare", "neighbours"), STAGE_SECONDS))
     for condition in params.conditions:
         stages = tuple(f"intermediate@{condition}-{seed}" for seed in seeds)
         out.append(Chain(condition, stages, ("prepare", "base"), cost("intermediate", condition)))
@@ -80,6 +84,17 @@ def chains(params: Params, runs: Sequence[Run] | None = None) -> list[Chain]:
             total = cost("target", condition, task) + cost("evaluate", condition, task)
             after = (condition, f"perturb/{task}")
             out.append(Chain(f"{condition}/{task}", stages, after, total))
+    for condition in params.rsda.conditions:
+        robust = f"{condition}{RSDA}"
+        for task in params.rsda.tasks:
+            stages = tuple(
+                f"{stage}@{condition}-{task}-{seed}"
+                for seed in seeds
+                for stage in ("target_rsda", "evaluate_rsda")
+            )
+            total = cost("target", robust, task) + cost("evaluate", robust, task)
+            after = (condition, f"perturb/{task}", "augment")
+            out.append(Chain(f"{robust}/{task}", stages, after, total))
     return out
 
 

@@ -42,6 +42,17 @@ def attack_manifest(condition: str, task: str, seed: int) -> Path:
 
 
 LEXICONS = Path("lexicons")  # bilingual lexicons for code-switching (a stage output)
+NEIGHBOURS = Path("neighbours")  # word neighbours of RS-DA's training copies (a stage output)
+
+
+AUGMENTED = Path("augmented")  # RS-DA's training copies, one file per task and seed
+
+
+def augmented_set(task: str, seed: int) -> Path:
+    """RS-DA's training copies of a target's English training split (`xstilts.robust`)."""
+    return AUGMENTED / task / f"seed{seed}.jsonl"
+
+
 REPORT = Path("reports/REPORT.md")
 PLOTS = REPORT.parent / "plots"  # the report's figures (PNG) and their data (CSV, `dvc plots`)
 DROP_PLOT, DROP_PLOT_DATA = PLOTS / "robustness_drop.png", PLOTS / "robustness_drop.csv"

@@ -17,6 +17,7 @@ checkpoints DVC tracks, twice: once in the workspace and once in the DVC cache, 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,11 +144,17 @@ def state_writes(steps: int, config: TrainingConfig, parameters: int) -> tuple[i
 
 
 def _train_hours(
-    params: Params, sizes: Sizes, tasks: tuple[str, ...], config: TrainingConfig
+    params: Params,
+    sizes: Sizes,
+    tasks: tuple[str, ...],
+    config: TrainingConfig,
+    copies: int = 1,
 ) -> tuple[int, int, float]:
-    """(training examples, optimizer steps, GPU-hours incl. dev evaluations) of one run."""
+    """(training examples, optimizer steps, GPU-hours incl. dev evaluations) of one run, on
+    `copies` copies of every training example (RS-DA)."""
     plan = params.plan
     train = {t: sizes.get(t, "train", config.max_length_for(t)) for t in tasks}
+    train = {t: dataclasses.replace(s, rows=s.rows * copies) for t, s in train.items()}
     dev = {t: sizes.get(t, "dev", config.max_length_for(t)) for t in tasks}
     examples = sum(s.rows for s in train.values())
     steps = config.total_steps(examples)
@@ -171,9 +178,10 @@ def _train_run(
     tasks: tuple[str, ...],
     config: TrainingConfig,
     head: tuple[str, str, str, int],
+    copies: int = 1,
 ) -> Run:
     """One training run, its resume-state writes and their stall included in its GPU-hours."""
-    n, steps, hours = _train_hours(params, sizes, tasks, config)
+    n, steps, hours = _train_hours(params, sizes, tasks, config, copies)
     writes, gb = state_writes(steps, config, encoder_parameters(params))
     hours += gb / params.plan.write_gb_per_second / 3600
     return Run(*head, n, steps, hours, writes, gb)
@@ -197,10 +205,18 @@ def plan_runs(params: Params, data_root: str | Path | None = None) -> list[Run]:
                     label = task if step == task else f"{task}<-{step}"
                     head = ("target", condition, label, seed)
                     runs.append(_train_run(params, sizes, (step,), config, head))
-    for condition in params.conditions:
+    for condition in params.rsda.names():
+        for task in params.rsda.tasks:
+            for seed in params.seeds:
+                head = ("target", condition, task, seed)
+                copies = params.rsda.copies[task]
+                config = params.target.training_for(task)
+                runs.append(_train_run(params, sizes, (task,), config, head, copies))
+    for condition in params.all_condition_names:
         for task in params.targets:
-            n, hours = _eval_hours(params, sizes, task)
-            runs += [Run("evaluate", condition, task, s, n, 0, hours) for s in params.seeds]
+            if condition in params.conditions_for(task):
+                n, hours = _eval_hours(params, sizes, task)
+                runs += [Run("evaluate", condition, task, s, n, 0, hours) for s in params.seeds]
     return runs
 
 

@@ -133,5 +133,13 @@ def iter_split(prepared: str | Path, task: str, split: str, lang: str = "en") ->
     path = Path(prepared) / SplitKey(task, split, lang).filename
     if not path.exists():
         raise XstiltsError(f"{path} is missing; run the prepare stage (`dvc repro prepare`)")
+    return iter_examples(path, task)
+
+
+def iter_examples(path: Path, task: str) -> Iterator[Example]:
+    """The examples of `task` in a JSONL file of example records (a prepared split, or a
+    training set made from one, such as RS-DA's copies)."""
+    if not path.exists():
+        raise XstiltsError(f"{path} is missing; run `dvc repro` for the stage that writes it")
     kind = get_task(task).kind
     return (example_from_dict(kind, record) for record in iter_jsonl(path))

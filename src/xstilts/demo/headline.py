@@ -54,7 +54,8 @@ CLEAN_KEYS = {
 }
 COUNT_WORDS = frozenset({"queries", "units", "count", "examples", "n", "size", "steps", "edits"})
 MAX_ROWS = 60
-NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")  # a task or condition name: a single path part
+# a task or condition name ("multi+rsda" included): a single path part, no dots or separators
+NAME = re.compile(r"[a-z][a-z0-9_+]{0,39}")
 
 
 def read_runs(

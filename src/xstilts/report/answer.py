@@ -33,7 +33,8 @@ POOLED = "all"
 
 
 def primary_pairs(conditions: Sequence[str]) -> list[tuple[str, str]]:
-    """multi against every other condition; without a multi condition, each against none."""
+    """multi against every other condition (the RS-DA ones included: the robust-training
+    baseline `none+rsda`, and `multi+rsda`); without a multi condition, each against none."""
     if "multi" in conditions:
         return [("multi", c) for c in conditions if c != "multi"]
     return [(c, "none") for c in conditions if c != "none"]
@@ -65,7 +66,7 @@ def drop_comparisons(
     rows = rows[rows["variant"].isin(["clean", *variants])]
     if rows.empty or len(set(rows["variant"])) < 2:
         return pd.DataFrame()
-    pairs = primary_pairs(params.condition_names)
+    pairs = primary_pairs(params.all_condition_names)
     parts = [
         _pair_comparisons(rows, params, pair, at_chance or {}).assign(_pair=i)
         for i, pair in enumerate(pairs)
@@ -94,8 +95,13 @@ def with_detectable(rows: pd.DataFrame, alpha: float, power: float) -> pd.DataFr
 def _pair_comparisons(
     rows: pd.DataFrame, params: Params, pair: tuple[str, str], at_chance: AtChance
 ) -> pd.DataFrame:
-    """The pooled rows of one pair, over the languages where neither condition is at chance."""
+    """The pooled rows of one pair, over the languages where neither condition is at chance,
+    in the tasks both conditions were trained for (an RS-DA condition trains only some)."""
     rows = rows[rows["condition"].isin(pair)]
+    both = rows.groupby("task")["condition"].nunique()
+    rows = rows[rows["task"].isin(both[both == len(pair)].index)]
+    if rows.empty:
+        return pd.DataFrame()
     excluded = {
         (task, lang)
         for task, by_condition in at_chance.items()

@@ -58,7 +58,7 @@ def collect(params: Params, root: Path) -> dict[str, dict[str, list[dict]]]:
     """task -> condition -> one metrics dict per seed."""
     runs: dict[str, dict[str, list[dict]]] = {}
     for task in params.targets:
-        for condition in params.condition_names:
+        for condition in params.conditions_for(task):
             runs.setdefault(task, {})[condition] = [
                 _read_run(root / paths.eval_metrics(condition, task, seed)) for seed in params.seeds
             ]
@@ -140,6 +140,20 @@ def exact_match_table(
     ]
 
 
+def _rsda_line(params: Params) -> list[str]:
+    """What the RS-DA conditions are, when the run has some."""
+    rsda = params.rsda
+    if not rsda.conditions:
+        return []
+    copies = ", ".join(f"{rsda.copies[t]} for {t}" for t in rsda.tasks)
+    return [
+        f"`<condition>+rsda`: the condition's intermediate model, then English target training "
+        f"with randomized smoothing by data augmentation (Huang et al. 2021) on "
+        f"{', '.join(rsda.tasks)}: each training example replaced by perturbed copies "
+        f"({copies}), words swapped for {rsda.neighbours} neighbours."
+    ]
+
+
 def intermediate_table(params: Params, root: Path) -> list[str]:
     rows = []
     for condition, tasks in params.conditions.items():
@@ -210,7 +224,8 @@ def report_lines(
         "# X-STILTs robustness artifact: results",
         "",
         f"Profile: **{params.profile}**; seeds: {', '.join(map(str, params.seeds))}; "
-        f"conditions: {', '.join(params.condition_names)}.",
+        f"conditions: {', '.join(params.all_condition_names)}.",
+        *_rsda_line(params),
         f"{cells}, mean ± std over seeds. Models are trained and selected on English only; every "
         "other language is zero-shot.",
         "",

@@ -50,7 +50,7 @@ def load_frame(params: Params, root: Path) -> pd.DataFrame:
     rows = [
         row
         for task in params.targets
-        for condition in params.condition_names
+        for condition in params.conditions_for(task)
         for seed in params.seeds
         for row in run_rows(root, condition, task, seed)
     ]

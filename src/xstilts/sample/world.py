@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .borrowing import SWITCH_SENTENCES, SWITCH_WORDS
 from .corpus import monolingual, parallel
+from .neighbours import english_neighbours
 from .tagging import tagging_files
 from .tasks import TASKS, Row, TaskShape, build_split, hub_row, render_row
 from .vocabulary import Vocabulary, bilingual_entries, build_lexicon
@@ -62,6 +63,8 @@ def generate_world(out_dir: str | Path, config: SampleWorldConfig | None = None)
             writer.lines(f"corpus/parallel/en-{lang}.tsv", pairs)
             entries = bilingual_entries(lexicon)
             writer.lines(f"lexicon/en-{lang}.tsv", [f"{en}\t{xx}" for en, xx in entries])
+    neighbours = json.dumps(english_neighbours(), ensure_ascii=False, indent=1)
+    writer.lines("neighbours/en.json", neighbours.splitlines())
     manifest = {
         "name": "xstilts-sample-world",
         "config": config.to_dict(),

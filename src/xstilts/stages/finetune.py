@@ -11,7 +11,7 @@ from typing import Any
 from transformers import PreTrainedTokenizerBase
 
 from xstilts.config import ExecutionConfig, TrainingConfig
-from xstilts.data.prepared import iter_split
+from xstilts.data.prepared import iter_examples, iter_split
 from xstilts.modeling.encoding import encode
 from xstilts.modeling.model import MultiTaskModel
 from xstilts.tasks import get_task
@@ -28,15 +28,22 @@ def task_objective(
     tokenizer: PreTrainedTokenizerBase,
     config: TrainingConfig,
     head: str | None = None,
+    train_file: Path | None = None,
 ) -> TaskObjective:
     """The task's objective on its own head, or on `head` (a target's, trained by a step of
-    its train_sequence)."""
+    its train_sequence); trained on its prepared train split, or on `train_file` (RS-DA's
+    copies of it), selected on its prepared dev split either way."""
     max_length = config.max_length_for(task)
     spec = get_task(task)
+    train = (
+        iter_split(prepared, task, "train")
+        if train_file is None
+        else iter_examples(train_file, task)
+    )
     common = {
         "name": task,
         "head": head or spec.head_name,
-        "train": encode(iter_split(prepared, task, "train"), tokenizer, max_length),
+        "train": encode(train, tokenizer, max_length),
         "dev": encode(iter_split(prepared, task, "dev"), tokenizer, max_length),
         "pad_id": tokenizer.pad_token_id,
         "eval_batch_size": config.eval_batch_size,
@@ -87,11 +94,13 @@ def fine_tune(
     state_dir: Path,
     run_name: str,
     head: str | None = None,
+    train_files: dict[str, Path] | None = None,
 ) -> tuple[TrainResult, dict[str, Any]]:
-    """Train `model` on `tasks` (on their own heads, or all on `head`); returns the result
-    (best weights loaded) and its summary. The caller clears `state_dir` once its outputs are
-    safely written."""
-    objectives = [task_objective(t, prepared, tokenizer, config, head) for t in tasks]
+    """Train `model` on `tasks` (on their own heads, or all on `head`; a task in `train_files`
+    on that file's examples); returns the result (best weights loaded) and its summary. The
+    caller clears `state_dir` once its outputs are safely written."""
+    files = train_files or {}
+    objectives = [task_objective(t, prepared, tokenizer, config, head, files.get(t)) for t in tasks]
     sizes = {o.name: o.size for o in objectives}
     run = training_run(config, execution, sum(sizes.values()))
     log.info("%s: tasks %s, %d steps", run_name, sizes, run.steps)

@@ -5,7 +5,8 @@ task's English data and selected on English dev only (no target-language data is
 A target with a `train_sequence` (XCOPA: SIQA, then COPA) trains its one head on each task in
 turn, each step selected on that task's English dev set and starting from the previous step's
 selected weights. A finished step is kept in the run's resume state, so an interrupted sequence
-resumes at the step it was in.
+resumes at the step it was in. Under an RS-DA condition (`<condition>+rsda`) the one step trains
+on RS-DA's copies of the English training split (`train_file`, the augment stage's output).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from transformers import PreTrainedTokenizerBase
 
-from xstilts.config import ExecutionConfig, Params, TrainingConfig
+from xstilts.config import ExecutionConfig, Params, TrainingConfig, intermediate_condition
 from xstilts.io import atomic_dir
 from xstilts.logs import log_to
 from xstilts.modeling.model import (
@@ -56,14 +57,29 @@ def train_steps(
     seed: int,
     state_dir: Path,
     run_name: str,
+    train_file: Path | None = None,
 ) -> tuple[MultiTaskModel, list[dict[str, Any]]]:
-    """Run each training step on `head`; returns the final model and one summary per step."""
+    """Run each training step on `head`; returns the final model and one summary per step.
+    A one-step target may train on `train_file` instead of its prepared train split."""
     if len(steps) == 1:
         task, config = steps[0]
+        files = {task: train_file} if train_file is not None else None
         _, summary = fine_tune(
-            model, (task,), config, execution, prepared, tokenizer, seed, state_dir, run_name, head
+            model,
+            (task,),
+            config,
+            execution,
+            prepared,
+            tokenizer,
+            seed,
+            state_dir,
+            run_name,
+            head,
+            files,
         )
         return model, [{"task": task, **summary}]
+    if train_file is not None:
+        raise ValueError("a target trained in steps takes no training file of its own")
     summaries = []
     for index, (task, config) in enumerate(steps):
         done = state_dir / f"step{index}-{task}.done"
@@ -103,6 +119,7 @@ def run_target(
     prepared: Path,
     out_dir: Path,
     state_dir: Path,
+    train_file: Path | None = None,
 ) -> dict:
     steps = params.target.steps_for(task)
     meta = {
@@ -112,6 +129,9 @@ def run_target(
         "seed": seed,
         "base": base_identity(read_meta(base)),
     }
+    if train_file is not None:
+        rsda = params.rsda
+        meta["rsda"] = {"copies": rsda.copies[task], "neighbours": rsda.neighbours}
     with atomic_dir(out_dir) as tmp, log_to(tmp / "train.log"):
         seed_everything(seed)
         tokenizer = load_tokenizer(base)
@@ -127,11 +147,12 @@ def run_target(
             seed,
             state_dir,
             run_name=f"target/{condition}/{task}/seed{seed}",
+            train_file=train_file,
         )
         final = {k: v for k, v in summaries[-1].items() if k != "task"}
         meta = {
             **meta,
-            "intermediate_tasks": list(params.conditions[condition]),
+            "intermediate_tasks": list(params.conditions[intermediate_condition(condition)]),
             "train_sequence": [s["task"] for s in summaries],
             **final,
         }
