@@ -34,7 +34,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # offline sample-world generator
     ("tasks", "perturb", "sample"),
     ("config",),  # the validated params tree (embeds the sample world's and families' names)
-    ("data",),  # hub and sample-world sources, prepared splits
+    # hub and sample-world sources, prepared splits; RS-DA's training copies and neighbours
+    ("data", "robust"),
     ("modeling",),  # tokenizer, encoder + heads, encoding, precision, the prediction path
     ("training",),  # the loop, objectives, the multi-task sampler, resume state
     ("pretraining",),  # the sample encoder: MLM pretraining, probes, the tracked artifact

@@ -134,7 +134,11 @@ def test_the_rehearsal_runs_the_full_profile_graph_offline() -> None:
     one line each; the repository it ran from is untouched."""
     params = overlay.rehearsal_params(REPO)
     conditions, targets = len(params["conditions"]), len(params["targets"])
-    expected = 4 + conditions + 2 * conditions * targets + targets  # prepare base lexicons report
+    rsda = params["rsda"]
+    robust = 2 + 2 * len(rsda["conditions"]) * len(rsda["tasks"])  # neighbours, augment
+    assert robust == 4  # one RS-DA condition on one target
+    expected = 4 + conditions + 2 * conditions * targets + targets + robust  # prepare base
+    # lexicons report, each condition's intermediate, target and evaluate stages, perturb
     before = fingerprint(REPO)
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     command = [*offline_prefix(), sys.executable, "-m", "xstilts.cli", "rehearse"]
