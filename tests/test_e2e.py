@@ -178,9 +178,10 @@ def test_every_run_of_params_has_metrics_and_the_report_lists_them(pipeline) -> 
     summary = read_json(repo / "metrics/summary.json")
     assert set(summary) == {*params.targets, "robustness"}
     for task in params.targets:
-        assert set(summary[task]) == set(params.condition_names)
+        assert set(summary[task]) == set(params.conditions_for(task))
+    assert set(summary["xnli"]) == {"none", "multi", "none+rsda"}  # the test's one RS-DA run
     report = (repo / "reports/REPORT.md").read_text(encoding="utf-8")
-    for condition in params.condition_names:
+    for condition in params.all_condition_names:
         assert f"| {condition} |" in report
 
 
@@ -328,7 +329,7 @@ def test_robustness_outputs_and_the_answer(pipeline) -> None:
     repo, _, _ = pipeline
     params = load_params(repo / "params.yaml")
     for task in params.targets:
-        for condition in params.condition_names:
+        for condition in params.conditions_for(task):
             metrics = read_json(repo / f"metrics/evaluate/{condition}/{task}/seed0.json")
             assert len(metrics["perturbations"]) == len(params.robustness.families)
             score = "score" if get_task(task).kind == "tagging" else "accuracy"
@@ -336,9 +337,10 @@ def test_robustness_outputs_and_the_answer(pipeline) -> None:
                 means = attack["mean_zero_shot"]
                 assert means[score] <= means[f"clean_{score}"]
     primary = read_json(repo / "metrics/summary.json")["robustness"]["primary"]
-    comparisons = len(params.condition_names) - 1
+    # multi against every other condition the task was trained under (RS-DA's included)
     classification = [t for t in params.targets if get_task(t).kind != "tagging"]
-    assert len(primary) == len(classification) * len(params.robustness.attacks) * comparisons
+    comparisons = sum(len(params.conditions_for(t)) - 1 for t in classification)
+    assert len(primary) == len(params.robustness.attacks) * comparisons
     report = (repo / "reports/REPORT.md").read_text(encoding="utf-8")
     assert report.count("\n- ") >= len(primary) and "**Answer of this run" in report
     assert (repo / "reports/plots/attack_budget.png").stat().st_size > 10_000

@@ -12,12 +12,14 @@ import pytest
 from xstilts.config import intermediate_condition, parse_params
 from xstilts.errors import XstiltsError
 from xstilts.examples import ChoiceExample, PairExample, TextExample
+from xstilts.report.answer import drop_comparisons, primary_pairs
 from xstilts.robust import neighbours as neighbour_source
 from xstilts.robust.augment import augment, changed_share, copies_of, smooth_text
 from xstilts.robust.neighbours import fetch_counterfitted, load_neighbours
 from xstilts.sample.neighbours import english_neighbours
 
 from .conftest import REPO, sample_profile
+from .test_report_robustness import _frame
 
 NEIGHBOURS = {"movie": ("film", "cinema"), "car": ("automobile",), "all": ("every",)}
 
@@ -112,6 +114,7 @@ def test_neighbours_of_another_shape_are_refused(tmp_path) -> None:
         ({"tasks": ["udpos"]}, "'udpos' is not trained on its own sentences"),
         ({"copies": {"xnli": 3}}, "rsda.copies: no number of copies for 'pawsx'"),
         ({"copies": {"xnli": 0, "pawsx": 10}}, "greater than 0"),
+        ({"conditions": ["none", "none"]}, "rsda.conditions: names a condition or task twice"),
     ],
 )
 def test_rsda_settings_are_checked_in_one_line(rsda: dict, message: str) -> None:
@@ -131,3 +134,15 @@ def test_rsda_conditions_are_named_after_their_intermediate_condition() -> None:
         "none",
         "multi",
     ]
+
+
+def test_a_comparison_pair_without_a_common_task_is_no_row_and_no_error() -> None:
+    """With `none` alone and its RS-DA twin, a task the twin does not train (XCOPA here: every
+    row is `none`'s) has no pair to compare: the comparison table is empty, not an error."""
+    raw = sample_profile()
+    raw["conditions"] = {"none": []}
+    raw["rsda"] = {**raw["rsda"], "conditions": ["none"]}
+    params = parse_params(raw)
+    assert primary_pairs(params.all_condition_names) == [("none+rsda", "none")]
+    frame = _frame(("none",))
+    assert drop_comparisons(frame, params, ["typo@0.1"]).empty

@@ -249,10 +249,16 @@ def _app(argv: list[str]) -> int:
 
 
 def _check_condition(params: Params, condition: str, task: str) -> None:
-    """An intermediate condition, or an RS-DA one that trains `task` (only an RS-DA stage reads
-    the `rsda` section, so editing it reruns no other stage)."""
-    allowed = params.conditions_for(task) if is_rsda(condition) else params.condition_names
-    _check_choice(condition, allowed, "condition")
+    """An intermediate condition, or an RS-DA one that trains `task`. Asked by membership
+    alone (which reads no params value), so no stage tracks the `rsda` settings just for this
+    check, and editing one RS-DA setting reruns only the stages that use it."""
+    if not is_rsda(condition):
+        _check_choice(condition, params.condition_names, "condition")
+        return
+    base = intermediate_condition(condition)
+    rsda = params.rsda
+    if base not in rsda.conditions or base not in params.conditions or task not in rsda.tasks:
+        _check_choice(condition, params.conditions_for(task), "condition")
 
 
 def _check_choice(value: object, allowed: tuple, what: str) -> None:

@@ -378,6 +378,10 @@ class Params(Section):
     def _check_rsda(self) -> None:
         from xstilts.tasks import get_task
 
+        for key in ("conditions", "tasks"):
+            names = getattr(self.rsda, key)
+            if len(set(names)) != len(names):
+                raise ValueError(f"rsda.{key}: names a condition or task twice: {list(names)}")
         for condition in self.rsda.conditions:
             if condition not in self.conditions:
                 raise ValueError(

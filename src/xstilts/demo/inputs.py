@@ -169,8 +169,9 @@ def check_seed(value: object) -> int:
 
 
 def check_task_name(value: object) -> str:
-    """A task name as the registry spells them (lower-case letters, digits, '_'): anything else,
-    a path in particular, is refused before it reaches a file name."""
+    """A task or condition name as params spell them (lower-case letters, digits, '_', and '+'
+    for an RS-DA condition): anything else, a path in particular, is refused before it reaches
+    a file name."""
     if not isinstance(value, str) or not NAME.fullmatch(value):
         raise InputError(f"task must be a task name such as 'xnli', got {shown(value)}")
     return value

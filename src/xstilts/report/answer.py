@@ -71,6 +71,9 @@ def drop_comparisons(
         _pair_comparisons(rows, params, pair, at_chance or {}).assign(_pair=i)
         for i, pair in enumerate(pairs)
     ]
+    parts = [part for part in parts if not part.empty]  # pairs with no task in common
+    if not parts:
+        return pd.DataFrame()
     pooled = pd.concat(parts, ignore_index=True).sort_values(
         ["task", "variant", "_pair"], kind="stable"
     )

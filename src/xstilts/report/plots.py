@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -139,8 +140,18 @@ def plot_drops(rows: list[dict], path: Path) -> None:
         ax.axhline(0, color="black", linewidth=0.6)
         ax.set_title(task)
         ax.set_ylabel(f"{mine[0]['metric']} drop (pp)")
-    axes[0][-1].legend(fontsize=7)
+    _legend(fig, axes)
     _save(fig, path)
+
+
+def _legend(fig: Any, axes: Any) -> None:
+    """One legend for the figure, from every subplot's conditions: a condition trained for
+    some tasks only (RS-DA's) may be missing from the last subplot."""
+    handles: dict[str, Any] = {}
+    for ax in axes.flat:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    fig.legend(list(handles.values()), list(handles), fontsize=7, loc="upper right")
 
 
 def plot_budget(rows: list[dict], path: Path) -> None:
@@ -164,7 +175,7 @@ def plot_budget(rows: list[dict], path: Path) -> None:
             ax.set_title(f"{task}: {attack} attack ({search})", fontsize=9)
             ax.set_xlabel("edit budget (fraction of words; 0 = clean)")
             ax.set_ylabel(f"zero-shot {mine[0]['metric'] if mine else 'accuracy'} (%)")
-    axes[0][-1].legend(fontsize=7)
+    _legend(fig, axes)
     _save(fig, path)
 
 

@@ -11,6 +11,7 @@ on RS-DA's copies of the English training split (`train_file`, the augment stage
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,14 @@ def train_steps(
     return model, summaries
 
 
+def _data_tag(train_file: Path | None) -> str:
+    """A digest of a training file in the run's name, so the resume state of an interrupted run
+    on other copies (other neighbours, say: same sizes, other words) is not resumed from."""
+    if train_file is None:
+        return ""
+    return f"@{hashlib.sha256(train_file.read_bytes()).hexdigest()[:12]}"
+
+
 def run_target(
     params: Params,
     condition: str,
@@ -146,7 +155,7 @@ def run_target(
             tokenizer,
             seed,
             state_dir,
-            run_name=f"target/{condition}/{task}/seed{seed}",
+            run_name=f"target/{condition}/{task}/seed{seed}{_data_tag(train_file)}",
             train_file=train_file,
         )
         final = {k: v for k, v in summaries[-1].items() if k != "task"}
