@@ -62,23 +62,19 @@ def train_steps(
 ) -> tuple[MultiTaskModel, list[dict[str, Any]]]:
     """Run each training step on `head`; returns the final model and one summary per step.
     A one-step target may train on `train_file` instead of its prepared train split."""
+
+    def train(
+        task: str, config: TrainingConfig, state: Path, name: str, file: Path | None
+    ) -> dict[str, Any]:
+        files = {task: file} if file is not None else None
+        _, summary = fine_tune(
+            model, (task,), config, execution, prepared, tokenizer, seed, state, name, head, files
+        )
+        return {"task": task, **summary}
+
     if len(steps) == 1:
         task, config = steps[0]
-        files = {task: train_file} if train_file is not None else None
-        _, summary = fine_tune(
-            model,
-            (task,),
-            config,
-            execution,
-            prepared,
-            tokenizer,
-            seed,
-            state_dir,
-            run_name,
-            head,
-            files,
-        )
-        return model, [{"task": task, **summary}]
+        return model, [train(task, config, state_dir, run_name, train_file)]
     if train_file is not None:
         raise ValueError("a target trained in steps takes no training file of its own")
     summaries = []
@@ -88,21 +84,8 @@ def train_steps(
             model, _, summary = load_checkpoint(done)
             model.train()
         else:
-            step_name = f"{run_name}/step{index}-{task}"
-            step_state = state_dir / f"step{index}-{task}"
-            _, summary = fine_tune(
-                model,
-                (task,),
-                config,
-                execution,
-                prepared,
-                tokenizer,
-                seed,
-                step_state,
-                step_name,
-                head,
-            )
-            summary = {"task": task, **summary}
+            step = f"step{index}-{task}"
+            summary = train(task, config, state_dir / step, f"{run_name}/{step}", None)
             if index < len(steps) - 1:
                 with atomic_dir(done) as tmp:
                     model.save(tmp, tokenizer, summary)
