@@ -3,9 +3,10 @@
 The repository's tracked and untracked (not ignored) files and its sample world `data/` are
 copied into a scratch directory and committed there as a fresh git repository with no
 `dvc.lock` (a first run); params.yaml becomes the full profile with the rehearsal overlay's
-sizes (profiles/rehearsal.yaml). Then `dvc repro` runs the same dvc.yaml and stage code against
-a stand-in hub started here on 127.0.0.1 (`HF_ENDPOINT`, `XSTILTS_MUSE_BASE_URL`), with the
-hub caches and DVC's cache and site cache inside the scratch directory. The user's
+sizes (profiles/rehearsal.yaml), resolved with every key as `xstilts profile full` writes it.
+Then `dvc repro` runs the same dvc.yaml and stage code against a stand-in hub started here on
+127.0.0.1 (`HF_ENDPOINT`, `XSTILTS_MUSE_BASE_URL`), with the hub caches and DVC's cache and
+site cache inside the scratch directory. The user's
 params.yaml, outputs, dvc.lock, DVC cache and hub cache are never touched; the scratch
 directory and the stand-in are gone afterwards (`--keep DIR` copies the scratch directory).
 """
@@ -26,9 +27,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from xstilts.config import parse_params
+from xstilts.config import parse_params, render_params
 from xstilts.errors import XstiltsError
 from xstilts.perturb.lexicon import MUSE_BASE_ENV
 from xstilts.rehearsal.hub_server import StandInServer
@@ -248,7 +247,8 @@ def rehearse(repo: Path, keep: Path | None = None) -> RehearsalResult:
         scratch = Path(tmp) / "repo"
         copy_repository(repo, scratch)
         container_dvc_setup(scratch, Path(tmp) / "dvc-cache")
-        (scratch / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+        # resolved, every key written, as `xstilts profile full` writes a real run's
+        (scratch / "params.yaml").write_text(render_params(parse_params(params), "full"))
         languages = lexicon_languages(parse_params(params))
         model = (params["base"]["hub_model"], params["base"]["hub_revision"])
         result.muse_missing = write_stand_in(Path(tmp) / "hub", sizes, model, languages)
