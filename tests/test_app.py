@@ -308,6 +308,16 @@ def test_headline_says_when_a_value_is_undefined_in_some_seeds(tmp_path: Path) -
     assert table["perturbed char_swap@0.1 · drop on all inputs (zero-shot)"] == ["5.0", "5.0 ± 0.0"]
 
 
+def test_headline_shows_rsda_conditions_and_still_refuses_paths(tmp_path: Path) -> None:
+    """An RS-DA condition's name holds a "+" (a plain path part); a path still reads nothing."""
+    write_metrics(tmp_path, "none", "xnli", 0.5)
+    write_metrics(tmp_path, "none+rsda", "xnli", 0.6)
+    header, rows, _ = headline_table(tmp_path, "xnli", ["none", "none+rsda"], [0])
+    assert header[1:] == ["none", "none+rsda"] and rows
+    for name in ("../none", "none/../../x", "/etc"):
+        assert headline_table(tmp_path, "xnli", [name], [0])[1] == []
+
+
 # --- the running app ---------------------------------------------------------------------------
 
 
