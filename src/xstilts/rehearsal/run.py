@@ -247,9 +247,10 @@ def rehearse(repo: Path, keep: Path | None = None) -> RehearsalResult:
         scratch = Path(tmp) / "repo"
         copy_repository(repo, scratch)
         container_dvc_setup(scratch, Path(tmp) / "dvc-cache")
-        # resolved, every key written, as `xstilts profile full` writes a real run's
-        (scratch / "params.yaml").write_text(render_params(parse_params(params), "full"))
-        languages = lexicon_languages(parse_params(params))
+        resolved = parse_params(params)
+        # every key written, as `xstilts profile full` writes a real run's
+        (scratch / "params.yaml").write_text(render_params(resolved, "full"))
+        languages = lexicon_languages(resolved)
         model = (params["base"]["hub_model"], params["base"]["hub_revision"])
         result.muse_missing = write_stand_in(Path(tmp) / "hub", sizes, model, languages)
         log = Path(tmp) / "dvc-repro.log"

@@ -55,7 +55,6 @@ def fetch_counterfitted(target: Path, timeout: float = DOWNLOAD_TIMEOUT_S) -> Pa
             "check the source before pinning another"
         )
     target.write_bytes(payload)
-    load_neighbours(target)  # the shape is checked before any training reads it
     return target
 
 

@@ -16,14 +16,14 @@ from xstilts.robust.neighbours import FILE, fetch_counterfitted, load_neighbours
 
 
 def run_neighbours(params: Params, out_dir: Path) -> int:
-    """Write the neighbours into `out_dir`; returns how many words have some (none, and no
-    download, in a run without RS-DA conditions)."""
+    """Write the neighbours into `out_dir`, checked once for their shape; returns how many
+    words have some (none, and no download, in a run without RS-DA conditions)."""
     with atomic_dir(out_dir) as tmp:
         if not params.rsda.conditions:
-            pass
-        elif params.rsda.neighbours == "counterfitted":
-            fetch_counterfitted(tmp / FILE)
+            return 0
+        target = tmp / FILE
+        if params.rsda.neighbours == "counterfitted":
+            fetch_counterfitted(target)
         else:
-            shutil.copyfile(Path(params.data.root) / "neighbours" / FILE, tmp / FILE)
-    path = out_dir / FILE
-    return len(load_neighbours(path)) if path.exists() else 0
+            shutil.copyfile(Path(params.data.root) / "neighbours" / FILE, target)
+        return len(load_neighbours(target))
