@@ -65,6 +65,7 @@ def sample_profile() -> dict[str, Any]:
 
 TINY_RUN = {
     "sample_world": SMALL_WORLD,
+    "data": {"mlm_corpus": {"train_lines": 40, "dev_lines": 10}},
     "base": {
         "tokenizer": {"vocab_size": 600},
         "architecture": {

@@ -15,6 +15,7 @@ import yaml
 from xstilts.cli import main
 from xstilts.config import load_params
 from xstilts.data import hub
+from xstilts.data.mlm_corpus import WIKIPEDIA_REVISION
 from xstilts.data.prepared import prepare
 from xstilts.data.sources import load_examples
 from xstilts.errors import XstiltsError
@@ -50,7 +51,7 @@ def serve_hub(tmp_path, monkeypatch):
     def serve(
         rows: dict[str, list[dict]], label_names: dict[str, list[str]] = CARD_LABEL_NAMES
     ) -> list[tuple]:
-        def fake_load(path, name=None, split=None, revision=None):
+        def fake_load(path, name=None, split=None, revision=None, streaming=False):
             calls.append((path, name, split, revision))
             key = source_key(path, name)
             if key not in rows:
@@ -61,7 +62,7 @@ def serve_hub(tmp_path, monkeypatch):
             if key in label_names:
                 dataset = with_class_labels(dataset, label_fields[key], label_names[key])
             dataset.to_parquet(str(target))
-            return real_load("parquet", data_files=str(target), split="train")
+            return real_load("parquet", data_files=str(target), split="train", streaming=streaming)
 
         monkeypatch.setattr(hub, "require_hub", lambda what, datasets=False: None)
         monkeypatch.setattr(datasets, "load_dataset", fake_load)
@@ -72,7 +73,12 @@ def serve_hub(tmp_path, monkeypatch):
 
 def full_params(tmp_path, updates: dict | None = None):
     raw = yaml.safe_load((REPO / "profiles" / "full.yaml").read_text(encoding="utf-8"))
-    raw = deep_update(raw, {"data": {"languages": ["en", "de", "sw", "et", "zh"]}})
+    # the served Wikipedia rows (two articles) hold five lines of text, and two headings
+    data = {
+        "languages": ["en", "de", "sw", "et", "zh"],
+        "mlm_corpus": {"train_lines": 3, "dev_lines": 2},
+    }
+    raw = deep_update(raw, {"data": data})
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(deep_update(raw, updates or {})), encoding="utf-8")
     return load_params(path)
@@ -83,6 +89,7 @@ def test_full_profile_prepare_reads_every_task_through_the_hub_loader(tmp_path, 
     params = full_params(tmp_path)
     summary = prepare(params, tmp_path / "prepared")
     every = {t for tasks in params.conditions.values() for t in tasks} | {"siqa", "copa"}
+    assert "mlm" in every  # multi+mlm's corpus: prepared/mlm/
     assert {key.split("/")[0] for key in summary} == every | set(params.targets)
     # XCOPA trains on SIQA then COPA: its own train/dev splits are not prepared
     assert "xcopa/train.en.jsonl" not in summary and "copa/train.en.jsonl" in summary
@@ -109,6 +116,20 @@ def test_full_profile_prepare_reads_every_task_through_the_hub_loader(tmp_path, 
     assert [r["label"] for r in siqa] == [0, 2] and len(siqa[0]["choices"]) == 3
     xnli = read_jsonl(tmp_path / "prepared/xnli/test.zh.jsonl")
     assert [NLI_LABELS[r["label"]] for r in xnli] == ["neutral", "contradiction"]
+    # multi+mlm's corpus: Wikipedia streamed in every language the run tests a target in, at
+    # the pinned commit; article lines in order, headings left out, train then dev
+    languages = ("en", "de", "sw", "et", "zh")
+    wiki = sorted(call for call in calls if call[0] == "wikimedia/wikipedia")
+    pinned = [("wikimedia/wikipedia", f"20231101.{lang}", "train", WIKIPEDIA_REVISION)
+              for lang in sorted(languages)]  # fmt: skip
+    assert wiki == pinned
+    mlm_train = read_jsonl(tmp_path / "prepared/mlm/train.sw.jsonl")
+    mlm_dev = read_jsonl(tmp_path / "prepared/mlm/dev.sw.jsonl")
+    assert [r["text"][:12] for r in mlm_train + mlm_dev] == [
+        "A river is a", "Most rivers ", "Some rivers ", "Bread is a s", "The oldest k"
+    ]  # fmt: skip
+    assert {r["lang"] for r in mlm_train} == {"sw"}
+    assert summary["mlm/dev.zh.jsonl"]["source"].startswith("wikimedia/wikipedia (20231101.zh)")
     # PAN-X: English training and dev, a test split in each of its languages among the run's
     # (de sw et zh, and en); words and tags as WikiANN's rows give them, ids the row indices
     assert "panx" in params.targets and "udpos" not in params.targets

@@ -163,6 +163,20 @@ class BaseConfig(Section):
     pretrain: PretrainConfig = PretrainConfig()
 
 
+MLM_TASK = "mlm"  # in a condition's list: multilingual masked LM joins its intermediate mix
+
+
+class MlmCorpusConfig(Section):
+    """The multilingual masked-LM corpus of a condition that lists `mlm` (continuing MLM during
+    intermediate training, Phang et al. 2020): the first `train_lines` lines of text, then
+    `dev_lines` more, in every language the run evaluates a target in; from the sample world's
+    corpus (sample profile) or Wikipedia (full profile; `xstilts.data.mlm_corpus`). Each line is
+    one sequence, so under the proportional sampler these sizes set MLM's share of the steps."""
+
+    train_lines: PositiveInt = 500  # per language
+    dev_lines: PositiveInt = 50  # per language
+
+
 class DataConfig(Section):
     """Where the data lives and how much of it a run uses."""
 
@@ -170,6 +184,7 @@ class DataConfig(Section):
     max_train_examples: PositiveInt | None = None  # subsample every training split
     max_eval_examples: PositiveInt | None = None  # subsample every dev/test split
     languages: tuple[str, ...] | None = None  # restrict target languages (None = all)
+    mlm_corpus: MlmCorpusConfig = MlmCorpusConfig()  # read only when a condition lists `mlm`
 
 
 class TargetConfig(Section):
@@ -346,11 +361,14 @@ class Params(Section):
             raise ValueError("'conditions' must include the baseline 'none: []'")
         for condition, tasks in self.conditions.items():
             for task in tasks:
-                if task not in known_inter:
+                if task not in known_inter and task != MLM_TASK:
                     raise ValueError(
                         f"conditions.{condition}: unknown intermediate task '{task}'; "
-                        f"known: {', '.join(known_inter)}"
+                        f"known: {', '.join(known_inter)}, and {MLM_TASK} (multilingual "
+                        f"masked LM)"
                     )
+            if len(set(tasks)) != len(tasks):
+                raise ValueError(f"conditions.{condition}: lists a task twice: {list(tasks)}")
             if condition != "none" and not tasks:
                 raise ValueError(f"conditions.{condition}: lists no intermediate task")
         for task in self.targets:
@@ -409,7 +427,7 @@ class Params(Section):
         from xstilts.tasks import get_task
 
         tasks = {t for tasks in self.conditions.values() for t in tasks} | set(self.targets)
-        for task in sorted(tasks):
+        for task in sorted(tasks - {MLM_TASK}):  # Wikipedia's pin is the corpus module's
             for split in get_task(task).splits.values():
                 for part in split.hub_parts:
                     if part.revision is None:
@@ -467,6 +485,11 @@ class Params(Section):
                     f"data.languages keeps none of target {target}'s languages "
                     f"({', '.join(sorted(own))}): add one, or drop {target} from targets"
                 )
+
+    @property
+    def mlm_conditions(self) -> tuple[str, ...]:
+        """The conditions that mix multilingual masked LM into their intermediate training."""
+        return tuple(name for name, tasks in self.conditions.items() if MLM_TASK in tasks)
 
     @property
     def condition_names(self) -> tuple[str, ...]:

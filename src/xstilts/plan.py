@@ -20,10 +20,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from xstilts.config import Params, TrainingConfig, parse_params
+from xstilts.config import MLM_TASK, Params, TrainingConfig, parse_params
+from xstilts.data.mlm_corpus import WIKIPEDIA_LINE_TOKENS, corpus_languages, sample_lines
 from xstilts.data.prepared import target_languages
 from xstilts.errors import XstiltsError
 from xstilts.evaluate import generalized
@@ -78,9 +80,8 @@ class Sizes:
         if key not in self._cache:
             self._cache[key] = self._load(task, split, lang)
         size = self._cache[key]
-        return SplitSize(
-            self._limit(size.rows, split), size.sequences, min(size.tokens, max_length)
-        )
+        rows = size.rows if task == MLM_TASK else self._limit(size.rows, split)  # own sizes
+        return SplitSize(rows, size.sequences, min(size.tokens, max_length))
 
     def _limit(self, rows: int, split: str) -> int:
         data = self.params.data
@@ -88,6 +89,8 @@ class Sizes:
         return rows if limit is None else min(rows, limit)
 
     def _load(self, task: str, split: str, lang: str) -> SplitSize:
+        if task == MLM_TASK:
+            return self._corpus(split)
         spec = get_task(task)
         if self.params.profile == "sample":
             from xstilts.data.sources import load_examples
@@ -96,6 +99,24 @@ class Sizes:
         if spec.size is None or split not in spec.size.rows:
             raise XstiltsError(f"task {task} states no size for split '{split}' (TaskSpec.size)")
         return SplitSize(spec.size.rows[split], spec.size.sequences, spec.size.tokens)
+
+    def _corpus(self, split: str) -> SplitSize:
+        """The masked-LM corpus of the conditions that list `mlm`: its lines per language times
+        the run's languages; tokens per line measured on the sample corpus (words + 2), or
+        Wikipedia's stated estimate."""
+        params, languages = self.params, corpus_languages(self.params)
+        sizes = params.data.mlm_corpus
+        per_language = sizes.train_lines if split == "train" else sizes.dev_lines
+        rows = per_language * len(languages)
+        if params.profile != "sample":
+            return SplitSize(rows, 1, WIKIPEDIA_LINE_TOKENS)
+        wanted = sizes.train_lines + sizes.dev_lines
+        words = [
+            len(line.split())
+            for lang in languages
+            for line in islice(sample_lines(self.data_root, lang), wanted)
+        ]
+        return SplitSize(rows, 1, math.ceil(sum(words) / max(len(words), 1)) + 2)
 
 
 def _measured(examples: list[Example]) -> SplitSize:

@@ -92,6 +92,36 @@ def hub_rows(source: HubSource) -> Iterator[dict[str, Any]]:
     yield from dataset
 
 
+def hub_stream(source: HubSource) -> Iterator[dict[str, Any]]:
+    """Rows of one split of a hub dataset at its pinned revision, streamed in stored order from
+    the revision's own files: for corpora read only in part (Wikipedia's English split is about
+    20 GB), nothing is downloaded whole and no cached copy of another revision can stand in."""
+    if source.revision is None:
+        raise XstiltsError(unpinned(source))
+    if hub_offline(datasets=True):
+        raise XstiltsError(
+            f"dataset {source.describe()} is streamed from the hub, which offline mode "
+            f"(HF_HUB_OFFLINE or HF_DATASETS_OFFLINE) rules out; {OFFLINE_HINT}"
+        )
+    require_hub(f"dataset {source.describe()}", datasets=True)
+    import datasets
+    from huggingface_hub.errors import HTTPError
+
+    try:
+        yield from datasets.load_dataset(
+            source.path,
+            source.config,
+            split=source.split,
+            revision=source.revision,
+            streaming=True,
+        )
+    except (OSError, HTTPError, ValueError) as err:
+        raise XstiltsError(
+            f"cannot stream dataset {source.describe()}: {first_line(err)}; "
+            f"{DATASET_PIN_HINT if isinstance(err, ValueError) else dataset_hint(err)}"
+        ) from None
+
+
 def unpinned(source: HubSource) -> str:
     return (
         f"dataset {source.describe()}: no revision of it could be verified, so none is pinned "

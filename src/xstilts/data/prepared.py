@@ -1,7 +1,8 @@
 """The `prepare` stage's library side: load every split a run needs once, validate it, and
 write it as typed-example JSONL that all later stages read (so no stage talks to the hub twice).
 
-Layout: `<prepared>/<task>/<split>.<lang>.jsonl` plus `<prepared>/summary.json`.
+Layout: `<prepared>/<task>/<split>.<lang>.jsonl` plus `<prepared>/summary.json`; and, when a
+condition lists `mlm`, its multilingual corpus in `<prepared>/mlm/` (`mlm_corpus`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from xstilts.config import Params
+from xstilts.config import MLM_TASK, Params
+from xstilts.data.mlm_corpus import write_corpus
 from xstilts.data.sources import load_split, source_name
 from xstilts.errors import XstiltsError
 from xstilts.examples import (
@@ -48,8 +50,9 @@ def target_languages(params: Params, task: str) -> tuple[str, ...]:
 def training_tasks(params: Params) -> tuple[str, ...]:
     """Every task whose English train and dev splits the run needs, each once: the
     intermediate tasks, then each target's training steps (the target itself, or its
-    `train_sequence`, e.g. SIQA then COPA for XCOPA)."""
-    names = sorted({t for tasks in params.conditions.values() for t in tasks})
+    `train_sequence`, e.g. SIQA then COPA for XCOPA). Not `mlm`: its corpus is no task's
+    (`mlm_corpus`)."""
+    names = sorted({t for tasks in params.conditions.values() for t in tasks} - {MLM_TASK})
     for target in params.targets:
         names += [s for s in params.target.step_tasks(target) if s not in names]
     return tuple(names)
@@ -119,6 +122,8 @@ def prepare(params: Params, out_dir: str | Path, data_root: str | Path | None = 
             }
             if loaded.skipped:
                 summary[key.filename]["skipped_rows"] = dict(sorted(loaded.skipped.items()))
+        if params.mlm_conditions:
+            summary.update(write_corpus(params, tmp, data_root))
         (tmp / "summary.json").write_text(dumps(summary), encoding="utf-8")
     return summary
 

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from xstilts.config import MLM_TASK
 from xstilts.demo.catalogue import LoadedModel
 from xstilts.perturb import Perturbation
 from xstilts.tasks import get_task
@@ -60,17 +61,25 @@ def family_line(family: Perturbation) -> str:
 
 
 def condition_line(name: str, tasks: Iterable[str]) -> str:
-    tasks = [t.upper() for t in tasks]
+    tasks = list(tasks)
+    mlm = MLM_TASK in tasks
+    labelled = [t.upper() for t in tasks if t != MLM_TASK]
     if not tasks:
         return (
             f"`{name}`: no intermediate training (the pretrained encoder goes straight to the "
             "target task): the baseline"
         )
-    if len(tasks) == 1:
-        return f"`{name}`: English intermediate training on {tasks[0]}, then the target task"
+    if mlm:
+        mixed = f"on {' + '.join(labelled)} " if labelled else ""
+        return (
+            f"`{name}`: intermediate training {mixed}with multilingual masked-LM training mixed "
+            "in (every test language), then the target task"
+        )
+    if len(labelled) == 1:
+        return f"`{name}`: English intermediate training on {labelled[0]}, then the target task"
     return (
-        f"`{name}`: English intermediate training on {' + '.join(tasks)} mixed in one multi-task "
-        "run, then the target task"
+        f"`{name}`: English intermediate training on {' + '.join(labelled)} mixed in one "
+        "multi-task run, then the target task"
     )
 
 

@@ -16,7 +16,12 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
-from transformers import AutoTokenizer, PreTrainedTokenizerBase, XLMRobertaModel
+from transformers import (
+    AutoTokenizer,
+    PreTrainedTokenizerBase,
+    XLMRobertaForMaskedLM,
+    XLMRobertaModel,
+)
 
 from xstilts.modeling.device import to_model_device
 from xstilts.modeling.heads import ClassificationHead, TokenClassificationHead
@@ -49,14 +54,24 @@ class HeadInfo:
 
 
 class MultiTaskModel(nn.Module):
-    """An XLM-R encoder shared by several task heads; `forward` runs one head."""
+    """An XLM-R encoder shared by several task heads; `forward` runs one head.
 
-    def __init__(self, encoder: XLMRobertaModel, heads: list[HeadInfo]) -> None:
+    `lm_head`, when given, is the pretrained masked-LM head of the encoder (its output
+    projection tied to the word embeddings), trained alongside the task heads when a condition
+    lists `mlm`. It is not saved: later stages read the encoder and the task heads only."""
+
+    def __init__(
+        self,
+        encoder: XLMRobertaModel,
+        heads: list[HeadInfo],
+        lm_head: nn.Module | None = None,
+    ) -> None:
         super().__init__()
         self.encoder = encoder
         self.head_info = {head.name: head for head in heads}
         hidden, dropout = encoder.config.hidden_size, encoder.config.hidden_dropout_prob
         self.heads = nn.ModuleDict({h.name: h.build(hidden, dropout) for h in heads})
+        self.lm_head = lm_head
 
     def forward(
         self,
@@ -109,6 +124,32 @@ def load_encoder(path: str | Path, dropout: float | None = None) -> XLMRobertaMo
         )
     except (OSError, ValueError, SafetensorError) as err:
         raise corrupt(path, err) from None
+
+
+def load_masked_lm(
+    path: str | Path, dropout: float | None = None
+) -> tuple[XLMRobertaModel, nn.Module]:
+    """The encoder of a base MLM directory and its masked-LM head (output projection tied to
+    the encoder's word embeddings, as pretrained)."""
+    require_dir(path)
+    overrides = {}
+    if dropout is not None:
+        overrides = {"hidden_dropout_prob": dropout, "attention_probs_dropout_prob": dropout}
+    try:
+        model, info = XLMRobertaForMaskedLM.from_pretrained(
+            str(path),
+            attn_implementation=ATTN_IMPLEMENTATION,
+            use_safetensors=True,
+            local_files_only=True,
+            output_loading_info=True,
+            **overrides,
+        )
+    except (OSError, ValueError, SafetensorError) as err:
+        raise corrupt(path, err) from None
+    missing = [key for key in info["missing_keys"] if "lm_head" in key]
+    if missing:  # transformers would start them at random, as if pretrained
+        raise corrupt(path, ValueError(f"no masked-LM head weights ({', '.join(missing)})"))
+    return model.roberta, model.lm_head
 
 
 def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:

@@ -263,6 +263,13 @@ class _Taken:
     def _keeps_clusters(self, edit: Edit) -> bool:
         if self._guard is None:
             return True
+        left, right = self._by_end.get(edit.start), self._by_start.get(edit.end)
+        if (left is None or left.replacement) and (right is None or right.replacement):
+            # each seam meets a neighbour's replacement, or the text's own cluster
+            before = left.replacement if left else None
+            after = right.replacement if right else None
+            if self._guard.surely_keeps(edit, before, after):
+                return True
         run = [edit]
         while run[0].start != run[0].end and run[0].start in self._by_end:
             run.insert(0, self._by_end[run[0].start])
@@ -294,6 +301,17 @@ class ClusterGuard:
         self._by_start = dict(zip(bounds, clusters, strict=False))
         self._by_end = dict(zip(bounds[1:], clusters, strict=True))
         self._boundaries = set(bounds)
+
+    def surely_keeps(self, edit: Edit, before: str | None = None, after: str | None = None) -> bool:
+        """A quick sufficient test for `keeps`, given the pieces that will stand on either side
+        of the edit (a neighbouring edit's non-empty replacement; by default the text's own
+        clusters): the edit lies on cluster boundaries and each seam is a break no rule can
+        remove (`surely_apart`), so every piece keeps its own clusters."""
+        if edit.start not in self._boundaries or edit.end not in self._boundaries:
+            return False
+        before = self._by_end.get(edit.start, "") if before is None else before
+        after = self._by_start.get(edit.end, "") if after is None else after
+        return surely_apart(before, edit.replacement, after)
 
     def keeps(self, edit: Edit) -> bool:
         if edit.start not in self._boundaries or edit.end not in self._boundaries:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from xstilts.data.mlm_corpus import WIKIPEDIA
 from xstilts.rehearsal.rows import (
     CARD_LABEL_NAMES,
     HUB_ROWS,
@@ -67,7 +68,8 @@ class StandInSizes:
 
 
 def hub_sources() -> list[HubSource]:
-    """Every (dataset, config, split, revision) a task spec can load, in every language.
+    """Every (dataset, config, split, revision) a task spec can load, in every language, and
+    Wikipedia in every language of a target (`data.mlm_corpus`).
 
     Sources whose revision is None are skipped: with no pinned commit there is no revision to
     serve them at, and a full run (the rehearsal included) refuses a task that reads one
@@ -78,6 +80,8 @@ def hub_sources() -> list[HubSource]:
             for part in split.hub_parts:
                 if part.revision is not None:
                     sources.update(part.for_lang(lang) for lang in spec.languages)
+        if spec.role == "target":  # the masked-LM corpus of a condition that lists `mlm`
+            sources.update(WIKIPEDIA.for_lang(lang) for lang in spec.languages)
     return sorted(sources, key=lambda s: (s.path, s.config or "", s.split))
 
 

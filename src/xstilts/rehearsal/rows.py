@@ -151,6 +151,29 @@ HUB_ROWS: dict[str, list[dict[str, Any]]] = {
             "spans": ["ORG: United Nations", "LOC: New York"],
         },
     ],
+    # the masked-LM corpus of a condition that lists `mlm` (`data.mlm_corpus`): one article per
+    # row, paragraphs and section headings on their own lines, as the 20231101 dump's `text`
+    "wikimedia/wikipedia": [
+        {
+            "id": "12",
+            "url": "https://en.wikipedia.org/wiki?curid=12",
+            "title": "River",
+            "text": "A river is a natural stream of fresh water that flows across the land "
+            "towards an ocean, a sea, a lake or another river.\n\nCourse\n\nMost rivers "
+            "begin as small springs high in the hills and grow wider as smaller streams join "
+            "them on the long way down.\nSome rivers dry up in the summer months and fill "
+            "again with rain in the autumn.",
+        },
+        {
+            "id": "25",
+            "url": "https://en.wikipedia.org/wiki?curid=25",
+            "title": "Bread",
+            "text": "Bread is a staple food made from a dough of flour and water that people "
+            "have baked in ovens for many thousands of years.\n\nHistory\n\nThe oldest "
+            "known loaves were found in a stone oven that is about fourteen thousand years "
+            "old.",
+        },
+    ],
 }
 NLI_NAMES = ["entailment", "neutral", "contradiction"]
 # the UPOS tags as google/xtreme's udpos configs declare them (pos_tags: a sequence of ClassLabel)
@@ -215,6 +238,7 @@ LOCALIZED_FIELDS = {
     "cambridgeltl/xcopa": ("premise", "choice1", "choice2"),
     "google/xtreme": ("tokens",),
     "unimelb-nlp/wikiann": ("tokens",),
+    "wikimedia/wikipedia": ("text",),
 }
 # WikiANN's derived columns, kept true to a served row's tokens and tags: the language once per
 # token, and the entity spans
@@ -235,13 +259,17 @@ def pseudo_word(word: str, language: str) -> str:
 
 
 def localize(text: str, language: str) -> str:
-    """`text` with every word replaced by its `pseudo_word`, punctuation kept."""
+    """`text` with every word replaced by its `pseudo_word`, punctuation and line breaks
+    kept."""
     script = language_script(language) or "Latin"
-    words = []
-    for token in text.split():
-        core = token.strip(".,?!")
-        words.append(token.replace(core, pseudo_word(core, language)) if core else token)
-    return ("" if script in UNSPACED_SCRIPTS else " ").join(words)
+    lines = []
+    for line in text.split("\n"):
+        words = []
+        for token in line.split():
+            core = token.strip(".,?!")
+            words.append(token.replace(core, pseudo_word(core, language)) if core else token)
+        lines.append(("" if script in UNSPACED_SCRIPTS else " ").join(words))
+    return "\n".join(lines)
 
 
 def localize_field(value: str | list[str], language: str) -> str | list[str]:
@@ -289,16 +317,16 @@ def served_rows(key: str, count: int, language: str = "en") -> list[dict[str, An
     would leave a class unseen). Tagging datasets have no id field: their ids are row indices.
     """
     templates = HUB_ROWS[key]
-    field, values = LABEL_VALUES[key]
+    field, values = LABEL_VALUES.get(key, ("", ()))  # a corpus has no label
     rows = []
     next_tag = 0  # position in `values` of a tag list's next word
     for index in range(count):
         row = copy.deepcopy(templates[index % len(templates)])
-        if isinstance(row[field], list):
+        if field and isinstance(row[field], list):
             size = len(row[field])
             row[field] = [values[(next_tag + i) % len(values)] for i in range(size)]
             next_tag += size
-        else:
+        elif field:
             row[field] = values[index % len(values)]
         for name in ID_FIELDS:
             if name in row:

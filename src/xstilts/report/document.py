@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from xstilts import paths
-from xstilts.config import Params
+from xstilts.config import MLM_TASK, Params
 from xstilts.data.prepared import read_split, target_languages
 from xstilts.errors import XstiltsError
 from xstilts.examples import example_texts
@@ -154,6 +154,26 @@ def _rsda_line(params: Params) -> list[str]:
     ]
 
 
+# the masked LM's dev score is no English accuracy: say what it is (and that it picks nothing)
+MLM_ROW = f"{MLM_TASK} (masked-token accuracy, every language; not used for selection)"
+
+
+def _mlm_lines(params: Params, root: Path) -> list[str]:
+    """What a condition that lists `mlm` adds, from its intermediate run's own record."""
+    lines = []
+    for condition in params.mlm_conditions:
+        meta = read_meta(root / paths.intermediate_dir(condition, params.seeds[0]))
+        labelled = [t for t in params.conditions[condition] if t != MLM_TASK]
+        lines.append(
+            f"`{condition}`: {', '.join(labelled) or 'no labelled task'} mixed with "
+            f"multilingual masked LM (Phang et al. 2020) on "
+            f"{meta['train_examples'][MLM_TASK]:,} corpus lines of every evaluated language, "
+            f"drawn for {meta['sampling_probabilities'][MLM_TASK]:.0%} of the steps; the "
+            f"checkpoint is chosen on the labelled tasks' English dev."
+        )
+    return lines
+
+
 def intermediate_table(params: Params, root: Path) -> list[str]:
     rows = []
     for condition, tasks in params.conditions.items():
@@ -163,7 +183,8 @@ def intermediate_table(params: Params, root: Path) -> list[str]:
         for task in tasks:
             stuck = sum(task in m.get("at_chance", []) for m in metas)
             flag = f" (at chance in {stuck}/{len(metas)} seeds)" if stuck else ""
-            rows.append([condition, task, _cell([m["dev"][task] for m in metas]) + flag])
+            name = MLM_ROW if task == MLM_TASK else task
+            rows.append([condition, name, _cell([m["dev"][task] for m in metas]) + flag])
     return table(["condition", "task", "English dev accuracy %"], rows)
 
 
@@ -201,7 +222,10 @@ def build_report(params: Params, root: Path, plots_dir: Path) -> tuple[list[str]
         *target_tables(params, runs),
         *details,
     ]
-    return report_lines(params, transfer, answer, tables, tagging_lines(runs)), summary
+    lines = report_lines(
+        params, transfer, answer, tables, tagging_lines(runs), _mlm_lines(params, root)
+    )
+    return lines, summary
 
 
 def report_lines(
@@ -210,6 +234,7 @@ def report_lines(
     answer: list[str],
     tables: list[str],
     tagging: list[str] | None = None,
+    mlm: list[str] | None = None,
 ) -> list[str]:
     """The document in its order: what a tagging target's numbers are (`tagging`, when there is
     one), then how far transfer is above chance before the answer, since robustness means
@@ -226,6 +251,7 @@ def report_lines(
         f"Profile: **{params.profile}**; seeds: {', '.join(map(str, params.seeds))}; "
         f"conditions: {', '.join(params.all_condition_names)}.",
         *_rsda_line(params),
+        *(mlm or []),
         f"{cells}, mean ± std over seeds. Models are trained and selected on English only; every "
         "other language is zero-shot.",
         "",

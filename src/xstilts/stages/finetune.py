@@ -1,5 +1,6 @@
-"""What the intermediate and target stages share: building objectives from prepared data,
-turning a `TrainingConfig` into a `TrainingRun`, and running the loop."""
+"""What the intermediate and target stages share: building objectives from prepared data (and
+the masked-LM objective of a condition that lists `mlm`), turning a `TrainingConfig` into a
+`TrainingRun`, and running the loop."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ from typing import Any
 
 from transformers import PreTrainedTokenizerBase
 
-from xstilts.config import ExecutionConfig, TrainingConfig
+from xstilts.config import MLM_TASK, ExecutionConfig, TrainingConfig
+from xstilts.data.mlm_corpus import prepared_languages, read_corpus
 from xstilts.data.prepared import iter_examples, iter_split
+from xstilts.errors import XstiltsError
 from xstilts.modeling.encoding import encode
 from xstilts.modeling.model import MultiTaskModel
 from xstilts.tasks import get_task
 from xstilts.training.loop import Trainer, TrainingRun, TrainResult
-from xstilts.training.objectives import TaskObjective
+from xstilts.training.objectives import MaskedLMObjective, TaskObjective
 from xstilts.training.tagging_objective import TaggingObjective
 
 log = logging.getLogger(__name__)
@@ -61,6 +64,34 @@ def task_objective(
     return TaskObjective(**common)
 
 
+def mlm_objective(
+    prepared: Path, tokenizer: PreTrainedTokenizerBase, config: TrainingConfig
+) -> MaskedLMObjective:
+    """Masked LM on the prepared multilingual corpus, one line per sequence (cut at the
+    recipe's max_length for `mlm`), masked as in pretraining (XLM-R's 15%)."""
+    languages = prepared_languages(prepared)
+    if not languages:
+        raise XstiltsError(
+            f"{prepared / MLM_TASK} holds no corpus: rerun the prepare stage (`dvc repro prepare`)"
+        )
+    max_length = config.max_length_for(MLM_TASK)
+
+    def sequences(split: str) -> list[dict]:
+        texts = read_corpus(prepared, split, languages)
+        encoded = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
+        return [{"input_ids": ids, "label": 0} for ids in encoded]
+
+    return MaskedLMObjective(
+        train=sequences("train"),
+        dev=sequences("dev"),
+        pad_id=tokenizer.pad_token_id,
+        mask_id=tokenizer.mask_token_id,
+        vocab_size=len(tokenizer),
+        special_ids=tuple(sorted(set(tokenizer.all_special_ids))),
+        name=MLM_TASK,
+    )
+
+
 def training_run(
     config: TrainingConfig, execution: ExecutionConfig, train_examples: int
 ) -> TrainingRun:
@@ -97,14 +128,24 @@ def fine_tune(
     train_files: dict[str, Path] | None = None,
 ) -> tuple[TrainResult, dict[str, Any]]:
     """Train `model` on `tasks` (on their own heads, or all on `head`; a task in `train_files`
-    on that file's examples); returns the result (best weights loaded) and its summary. The
-    caller clears `state_dir` once its outputs are safely written."""
+    on that file's examples; `mlm` on the model's masked-LM head); returns the result (best
+    weights loaded) and its summary. The best step is chosen on the labelled tasks' dev scores
+    (the masked LM's is logged beside them). The caller clears `state_dir` once its outputs are
+    safely written."""
     files = train_files or {}
-    objectives = [task_objective(t, prepared, tokenizer, config, head, files.get(t)) for t in tasks]
+    objectives = [
+        mlm_objective(prepared, tokenizer, config)
+        if t == MLM_TASK
+        else task_objective(t, prepared, tokenizer, config, head, files.get(t))
+        for t in tasks
+    ]
     sizes = {o.name: o.size for o in objectives}
     run = training_run(config, execution, sum(sizes.values()))
     log.info("%s: tasks %s, %d steps", run_name, sizes, run.steps)
-    trainer = Trainer(model, objectives, run, seed, state_dir, run_name=run_name)
+    labelled = tuple(t for t in tasks if t != MLM_TASK)
+    trainer = Trainer(
+        model, objectives, run, seed, state_dir, run_name=run_name, select_on=labelled or None
+    )
     result = trainer.fit()
     log.info(
         "%s: %d process(es), %d micro-step(s) per step",
@@ -115,7 +156,7 @@ def fine_tune(
     stuck = [
         o.name
         for o in objectives
-        if at_chance(result.best_scores[o.name], chance_level(o), len(o.dev))
+        if o.name != MLM_TASK and at_chance(result.best_scores[o.name], chance_level(o), len(o.dev))
     ]
     for task in stuck:
         log.warning(

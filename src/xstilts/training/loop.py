@@ -3,9 +3,9 @@
 Plain PyTorch plus accelerate (processes, device placement, DDP) or torch's FSDP2 when `fsdp`
 is set (see `parallel`): one task per optimizer step chosen by the multi-task sampler, AdamW (no
 decay on biases and LayerNorm), linear warmup and decay, gradient clipping, periodic dev
-evaluation with early stopping on the mean dev score, and resumable pickle-free state (full,
-unsharded tensors) every `checkpoint_every` steps. On CPU a resumed run is bit for bit the
-uninterrupted one.
+evaluation with early stopping on the mean dev score (of the objectives in `select_on`), and
+resumable pickle-free state (full, unsharded tensors) every `checkpoint_every` steps. On CPU a
+resumed run is bit for bit the uninterrupted one.
 
 `batch_size` is the global batch. Under `accelerate launch` / `torchrun` each of the W processes
 trains its share of every global batch in micro-batches of at most `per_device_batch_size` rows
@@ -159,10 +159,17 @@ class Trainer:
         state_dir: str | Path,
         run_name: str = "",
         on_step: Callable[[int], None] | None = None,
+        select_on: tuple[str, ...] | None = None,
     ) -> None:
         seed_everything(seed)
         self.run, self.recipe, self.seed, self.on_step = run, run.recipe, seed, on_step
         self.objectives = {o.name: o for o in objectives}
+        # the objectives whose mean dev score picks the best step (all, unless told): a
+        # co-trained masked LM is scored on dev and logged, but does not choose the checkpoint
+        self.select_on = select_on or tuple(self.objectives)
+        unknown = set(self.select_on) - set(self.objectives)
+        if unknown:
+            raise ValueError(f"select_on names no objective of the run: {sorted(unknown)}")
         self.state_dir = Path(state_dir)
         self.fingerprint = fingerprint(run, objectives, seed, run_name)
         self.accelerator = _accelerator(find_unused_parameters=len(objectives) > 1)
@@ -353,7 +360,7 @@ class Trainer:
     def evaluate(self) -> bool:
         """Score every task on dev; keep the best weights. Returns True to stop early."""
         scores = self._dev_scores()
-        score = sum(scores.values()) / len(scores)
+        score = sum(scores[name] for name in self.select_on) / len(self.select_on)
         entry = {
             "step": self.step,
             "train_loss": self._global_loss_sum() / max(self.loss_count, 1),

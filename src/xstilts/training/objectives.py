@@ -1,10 +1,12 @@
 """What one task contributes to a training run: its batches, its loss and its dev score.
 
 `TaskObjective` trains a classification or multiple-choice head of a `MultiTaskModel`;
-`MaskedLMObjective` pretrains an `XLMRobertaForMaskedLM`. The loop treats both alike: `batch`
-builds a global batch on the host, `weights` counts each row's loss terms (so the loop can split
-the batch across processes and micro-steps without changing the mean), `loss` is the mean over
-a (micro-)batch, and `evaluate` returns (correct, total) counts for this process's shard of dev.
+`MaskedLMObjective` pretrains an `XLMRobertaForMaskedLM`, or trains a `MultiTaskModel`'s
+masked-LM head beside its task heads (a condition that lists `mlm`). The loop treats them all
+alike: `batch` builds a global batch on the host, `weights` counts each row's loss terms (so the
+loop can split the batch across processes and micro-steps without changing the mean), `loss` is
+the mean over a (micro-)batch, and `evaluate` returns (correct, total) counts for this process's
+shard of dev.
 """
 
 from __future__ import annotations
@@ -61,6 +63,19 @@ class TaskObjective:
         return float((probs.argmax(axis=-1) == gold).sum()), float(real)
 
 
+MaskedLM = XLMRobertaForMaskedLM | MultiTaskModel
+
+
+def masked_lm_parts(model: MaskedLM) -> tuple[torch.nn.Module, torch.nn.Module]:
+    """(encoder, masked-LM head): pretraining's `XLMRobertaForMaskedLM`, or a `MultiTaskModel`
+    that carries its base model's head (MLM co-training during intermediate training)."""
+    if isinstance(model, XLMRobertaForMaskedLM):
+        return model.roberta, model.lm_head
+    if model.lm_head is None:
+        raise ValueError("this model has no masked-LM head to train")
+    return model.encoder, model.lm_head
+
+
 @dataclass
 class MaskedLMObjective:
     """BERT-style masking (80% <mask>, 10% random, 10% kept) on a random `mask_prob` of the
@@ -106,14 +121,15 @@ class MaskedLMObjective:
         ids = torch.where(chosen & (action >= 0.8) & (action < 0.9), random_ids, ids)
         return {"input_ids": ids, "attention_mask": batch["attention_mask"], "labels": labels}
 
-    def _masked_logits(self, model: XLMRobertaForMaskedLM, batch: dict[str, torch.Tensor]):
-        hidden = model.roberta(
+    def _masked_logits(self, model: MaskedLM, batch: dict[str, torch.Tensor]):
+        encoder, lm_head = masked_lm_parts(model)
+        hidden = encoder(
             input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
         ).last_hidden_state
         chosen = batch["labels"] != -100
-        return model.lm_head(hidden[chosen]), batch["labels"][chosen]
+        return lm_head(hidden[chosen]), batch["labels"][chosen]
 
-    def loss(self, model: XLMRobertaForMaskedLM, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    def loss(self, model: MaskedLM, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         logits, labels = self._masked_logits(model, batch)
         if labels.numel() == 0:  # a stand-in micro-batch with nothing masked: zero, with a graph
             return logits.sum() * 0.0
@@ -122,7 +138,7 @@ class MaskedLMObjective:
     @torch.inference_mode()
     def evaluate(
         self,
-        model: XLMRobertaForMaskedLM,
+        model: MaskedLM,
         rank: int = 0,
         processes: int = 1,
         precision: str = "auto",
