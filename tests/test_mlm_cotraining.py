@@ -5,6 +5,10 @@ forgets."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +18,7 @@ from safetensors.torch import load_file
 from xstilts.config import MLM_TASK, Params, deep_update, parse_params
 from xstilts.data import hub
 from xstilts.data.hub import hub_stream
-from xstilts.data.mlm_corpus import WIKIPEDIA, article_lines
+from xstilts.data.mlm_corpus import WIKIPEDIA, WIKIPEDIA_REVISION, article_lines
 from xstilts.data.prepared import prepare
 from xstilts.errors import XstiltsError
 from xstilts.io import read_jsonl
@@ -25,6 +29,8 @@ from xstilts.modeling.model import (
     load_masked_lm,
     load_tokenizer,
 )
+from xstilts.rehearsal.hub_server import StandInServer
+from xstilts.rehearsal.repos import data_file, readme, write_parquet
 from xstilts.stages.finetune import mlm_objective
 from xstilts.stages.intermediate import run_intermediate
 
@@ -114,6 +120,59 @@ def test_an_unreachable_hub_is_one_line(monkeypatch) -> None:
     monkeypatch.setattr(hub, "require_hub", unreachable)
     with pytest.raises(XstiltsError, match=r"cannot reach .*20231101\.zh"):
         list(hub_stream(WIKIPEDIA.for_lang("zh")))
+
+
+STREAM = """
+import json
+from dataclasses import replace
+from itertools import islice
+
+from xstilts.data.hub import hub_stream
+from xstilts.data.mlm_corpus import WIKIPEDIA, wikipedia_lines
+from xstilts.errors import XstiltsError
+
+found = {lang: list(islice(wikipedia_lines(lang), 7)) for lang in ("en", "zh", "ar")}
+try:
+    next(hub_stream(replace(WIKIPEDIA.for_lang("en"), revision="0" * 40)))
+except XstiltsError as err:
+    found["refused"] = str(err)
+print(json.dumps(found))
+"""
+
+
+def test_wikipedia_streams_through_the_hub_client_at_the_pinned_commit(tmp_path) -> None:
+    """The full profile's corpus through the real client calls (datasets' streaming reader over
+    HTTP) against the rehearsal's stand-in hub, which serves Wikipedia's layout (a Parquet
+    folder per `20231101.<lang>` config) at the pinned commit only: each language's article
+    lines in order, headings left out; a commit the hub does not have stops in one line."""
+    sources = [WIKIPEDIA.for_lang(lang) for lang in ("en", "zh", "ar")]
+    base = tmp_path / "hub" / "datasets" / WIKIPEDIA.path / WIKIPEDIA_REVISION
+    for source in sources:
+        write_parquet(source, 4, base / data_file(source))
+    (base / "README.md").write_text(readme(sources), encoding="utf-8")
+    env = {**os.environ, "HF_HOME": str(tmp_path / "hf"), "PYTHONPATH": str(REPO / "src")}
+    for name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
+        env.pop(name, None)
+    with StandInServer(tmp_path / "hub") as server:
+        done = subprocess.run(
+            [sys.executable, "-c", STREAM],
+            env={**env, "HF_ENDPOINT": server.url},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    # two articles served in turn: five lines of text each pair, the headings dropped
+    assert [line[:12] for line in found["en"]] == [
+        "A river is a", "Most rivers ", "Some rivers ", "Bread is a s", "The oldest k",
+        "A river is a", "Most rivers ",
+    ]  # fmt: skip
+    for lang in ("zh", "ar"):  # the same articles in the stand-in's words of each script
+        assert len(found[lang]) == 7 and found[lang][0] != found["en"][0]
+    refused = found["refused"]
+    assert "wikimedia/wikipedia (20231101.en)" in refused and "0" * 40 in refused
+    assert "\n" not in refused
 
 
 def test_a_base_without_a_masked_lm_head_is_refused(tmp_path) -> None:
