@@ -109,21 +109,7 @@ class MultiTaskModel(nn.Module):
 
 def load_encoder(path: str | Path, dropout: float | None = None) -> XLMRobertaModel:
     """The encoder of a base MLM directory or of a checkpoint's `encoder/` directory."""
-    require_dir(path)
-    overrides = {}
-    if dropout is not None:
-        overrides = {"hidden_dropout_prob": dropout, "attention_probs_dropout_prob": dropout}
-    try:
-        return XLMRobertaModel.from_pretrained(
-            str(path),
-            add_pooling_layer=False,
-            attn_implementation=ATTN_IMPLEMENTATION,
-            use_safetensors=True,
-            local_files_only=True,
-            **overrides,
-        )
-    except (OSError, ValueError, SafetensorError) as err:
-        raise corrupt(path, err) from None
+    return _from_pretrained(XLMRobertaModel, path, dropout, add_pooling_layer=False)
 
 
 def load_masked_lm(
@@ -131,25 +117,29 @@ def load_masked_lm(
 ) -> tuple[XLMRobertaModel, nn.Module]:
     """The encoder of a base MLM directory and its masked-LM head (output projection tied to
     the encoder's word embeddings, as pretrained)."""
-    require_dir(path)
-    overrides = {}
-    if dropout is not None:
-        overrides = {"hidden_dropout_prob": dropout, "attention_probs_dropout_prob": dropout}
-    try:
-        model, info = XLMRobertaForMaskedLM.from_pretrained(
-            str(path),
-            attn_implementation=ATTN_IMPLEMENTATION,
-            use_safetensors=True,
-            local_files_only=True,
-            output_loading_info=True,
-            **overrides,
-        )
-    except (OSError, ValueError, SafetensorError) as err:
-        raise corrupt(path, err) from None
+    model, info = _from_pretrained(XLMRobertaForMaskedLM, path, dropout, output_loading_info=True)
     missing = [key for key in info["missing_keys"] if "lm_head" in key]
     if missing:  # transformers would start them at random, as if pretrained
         raise corrupt(path, ValueError(f"no masked-LM head weights ({', '.join(missing)})"))
     return model.roberta, model.lm_head
+
+
+def _from_pretrained(cls: type, path: str | Path, dropout: float | None, **options: Any) -> Any:
+    """`cls.from_pretrained` on a local safetensors directory, `dropout` (when given) replacing
+    both dropout rates of its config; a missing or unreadable directory is one error line."""
+    require_dir(path)
+    if dropout is not None:
+        options |= {"hidden_dropout_prob": dropout, "attention_probs_dropout_prob": dropout}
+    try:
+        return cls.from_pretrained(
+            str(path),
+            attn_implementation=ATTN_IMPLEMENTATION,
+            use_safetensors=True,
+            local_files_only=True,
+            **options,
+        )
+    except (OSError, ValueError, SafetensorError) as err:
+        raise corrupt(path, err) from None
 
 
 def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:

@@ -150,17 +150,25 @@ def words(text: str, language: str) -> list[Span]:
     cluster of the whole text."""
     if not text:
         return []
-    offsets = _utf16_to_codepoint(text) if _ASTRAL.search(text) else None
-    clusters = None if _ISOLATED.fullmatch(text) else set(grapheme_boundaries(text))
+    ends = [end for _, end in WordBreaker(text, _locale(language)).segments()]
+    if _ASTRAL.search(text):
+        offsets = _utf16_to_codepoint(text)
+        ends = [offsets[end] for end in ends]
+    if not _ISOLATED.fullmatch(text):
+        clusters = set(grapheme_boundaries(text))
+        ends = [end for end in ends if end in clusters]
     spans, start = [], 0
-    for _, end16 in WordBreaker(text, _locale(language)).segments():
-        end = offsets[end16] if offsets else end16
-        if clusters is not None and end not in clusters:
-            continue
-        if _WORDLIKE.search(text, start, end):
+    for end in ends:
+        # most segments of unspaced text are one character: asked once per character
+        if _wordlike_char(text[start]) if end - start == 1 else _WORDLIKE.search(text, start, end):
             spans.append(Span(start, end, text[start:end]))
         start = end
     return spans
+
+
+@functools.lru_cache(maxsize=65536)
+def _wordlike_char(char: str) -> bool:
+    return _WORDLIKE.match(char) is not None
 
 
 def _locale(language: str) -> str:
