@@ -20,6 +20,7 @@ from xstilts.data import hub
 from xstilts.data.hub import hub_stream
 from xstilts.data.mlm_corpus import WIKIPEDIA, WIKIPEDIA_REVISION, article_lines
 from xstilts.data.prepared import prepare
+from xstilts.demo.guide import condition_line
 from xstilts.errors import XstiltsError
 from xstilts.io import read_jsonl
 from xstilts.modeling.model import (
@@ -243,3 +244,11 @@ def test_the_checkpoint_is_chosen_on_the_labelled_tasks_and_saves_no_lm_head(cot
     model, _, saved = load_checkpoint(out, "cpu")
     assert model.lm_head is None and set(model.heads) == {"qqp"}
     assert saved["tasks"] == ["qqp", MLM_TASK]
+
+
+def test_the_demo_says_what_a_masked_lm_condition_trains() -> None:
+    mixed = condition_line("multi+mlm", ["qqp", "mnli", "race", MLM_TASK])
+    assert "QQP + MNLI + RACE with multilingual masked-LM training mixed in" in mixed
+    assert "MLM" not in mixed  # not an English task among the others
+    alone = condition_line("mlm", [MLM_TASK])
+    assert "continued multilingual masked-LM training" in alone

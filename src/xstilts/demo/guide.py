@@ -69,11 +69,15 @@ def condition_line(name: str, tasks: Iterable[str]) -> str:
             f"`{name}`: no intermediate training (the pretrained encoder goes straight to the "
             "target task): the baseline"
         )
-    if mlm:
-        mixed = f"on {' + '.join(labelled)} " if labelled else ""
+    if mlm and not labelled:
         return (
-            f"`{name}`: intermediate training {mixed}with multilingual masked-LM training mixed "
-            "in (every test language), then the target task"
+            f"`{name}`: continued multilingual masked-LM training (every test language) as the "
+            "intermediate training, then the target task"
+        )
+    if mlm:
+        return (
+            f"`{name}`: intermediate training on {' + '.join(labelled)} with multilingual "
+            "masked-LM training mixed in (every test language), then the target task"
         )
     if len(labelled) == 1:
         return f"`{name}`: English intermediate training on {labelled[0]}, then the target task"
