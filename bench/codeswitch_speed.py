@@ -7,7 +7,9 @@ segmentation and the cluster guard of `Perturbation.apply` alone cost on the sam
 for each language with a lexicon, how many of its entries the family switches whole when the
 text is the entry alone, and how many the code-switching attack does (a model that predicts
 class 1 while the entry is in the text; reached when the attack's one edit replaces exactly the
-entry).
+entry). Scale: compiling a MUSE-sized key set (synthetic Chinese keys of one to four
+characters; MUSE's en-zh file has about 39,000 pairs) and one match pass over 20,000 characters
+built from its keys.
 
 Run: OMP_NUM_THREADS=1 PYTHONPATH=src python3 bench/codeswitch_speed.py
 """
@@ -24,6 +26,7 @@ from xstilts.attack import AttackBudget, Attacker
 from xstilts.examples import Example, PairExample
 from xstilts.perturb import Resources, build_family
 from xstilts.perturb.base import ClusterGuard
+from xstilts.perturb.key_pattern import key_pattern
 from xstilts.perturb.lexicon import lexicon_languages, load_lexicon
 from xstilts.perturb.segment import words as segment_words
 
@@ -112,6 +115,25 @@ def reach() -> None:
         print(f"| {language} | {len(found)} | {by_family} | {by_attack} |")
 
 
+def scale() -> None:
+    print("\n| key set | keys | compile, s | pass over 20,000 characters, ms |\n|---|---|---|---|")
+    rng = random.Random(0)
+    for first_chars, size in ((3_000, 20_000), (6_000, 40_000), (20_000, 100_000)):
+        keys = {
+            "".join(chr(0x4E00 + rng.randrange(first_chars)) for _ in range(rng.randint(1, 4)))
+            for _ in range(size)
+        }
+        start = time.perf_counter()
+        pattern = key_pattern(keys)
+        compiled = time.perf_counter() - start
+        ordered = sorted(keys)
+        text = "".join(rng.choice(ordered) for _ in range(10_000))[:20_000]
+        search = best_ms(lambda p=pattern, t=text: sum(1 for _ in p.finditer(t)))
+        label = f"Han, {first_chars} first characters"
+        print(f"| {label} | {len(keys)} | {compiled:.2f} | {search:.1f} |")
+
+
 if __name__ == "__main__":
     speed()
     reach()
+    scale()

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import functools
 import random
+import re
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from xstilts.perturb import register
 from xstilts.perturb.base import Edit, Perturbation, Proposal, check_text
 from xstilts.perturb.errors import LexiconError
+from xstilts.perturb.key_pattern import key_pattern
 from xstilts.perturb.resources import Resources
-from xstilts.perturb.segment import Span, grapheme_boundaries, is_unspaced
+from xstilts.perturb.segment import Span, grapheme_boundaries, graphemes, is_unspaced
 
 _MAX_PHRASE = 4
 _MAX_ENTRY = 8  # graphemes in one unspaced lexicon entry
@@ -43,7 +45,7 @@ class CodeSwitch(Perturbation):
                 f"lexicon directory {directory} does not exist; run `dvc pull` for the sample "
                 "lexicons or fetch the MUSE dictionaries for the full profile"
             )
-        self._prefixes: dict[str, frozenset[str]] = {}  # language -> prefixes of its keys
+        self._key_patterns: dict[str, re.Pattern[str]] = {}  # language -> its keys, see _keys
         self._entries: dict[tuple[str, str], tuple[str, ...]] = {}  # lexicon key -> translations
         self._matched: tuple[tuple[str, str], tuple[list[int], dict[int, int]]] = (
             ("", ""),
@@ -153,20 +155,33 @@ class CodeSwitch(Perturbation):
 
     def _match_pass(self, text: str, language: str) -> dict[int, int]:
         """The longest-match pass over `text`. Without a lexicon nothing can match."""
-        if language == "en":
-            return _longest_match(text, lambda p: self._translatable(p, language), None)
-        lexicon = self.resources.lexicon(language)
-        if lexicon is None:
+        if language != "en" and self.resources.lexicon(language) is None:
             return {}
-        if language not in self._prefixes:
-            self._prefixes[language] = _prefixes(lexicon.to_english)
-        return _longest_match(
-            text, lambda p: self._translatable(p, language), self._prefixes[language]
-        )
+        return _longest_match(text, lambda p: self._translatable(p, language), self._keys(language))
+
+    def _keys(self, language: str) -> re.Pattern[str]:
+        """Every phrase that may translate from `language`, in `_prefix_form`, as one pattern
+        (compiled once per language): the keys of its lexicon, or for English those of every
+        switch language's lexicon. Keys longer than `_MAX_ENTRY` graphemes are left out, as
+        the pass never matches them."""
+        pattern = self._key_patterns.get(language)
+        if pattern is None:
+            if language == "en":
+                lexicons = [self.resources.lexicon(t) for t in self.resources.switch_languages()]
+                keys = [k for lexicon in lexicons if lexicon for k in lexicon.from_english]
+            else:
+                lexicon = self.resources.lexicon(language)
+                keys = list(lexicon.to_english) if lexicon else []
+            forms = (_prefix_form(key) for key in keys if _short_enough(key))
+            pattern = self._key_patterns[language] = key_pattern(forms)
+        return pattern
 
     def _translatable(self, phrase: str, language: str) -> bool:
         """Whether `phrase` has a translation; most phrases are no lexicon key, which one
-        dictionary lookup says."""
+        dictionary lookup says, and an entry met before is answered from its translations."""
+        known = self._entries.get((phrase, language))
+        if known is not None:
+            return bool(known)
         if language == "en":
             return bool(self.translations(phrase, language))
         lexicon = self.resources.lexicon(language)
@@ -191,50 +206,79 @@ class CodeSwitch(Perturbation):
 
 
 def _longest_match(
-    text: str, known: Callable[[str], bool], prefixes: frozenset[str] | None
+    text: str, known: Callable[[str], bool], keys: re.Pattern[str]
 ) -> dict[int, int]:
     """start -> end of each known entry, matched longest first from left to right over grapheme
-    boundaries (at most `_MAX_ENTRY` graphemes). With `prefixes` (see `_prefixes`), a candidate
-    grows only while it is a prefix of some key, so most positions cost one set lookup rather
-    than `_MAX_ENTRY` dictionary probes."""
+    boundaries (at most `_MAX_ENTRY` graphemes).
+
+    `keys` (see `key_pattern`) jumps to the next offset where some key starts and proposes the
+    longest key there. Every known phrase has its key in `keys`, so the offsets skipped start
+    none; a proposal that is not a known phrase on grapheme boundaries (a key with no
+    translation, a match inside a cluster) is settled by asking `known` for each shorter
+    phrase at that offset, as a scan without the pattern would."""
     boundaries = grapheme_boundaries(text)
+    isolated = len(boundaries) == len(text) + 1  # every code point is its own cluster
+    number = None if isolated else {offset: n for n, offset in enumerate(boundaries)}
     form = _prefix_form(text)
-    if len(form) != len(text):  # lower-casing changed lengths (İ): compare piece by piece
-        form = None
+    if len(form) != len(text):  # lower-casing changed lengths (İ): ask at every boundary
+        return _probed_match(text, known, boundaries)
     found: dict[int, int] = {}
-    i = 0
-    while i < len(boundaries) - 1:
-        start = boundaries[i]
-        top = min(len(boundaries) - 1, i + _MAX_ENTRY)
-        if prefixes is not None:
-            reach = i
-            while reach < top:
-                end = boundaries[reach + 1]
-                piece = form[start:end] if form is not None else _prefix_form(text[start:end])
-                if piece not in prefixes:
-                    break
-                reach += 1
-            top = reach
-        for j in range(top, i, -1):
-            if known(text[start : boundaries[j]]):
-                found[start] = boundaries[j]
-                i = j
-                break
+    cursor = 0
+    while (match := keys.search(form, cursor)) is not None:
+        start, end = match.span()
+        first = start if number is None else number.get(start)
+        if first is None:  # inside a cluster
+            cursor = start + 1
+            continue
+        last = end if number is None else number.get(end)
+        if last is not None and last - first <= _MAX_ENTRY and known(text[start:end]):
+            found[start] = cursor = end
+            continue
+        shorter = _longest_known(text, known, boundaries, first)
+        if shorter is None:
+            cursor = start + 1
         else:
-            i += 1
+            found[start] = cursor = shorter
     return found
 
 
+def _probed_match(
+    text: str, known: Callable[[str], bool], boundaries: Sequence[int]
+) -> dict[int, int]:
+    """`_longest_match` without the pattern: the longest known phrase at each boundary."""
+    found: dict[int, int] = {}
+    i = 0
+    while i < len(boundaries) - 1:
+        end = _longest_known(text, known, boundaries, i)
+        if end is None:
+            i += 1
+        else:
+            found[boundaries[i]] = end
+            i = boundaries.index(end, i)
+    return found
+
+
+def _longest_known(
+    text: str, known: Callable[[str], bool], boundaries: Sequence[int], first: int
+) -> int | None:
+    """The end of the longest known phrase of at most `_MAX_ENTRY` graphemes starting at
+    grapheme `first`, or None."""
+    start = boundaries[first]
+    for j in range(min(len(boundaries) - 1, first + _MAX_ENTRY), first, -1):
+        if known(text[start : boundaries[j]]):
+            return boundaries[j]
+    return None
+
+
 def _prefix_form(piece: str) -> str:
-    """How a candidate is compared with key prefixes: lower-cased as the lexicon's keys are,
-    with the final sigma written as a medial one (lower-casing picks the final form at the end
-    of a piece, which a longer piece would not)."""
+    """How a candidate is compared with the keys: lower-cased as the lexicon's keys are, with
+    the final sigma written as a medial one (lower-casing picks the final form at the end of a
+    piece, which the same letters inside a longer text would not get)."""
     return piece.lower().replace("ς", "σ")
 
 
-def _prefixes(keys: Iterable[str]) -> frozenset[str]:
-    """Every non-empty prefix of every lexicon key, in `_prefix_form`."""
-    return frozenset(form[:n] for form in map(_prefix_form, keys) for n in range(1, len(form) + 1))
+def _short_enough(key: str) -> bool:
+    return len(key) <= _MAX_ENTRY or len(graphemes(key)) <= _MAX_ENTRY
 
 
 def _overlapping(units: Sequence[Span], index: int, end: int) -> int:
