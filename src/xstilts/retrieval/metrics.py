@@ -1,0 +1,88 @@
+"""The retrieval benchmarks' metrics, as XTREME's scripts compute them.
+
+- Tatoeba: accuracy of the nearest neighbour (cosine) in each direction; row i of one side is
+  the translation of row i of the other.
+- BUCC: precision, recall and F1 of the mined pairs whose margin score reaches a threshold. The
+  threshold is the one that maximises F1 on the dev split's gold pairs (XTREME's
+  `bucc_optimize`: pairs sorted by score, the cut after the best prefix, placed halfway to the
+  next score) and is then applied to the test split.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from xstilts.retrieval.mining import MinedPair
+from xstilts.retrieval.search import normalized, top_k
+
+
+def nearest_accuracy(queries: torch.Tensor, candidates: torch.Tensor) -> float:
+    """Share of queries whose nearest candidate (cosine) is the one on the same row."""
+    if len(queries) != len(candidates):
+        raise ValueError(
+            f"{len(queries)} queries and {len(candidates)} candidates: the sides of a parallel "
+            "set have one row per pair"
+        )
+    if len(queries) == 0:
+        raise ValueError("no pairs to retrieve")
+    found = top_k(normalized(queries), normalized(candidates), 1).indices[:, 0]
+    return (found == torch.arange(len(queries), device=found.device)).float().mean().item()
+
+
+@dataclass(frozen=True)
+class MiningScore:
+    precision: float
+    recall: float
+    f1: float
+    threshold: float
+    extracted: int
+
+
+def best_threshold(scored: Sequence[tuple[tuple[str, str], float]], gold: Collection) -> float:
+    """The score threshold whose extracted pairs (score >= threshold) have the best F1 against
+    `gold`: halfway between the last pair kept and the next one (at the last pair itself when
+    every pair is kept; XTREME's script would index past its list there). With no correct pair
+    at all, +inf: nothing is extracted."""
+    ordered = sorted(scored, key=lambda item: -item[1])
+    correct, best_f1, threshold = 0, 0.0, float("inf")
+    for extracted, (pair, score) in enumerate(ordered, start=1):
+        correct += pair in gold
+        if correct == 0:
+            continue
+        f1 = _f1(correct, extracted, len(gold))
+        if f1 > best_f1:
+            best_f1 = f1
+            following = ordered[extracted][1] if extracted < len(ordered) else score
+            threshold = (score + following) / 2
+    return threshold
+
+
+def mining_score(
+    scored: Sequence[tuple[tuple[str, str], float]], gold: Collection, threshold: float
+) -> MiningScore:
+    """Precision, recall and F1 (in [0, 1]) of the pairs scoring at least `threshold`."""
+    if not gold:
+        raise ValueError("no gold pairs: F1 is undefined")
+    kept = {pair for pair, score in scored if score >= threshold}
+    correct = len(kept & set(gold))
+    precision = correct / len(kept) if kept else 0.0
+    return MiningScore(
+        precision, correct / len(gold), _f1(correct, len(kept), len(gold)), threshold, len(kept)
+    )
+
+
+def scored_ids(
+    pairs: Sequence[MinedPair], source_ids: Sequence[str], target_ids: Sequence[str]
+) -> list[tuple[tuple[str, str], float]]:
+    """Mined rows as (source id, target id) with their scores."""
+    return [((source_ids[p.source], target_ids[p.target]), p.score) for p in pairs]
+
+
+def _f1(correct: int, extracted: int, gold: int) -> float:
+    if correct == 0:
+        return 0.0
+    precision, recall = correct / extracted, correct / gold
+    return 2 * precision * recall / (precision + recall)

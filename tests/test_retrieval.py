@@ -1,0 +1,134 @@
+"""Retrieval from encoder vectors: blocked search equals a full score matrix, margin mining
+finds translation pairs past a hub, BUCC's threshold and F1 as its script computes them, and
+pooled sentence vectors that padding cannot reach."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+import torch
+
+from tests.tiny_models import tiny_config, tiny_tokenizer
+from xstilts.retrieval.embeddings import middle_layer, sentence_vectors
+from xstilts.retrieval.metrics import best_threshold, mining_score, nearest_accuracy, scored_ids
+from xstilts.retrieval.mining import mine
+from xstilts.retrieval.search import normalized, top_k
+
+
+def _random(rows: int, dim: int = 16, seed: int = 0) -> torch.Tensor:
+    return torch.randn(rows, dim, generator=torch.Generator().manual_seed(seed))
+
+
+@pytest.mark.parametrize(("query_block", "key_block"), [(1, 1), (7, 13), (64, 1000), (3, 50)])
+def test_blocked_search_equals_the_full_score_matrix(query_block: int, key_block: int) -> None:
+    queries, keys = normalized(_random(37, seed=1)), normalized(_random(101, seed=2))
+    found = top_k(queries, keys, 5, query_block=query_block, key_block=key_block)
+    full = queries @ keys.T
+    expected_scores, expected_indices = full.topk(5, dim=1)
+    assert torch.equal(found.indices, expected_indices)
+    assert torch.allclose(found.scores, expected_scores, atol=1e-6)
+
+
+def test_more_neighbours_than_keys_and_tied_keys() -> None:
+    keys = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])  # rows 0 and 2 tie for [1, 0]
+    found = top_k(torch.tensor([[1.0, 0.0]]), keys, 10, key_block=1)
+    assert found.indices.tolist() == [[0, 2, 1]]  # k capped at 3; the tie goes to row 0 first
+    with pytest.raises(ValueError, match="dimension"):
+        top_k(torch.ones(2, 3), torch.ones(2, 4), 1)
+
+
+def _parallel(rows: int, noise: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two sides of a parallel set: the same sentence vectors, each side with its own noise."""
+    meaning = _random(rows, 32, seed)
+    return (
+        meaning + noise * _random(rows, 32, seed + 1),
+        meaning + noise * _random(rows, 32, seed + 2),
+    )
+
+
+def test_nearest_accuracy_of_translations_and_of_shuffled_rows() -> None:
+    source, target = _parallel(50, 0.3, 0)
+    assert nearest_accuracy(source, target) == 1.0
+    assert nearest_accuracy(target, source) == 1.0
+    assert nearest_accuracy(source, target.flip(0)) == 0.0
+    with pytest.raises(ValueError, match="one row per pair"):
+        nearest_accuracy(source, target[:-1])
+
+
+def test_margin_mining_pairs_translations_and_discounts_a_hub() -> None:
+    """Both sides share one strong direction, and a target lies along it: a hub, close to
+    every source. Nearest by cosine, many sources take the hub; the margin discounts it by its
+    closeness to everything, and most sources get their translation."""
+    generator = torch.Generator().manual_seed(3)
+    meaning = torch.randn(40, 32, generator=generator)
+    shared = torch.zeros(32)
+    shared[0] = 1.0
+    source = meaning + 10 * shared + torch.randn(40, 32, generator=generator)
+    target = meaning + 10 * shared + torch.randn(40, 32, generator=generator)
+    targets = torch.cat([target, shared[None]])
+    by_cosine = top_k(normalized(source), normalized(targets), 1).indices[:, 0]
+    assert (by_cosine == 40).sum() >= 5
+    cosine_correct = int((by_cosine == torch.arange(40)).sum())
+    pairs = mine(source, targets)
+    margin_correct = sum(p.source == p.target for p in pairs)
+    assert margin_correct >= cosine_correct + 5
+    assert all(a.score >= b.score for a, b in itertools.pairwise(pairs))
+    assert len({p.target for p in pairs}) == len({p.source for p in pairs}) == len(pairs)
+
+
+def test_best_threshold_and_f1_on_a_hand_counted_list() -> None:
+    scored = [(("s1", "t1"), 1.3), (("s2", "t9"), 1.2), (("s3", "t3"), 1.1), (("s4", "t8"), 0.9)]
+    gold = {("s1", "t1"), ("s3", "t3"), ("s5", "t5")}
+    # prefixes: 1 kept, 1 correct: F1 0.5; 3 kept, 2 correct: P 2/3, R 2/3, F1 2/3; 4: 4/7.
+    threshold = best_threshold(scored, gold)
+    assert threshold == pytest.approx((1.1 + 0.9) / 2)
+    result = mining_score(scored, gold, threshold)
+    assert (result.extracted, result.precision, result.recall) == (3, 2 / 3, 2 / 3)
+    assert result.f1 == pytest.approx(2 / 3)
+    assert best_threshold(scored[:1], gold) == 1.3  # the last pair: no next score
+    assert math.isinf(best_threshold([(("s2", "t9"), 1.0)], gold))
+    assert mining_score(scored, gold, math.inf).f1 == 0.0
+
+
+def test_mined_rows_become_id_pairs() -> None:
+    source, target = _parallel(10, 0.2, 5)
+    pairs = mine(source, target)
+    scored = scored_ids(pairs, [f"de-{i}" for i in range(10)], [f"en-{i}" for i in range(10)])
+    gold = {(f"de-{i}", f"en-{i}") for i in range(10)}
+    assert mining_score(scored, gold, best_threshold(scored, gold)).f1 == 1.0
+
+
+@pytest.fixture(scope="module")
+def encoder_and_tokenizer():
+    from transformers import XLMRobertaModel
+
+    lines = ["the cat sat on the mat", "a dog ran", "кошка сидит", "猫坐在垫子上"] * 20
+    tokenizer = tiny_tokenizer(lines, vocab_size=120)
+    torch.manual_seed(0)
+    encoder = XLMRobertaModel(tiny_config(tokenizer, num_hidden_layers=2), add_pooling_layer=False)
+    return encoder.eval(), tokenizer
+
+
+def test_pooled_vectors_are_the_layers_masked_mean_and_ignore_padding(
+    encoder_and_tokenizer,
+) -> None:
+    encoder, tokenizer = encoder_and_tokenizer
+    short, long = "a dog ran", "the cat sat on the mat and the dog ran"
+    together = sentence_vectors(encoder, tokenizer, [short, long], layer=1)
+    alone = sentence_vectors(encoder, tokenizer, [short], layer=1)
+    assert torch.allclose(together[0], alone[0], atol=1e-5)
+    ids = tokenizer(short, return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        hidden = encoder(input_ids=ids, output_hidden_states=True).hidden_states
+    assert torch.allclose(alone[0], hidden[1][0].mean(dim=0), atol=1e-5)
+    first = sentence_vectors(encoder, tokenizer, [short, long], layer=2, pool="cls")
+    assert torch.allclose(first[0], hidden[2][0, 0], atol=1e-5)
+    assert sentence_vectors(encoder, tokenizer, [], layer=0).shape == (0, 32)
+    with pytest.raises(ValueError, match="hidden states 0-2"):
+        sentence_vectors(encoder, tokenizer, [short], layer=3)
+
+
+def test_the_pooled_layer_follows_xtreme_for_each_depth() -> None:
+    assert [middle_layer(n) for n in (24, 12, 4, 1)] == [14, 8, 4, 1]
