@@ -28,6 +28,16 @@ def test_no_keys_match_nothing_and_special_characters_are_literal() -> None:
     assert [m.group() for m in pattern.finditer("a.b (x) 多少钱")] == ["a.b", "(x)", "多少"]
 
 
+def test_a_wide_node_of_special_characters_stays_literal() -> None:
+    """More first characters than one alternation holds, among them the characters a set
+    in a lookahead treats specially."""
+    firsts = "]^-\\[.*+?{}()|$/&~#%!\"'<>=,;:@`" + "abcdefghij"
+    keys = [f"{char}x" for char in firsts]
+    text = "".join(f"{key} " for key in keys)
+    assert [m.group() for m in key_pattern(keys).finditer(text)] == keys
+    assert key_pattern(keys).search("-y ^y ]y") is None
+
+
 def test_a_lexicon_sized_key_set_with_long_keys_compiles() -> None:
     keys = [f"{n:06d}" * 40 for n in range(2000)]  # 240 characters each: nesting 240 deep
     pattern = key_pattern(keys)
