@@ -40,7 +40,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("training",),  # the loop, objectives, the multi-task sampler, resume state
     ("pretraining",),  # the sample encoder: MLM pretraining, probes, the tracked artifact
     ("attack",),  # the black-box attack on a model
-    ("evaluate",),  # a checkpoint's clean, perturbed and attacked accuracy
+    # a checkpoint's clean, perturbed and attacked accuracy; retrieval from an encoder's vectors
+    ("evaluate", "retrieval"),
     ("stats",),  # paired tests and comparison tables
     ("report",),  # the report document
     ("stages", "plan"),  # one module per DVC stage; the run plan

@@ -5,16 +5,22 @@ pooled sentence vectors that padding cannot reach."""
 from __future__ import annotations
 
 import itertools
+import json
 import math
 
 import pytest
 import torch
 
 from tests.tiny_models import tiny_config, tiny_tokenizer
+from xstilts.errors import XstiltsError
+from xstilts.modeling.model import load_encoder, load_tokenizer
 from xstilts.retrieval.embeddings import middle_layer, sentence_vectors
 from xstilts.retrieval.metrics import best_threshold, mining_score, nearest_accuracy, scored_ids
 from xstilts.retrieval.mining import mine
+from xstilts.retrieval.parallel import parallel_accuracy
 from xstilts.retrieval.search import normalized, top_k
+
+from .conftest import REPO
 
 
 def _random(rows: int, dim: int = 16, seed: int = 0) -> torch.Tensor:
@@ -132,3 +138,41 @@ def test_pooled_vectors_are_the_layers_masked_mean_and_ignore_padding(
 
 def test_the_pooled_layer_follows_xtreme_for_each_depth() -> None:
     assert [middle_layer(n) for n in (24, 12, 4, 1)] == [14, 8, 4, 1]
+
+
+def _premises(language: str, rows: int) -> list[str]:
+    lines = (REPO / "data/tasks/xnli" / language / "test.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line)["premise"] for line in lines.splitlines()[:rows]]
+
+
+def test_the_tracked_encoder_finds_translations_of_held_out_sentences() -> None:
+    """The sample world's encoder, before any intermediate training, on the XNLI-shaped test
+    premises (parallel across languages, never trained on with labels): every language retrieves
+    its translations far above chance (1 in 200) in both directions; with one language's rows
+    shuffled against English, retrieval falls to about chance."""
+    encoder, tokenizer = load_encoder(REPO / "pretrained"), load_tokenizer(REPO / "pretrained")
+    layer = middle_layer(encoder.config.num_hidden_layers)
+    parallel = {lang: _premises(lang, 200) for lang in ("en", "vi", "ru", "ar", "hi", "zh")}
+    scores = parallel_accuracy(encoder, tokenizer, parallel, layer=layer)
+    assert set(scores) == {"vi", "ru", "ar", "hi", "zh"}
+    for language, score in scores.items():
+        assert (score.pairs, score.skipped) == (200, 0)
+        assert min(score.to_english, score.from_english) >= 0.10, (language, score)
+    shuffled = {"en": parallel["en"], "vi": parallel["vi"][1:] + parallel["vi"][:1]}
+    assert parallel_accuracy(encoder, tokenizer, shuffled, layer=layer)["vi"].to_english <= 0.03
+
+
+def test_a_parallel_set_with_missing_rows_or_sides_is_refused_or_counted(
+    encoder_and_tokenizer,
+) -> None:
+    encoder, tokenizer = encoder_and_tokenizer
+    with pytest.raises(XstiltsError, match="needs its English side"):
+        parallel_accuracy(encoder, tokenizer, {"ru": ["кошка"]}, layer=1)
+    with pytest.raises(XstiltsError, match="ru has 1 sentences and English 2"):
+        parallel_accuracy(encoder, tokenizer, {"en": ["a", "b"], "ru": ["кошка"]}, layer=1)
+    with pytest.raises(XstiltsError, match="no row with both"):
+        parallel_accuracy(encoder, tokenizer, {"en": ["a dog"], "ru": [" "]}, layer=1)
+    english, russian = ["the cat sat", "", "a dog ran"], ["кошка сидит", "кошка", " "]
+    score = parallel_accuracy(encoder, tokenizer, {"en": english, "ru": russian}, layer=1)["ru"]
+    assert (score.pairs, score.skipped) == (1, 2)
+    assert score.to_english == score.from_english == 1.0  # one pair: nothing else to pick

@@ -256,9 +256,9 @@ class _Taken:
         if edit.start == edit.end:
             p = edit.start
             return p in self._covered or p - 1 in self._covered or p in self._inserts
-        if any(p in self._covered for p in range(edit.start, edit.end)):
+        if not self._covered.isdisjoint(range(edit.start, edit.end)):
             return True
-        return any(q in self._inserts for q in range(edit.start, edit.end + 1))
+        return not self._inserts.isdisjoint(range(edit.start, edit.end + 1))
 
     def _keeps_clusters(self, edit: Edit) -> bool:
         if self._guard is None:

@@ -189,14 +189,14 @@ class CodeSwitch(Perturbation):
             return False
         return bool(self._entry_translations(phrase, language))
 
-    def _entry_translations(self, key: str, language: str) -> list[str]:
+    def _entry_translations(self, key: str, language: str) -> tuple[str, ...]:
         """The translations of a phrase known to have some (a lexicon key), assembled once: an
         entry recurs through a long text, and the match pass and every proposal ask for them.
         Only such phrases are kept, so this holds no more than the lexicons' entries."""
         found = self._entries.get((key, language))
         if found is None:
             found = self._entries[(key, language)] = tuple(self.translations(key, language))
-        return list(found)
+        return found
 
     def word_variants(self, word: str, language: str, rng: random.Random, k: int) -> list[str]:
         check_text(word)
