@@ -38,7 +38,6 @@ MIN_LINE_CHARS = 20
 # what `xstilts plan` assumes a Wikipedia line costs: about a paragraph (no measurement from
 # here; the recipe's max_length cuts longer ones)
 WIKIPEDIA_LINE_TOKENS = 128
-SPLITS = ("train", "dev")
 
 
 def corpus_languages(params: Params) -> tuple[str, ...]:
@@ -51,8 +50,12 @@ def corpus_languages(params: Params) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def sample_corpus_file(data_root: Path, lang: str) -> Path:
+    return data_root / "corpus" / f"{lang}.txt"
+
+
 def sample_lines(data_root: Path, lang: str) -> Iterator[str]:
-    path = data_root / "corpus" / f"{lang}.txt"
+    path = sample_corpus_file(data_root, lang)
     if not path.is_file():
         raise XstiltsError(f"sample corpus file {path} is missing; {PULL_HINT}")
     with path.open(encoding="utf-8") as lines:
@@ -84,7 +87,7 @@ def corpus_lines(params: Params, lang: str, data_root: Path) -> Iterator[str]:
 
 def source_description(params: Params, lang: str, data_root: Path) -> str:
     if params.profile == "sample":
-        return str(data_root / "corpus" / f"{lang}.txt")
+        return str(sample_corpus_file(data_root, lang))
     return WIKIPEDIA.for_lang(lang).describe()
 
 
@@ -97,12 +100,13 @@ def write_corpus(params: Params, out_dir: Path, data_root: Path) -> dict[str, di
     stops at the lines needed (a stream is never read further)."""
     sizes = params.data.mlm_corpus
     wanted = {"train": sizes.train_lines, "dev": sizes.dev_lines}
+    needed = sum(wanted.values())
     (out_dir / MLM_TASK).mkdir(exist_ok=True)
     summary = {}
     for lang in corpus_languages(params):
         where = source_description(params, lang, data_root)
-        lines = list(islice(corpus_lines(params, lang, data_root), sum(wanted.values())))
-        if len(lines) < sum(wanted.values()):
+        lines = list(islice(corpus_lines(params, lang, data_root), needed))
+        if len(lines) < needed:
             raise XstiltsError(
                 f"{MLM_TASK} corpus: {where} has {len(lines)} lines, fewer than the "
                 f"{wanted['train']} + {wanted['dev']} that data.mlm_corpus asks for"
