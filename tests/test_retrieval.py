@@ -15,7 +15,15 @@ from tests.tiny_models import tiny_config, tiny_tokenizer
 from xstilts.errors import XstiltsError
 from xstilts.modeling.model import load_encoder, load_tokenizer
 from xstilts.retrieval.embeddings import middle_layer, sentence_vectors
-from xstilts.retrieval.metrics import best_threshold, mining_score, nearest_accuracy, scored_ids
+from xstilts.retrieval.metrics import (
+    average_precision_at_k,
+    best_threshold,
+    gold_ranks,
+    mean_average_precision_at_k,
+    mining_score,
+    nearest_accuracy,
+    scored_ids,
+)
 from xstilts.retrieval.mining import mine
 from xstilts.retrieval.parallel import parallel_accuracy
 from xstilts.retrieval.search import normalized, top_k
@@ -176,3 +184,30 @@ def test_a_parallel_set_with_missing_rows_or_sides_is_refused_or_counted(
     score = parallel_accuracy(encoder, tokenizer, {"en": english, "ru": russian}, layer=1)["ru"]
     assert (score.pairs, score.skipped) == (1, 2)
     assert score.to_english == score.from_english == 1.0  # one pair: nothing else to pick
+
+
+def test_average_precision_at_k_by_hand() -> None:
+    # relevant 3 and 7; ranked 3 (hit 1/1), 5, 7 (hit 2/3): (1 + 2/3) / 2
+    assert average_precision_at_k({3, 7}, [3, 5, 7, 1], k=20) == pytest.approx(5 / 6)
+    assert average_precision_at_k({3, 7}, [5, 3, 7], k=1) == 0.0
+    assert average_precision_at_k({3, 7, 8}, [3, 9], k=2) == pytest.approx(1 / 2)
+    with pytest.raises(ValueError, match="without a relevant"):
+        average_precision_at_k(set(), [1], k=5)
+
+
+def test_mean_average_precision_and_gold_ranks_equal_a_full_sort() -> None:
+    queries, candidates = normalized(_random(30, seed=7)), normalized(_random(80, seed=8))
+    full = (queries @ candidates.T).argsort(dim=1, descending=True)
+    relevant = [{(3 * i) % 80, (5 * i + 1) % 80} for i in range(30)]
+    expected = (
+        sum(
+            average_precision_at_k(r, order, 20)
+            for r, order in zip(relevant, full.tolist(), strict=True)
+        )
+        / 30
+    )
+    assert mean_average_precision_at_k(queries, candidates, relevant) == pytest.approx(expected)
+    gold = torch.tensor([(7 * i) % 80 for i in range(30)])
+    positions = (full == gold[:, None]).float().argmax(dim=1) + 1
+    assert torch.equal(gold_ranks(queries, candidates, gold), positions)
+    assert gold_ranks(candidates[:5], candidates, torch.arange(5)).tolist() == [1] * 5

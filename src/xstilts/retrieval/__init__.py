@@ -1,4 +1,5 @@
 """Cross-lingual retrieval from encoder representations, with no target training: sentence
 vectors pooled from one layer (`embeddings`), nearest neighbours found block by block so the
-score matrix never exists whole (`search`), margin-scored bitext mining (`mining`) and the
-benchmarks' metrics (`metrics`)."""
+score matrix never exists whole (`search`), margin-scored bitext mining (`mining`), the
+benchmarks' metrics (`metrics`: Tatoeba accuracy, BUCC's threshold and F1, mAP@k, gold ranks)
+and a parallel set scored in both directions (`parallel`)."""

@@ -6,6 +6,10 @@
   threshold is the one that maximises F1 on the dev split's gold pairs (XTREME's
   `bucc_optimize`: pairs sorted by score, the cut after the best prefix, placed halfway to the
   next score) and is then applied to the test split.
+- LAReQA and Mewsli-X: mean average precision at 20 over queries with several relevant
+  candidates (XTREME-R's `utils_lareqa.average_precision_at_k`: precision at each relevant hit
+  among the first k, summed, over min(relevant, k)).
+- The rank of each query's gold candidate (1 = nearest), what a retrieval attack pushes down.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 import torch
 
 from xstilts.retrieval.mining import MinedPair
-from xstilts.retrieval.search import normalized, top_k
+from xstilts.retrieval.search import KEY_BLOCK, QUERY_BLOCK, normalized, top_k
 
 
 def nearest_accuracy(queries: torch.Tensor, candidates: torch.Tensor) -> float:
@@ -86,3 +90,53 @@ def _f1(correct: int, extracted: int, gold: int) -> float:
         return 0.0
     precision, recall = correct / extracted, correct / gold
     return 2 * precision * recall / (precision + recall)
+
+
+def average_precision_at_k(relevant: Collection[int], ranked: Sequence[int], k: int) -> float:
+    """AP@k of one query: `ranked` candidates best first, `relevant` the right ones."""
+    if not relevant:
+        raise ValueError("a query without a relevant candidate has no average precision")
+    hits, total = 0, 0.0
+    for position, candidate in enumerate(ranked[:k], start=1):
+        if candidate in relevant:
+            hits += 1
+            total += hits / position
+    return total / min(len(relevant), k)
+
+
+def mean_average_precision_at_k(
+    queries: torch.Tensor,
+    candidates: torch.Tensor,
+    relevant: Sequence[Collection[int]],
+    k: int = 20,
+) -> float:
+    """mAP@k by dot product of the given vectors (cosine when both are `normalized`)."""
+    if len(relevant) != len(queries):
+        raise ValueError(f"{len(queries)} queries but relevant sets for {len(relevant)}")
+    ranked = top_k(queries, candidates, k).indices.tolist()
+    scores = [
+        average_precision_at_k(set(r), order, k) for r, order in zip(relevant, ranked, strict=True)
+    ]
+    return sum(scores) / len(scores)
+
+
+def gold_ranks(queries: torch.Tensor, candidates: torch.Tensor, gold: torch.Tensor) -> torch.Tensor:
+    """For each query, 1 + the number of candidates scoring strictly higher (dot product) than
+    its gold candidate `gold[i]`, counted a block of scores at a time."""
+    if gold.shape != (len(queries),):
+        raise ValueError(
+            f"one gold candidate per query: {len(queries)} queries, {tuple(gold.shape)}"
+        )
+    ranks = torch.ones(len(queries), dtype=torch.long, device=queries.device)
+    for start in range(0, len(queries), QUERY_BLOCK):
+        block = queries[start : start + QUERY_BLOCK].float()
+        golden = (block * candidates[gold[start : start + QUERY_BLOCK]].float()).sum(dim=1)
+        own = gold[start : start + QUERY_BLOCK, None]
+        for first in range(0, len(candidates), KEY_BLOCK):
+            scores = block @ candidates[first : first + KEY_BLOCK].float().T
+            columns = torch.arange(first, first + scores.shape[1], device=scores.device)
+            # the gold candidate itself never counts: its score here is a matrix product's,
+            # `golden` a row's sum, and the two may round apart
+            higher = (scores > golden[:, None]) & (columns[None, :] != own)
+            ranks[start : start + len(block)] += higher.sum(dim=1)
+    return ranks
