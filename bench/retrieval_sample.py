@@ -1,0 +1,57 @@
+"""Tatoeba-shaped retrieval of the sample run's encoders, before retrieval is a pipeline stage.
+
+For the base encoder (`pretrained/`, the `none` condition's) and each intermediate condition's
+encoder (`models/intermediate/<condition>/seed0/encoder`, after `make repro`), the XNLI-shaped
+test premises of every sample language (parallel across languages, 300 each) retrieve their
+English translations and the reverse (`xstilts.retrieval.parallel`), mean-pooled at the layer
+XTREME's Tatoeba script pools (`middle_layer`; `--layer` to choose another). Chance is 1/300.
+
+Run: PYTHONPATH=src python3 bench/retrieval_sample.py [--layer N]   (CPU, ~1 min)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from xstilts.config import load_params
+from xstilts.modeling.model import load_encoder, load_tokenizer
+from xstilts.retrieval.embeddings import middle_layer
+from xstilts.retrieval.parallel import parallel_accuracy
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def premises(language: str) -> list[str]:
+    path = REPO / "data" / "tasks" / "xnli" / language / "test.jsonl"
+    return [json.loads(line)["premise"] for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--layer", type=int, default=None)
+    args = parser.parse_args()
+    params = load_params(REPO / "params.yaml")
+    languages = [lang for lang in params.sample_world.languages if lang != "en"]
+    parallel = {lang: premises(lang) for lang in ["en", *languages]}
+    encoders = {"none (base)": REPO / "pretrained"} | {
+        name: REPO / "models" / "intermediate" / name / "seed0" / "encoder"
+        for name in params.condition_names
+        if name != "none" and (REPO / "models" / "intermediate" / name).is_dir()
+    }
+    tokenizer = load_tokenizer(REPO / "pretrained")
+    cells = " | ".join(f"{lang}->en / en->{lang}" for lang in languages)
+    print(f"| encoder | layer | {cells} | mean |\n|---|---|{'---|' * (len(languages) + 1)}")
+    for name, path in encoders.items():
+        encoder = load_encoder(path).eval()
+        layer = middle_layer(encoder.config.num_hidden_layers) if args.layer is None else args.layer
+        scores = parallel_accuracy(encoder, tokenizer, parallel, layer=layer)
+        pairs = [(scores[lang].to_english, scores[lang].from_english) for lang in languages]
+        shown = " | ".join(f"{100 * a:.1f} / {100 * b:.1f}" for a, b in pairs)
+        mean = 100 * sum(a + b for a, b in pairs) / (2 * len(pairs))
+        print(f"| {name} | {layer} | {shown} | {mean:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
