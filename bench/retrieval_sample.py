@@ -5,6 +5,9 @@ encoder (`models/intermediate/<condition>/seed0/encoder`, after `make repro`), t
 test premises of every sample language (parallel across languages, 300 each) retrieve their
 English translations and the reverse (`xstilts.retrieval.parallel`), mean-pooled at the layer
 XTREME's Tatoeba script pools (`middle_layer`; `--layer` to choose another). Chance is 1/300.
+A second table: the xx -> en accuracy, averaged over the sample languages, with every
+non-English premise perturbed at strength `--strength` (default 0.1) by each family of
+`--families`, against the clean one.
 
 Run: PYTHONPATH=src python3 bench/retrieval_sample.py [--layer N]   (CPU, ~1 min)
 """
@@ -17,8 +20,9 @@ from pathlib import Path
 
 from xstilts.config import load_params
 from xstilts.modeling.model import load_encoder, load_tokenizer
+from xstilts.perturb import Resources, build_family
 from xstilts.retrieval.embeddings import middle_layer
-from xstilts.retrieval.parallel import parallel_accuracy
+from xstilts.retrieval.parallel import parallel_accuracy, perturbed_accuracy
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -31,6 +35,8 @@ def premises(language: str) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--layer", type=int, default=None)
+    parser.add_argument("--families", default="char_swap,word_delete,codeswitch")
+    parser.add_argument("--strength", type=float, default=0.1)
     args = parser.parse_args()
     params = load_params(REPO / "params.yaml")
     languages = [lang for lang in params.sample_world.languages if lang != "en"]
@@ -43,14 +49,31 @@ def main() -> None:
     tokenizer = load_tokenizer(REPO / "pretrained")
     cells = " | ".join(f"{lang}->en / en->{lang}" for lang in languages)
     print(f"| encoder | layer | {cells} | mean |\n|---|---|{'---|' * (len(languages) + 1)}")
+    loaded = {}
     for name, path in encoders.items():
-        encoder = load_encoder(path).eval()
+        encoder = loaded[name] = load_encoder(path).eval()
         layer = middle_layer(encoder.config.num_hidden_layers) if args.layer is None else args.layer
         scores = parallel_accuracy(encoder, tokenizer, parallel, layer=layer)
         pairs = [(scores[lang].to_english, scores[lang].from_english) for lang in languages]
         shown = " | ".join(f"{100 * a:.1f} / {100 * b:.1f}" for a, b in pairs)
         mean = 100 * sum(a + b for a, b in pairs) / (2 * len(pairs))
         print(f"| {name} | {layer} | {shown} | {mean:.1f} |")
+    families = args.families.split(",")
+    resources = Resources(lexicon_dir=REPO / "data" / "lexicon")
+    header = " | ".join(f"{family}@{args.strength:g}" for family in families)
+    print(f"\n| encoder | clean xx->en | {header} |\n|---|---|{'---|' * len(families)}")
+    for name, encoder in loaded.items():
+        layer = middle_layer(encoder.config.num_hidden_layers) if args.layer is None else args.layer
+        cells, clean = [], None
+        for family in families:
+            perturbation = build_family(family, resources)
+            scores = perturbed_accuracy(
+                encoder, tokenizer, parallel, perturbation, args.strength, 0, layer=layer
+            )
+            clean = sum(s.clean for s in scores.values()) / len(scores)
+            hit = [s.perturbed for s in scores.values() if s.perturbed is not None]
+            cells.append(f"{100 * sum(hit) / len(hit):.1f}" if hit else "n/a")
+        print(f"| {name} | {100 * clean:.1f} | {' | '.join(cells)} |")
 
 
 if __name__ == "__main__":

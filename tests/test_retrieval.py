@@ -14,6 +14,7 @@ import torch
 from tests.tiny_models import tiny_config, tiny_tokenizer
 from xstilts.errors import XstiltsError
 from xstilts.modeling.model import load_encoder, load_tokenizer
+from xstilts.perturb import Resources, build_family
 from xstilts.retrieval.embeddings import middle_layer, sentence_vectors
 from xstilts.retrieval.metrics import (
     average_precision_at_k,
@@ -25,7 +26,7 @@ from xstilts.retrieval.metrics import (
     scored_ids,
 )
 from xstilts.retrieval.mining import mine
-from xstilts.retrieval.parallel import parallel_accuracy
+from xstilts.retrieval.parallel import parallel_accuracy, perturbed_accuracy
 from xstilts.retrieval.search import normalized, top_k
 
 from .conftest import REPO
@@ -211,3 +212,22 @@ def test_mean_average_precision_and_gold_ranks_equal_a_full_sort() -> None:
     positions = (full == gold[:, None]).float().argmax(dim=1) + 1
     assert torch.equal(gold_ranks(queries, candidates, gold), positions)
     assert gold_ranks(candidates[:5], candidates, torch.arange(5)).tolist() == [1] * 5
+
+
+def test_perturbed_queries_lose_their_translations_and_unsupported_families_say_so() -> None:
+    """Half the letters of every non-English premise substituted: the tracked encoder finds far
+    fewer translations, the same each run; strength 0 changes nothing; code-switching without
+    lexicons is not applicable, not a query it leaves unhurt."""
+    encoder, tokenizer = load_encoder(REPO / "pretrained"), load_tokenizer(REPO / "pretrained")
+    parallel = {lang: _premises(lang, 100) for lang in ("en", "vi", "ru", "ar", "hi", "zh")}
+    typos = build_family("char_substitute", Resources(lexicon_dir=REPO / "data/lexicon"))
+    scores = perturbed_accuracy(encoder, tokenizer, parallel, typos, 0.5, 0, layer=4)
+    for language, score in scores.items():
+        assert score.pairs == 100
+        assert score.drop >= 0.25, (language, score)
+    assert perturbed_accuracy(encoder, tokenizer, parallel, typos, 0.5, 0, layer=4) == scores
+    untouched = perturbed_accuracy(encoder, tokenizer, parallel, typos, 0.0, 0, layer=4)
+    assert all(s.drop == 0.0 for s in untouched.values())
+    no_lexicon = build_family("codeswitch", Resources())
+    unsupported = perturbed_accuracy(encoder, tokenizer, parallel, no_lexicon, 0.5, 0, layer=4)
+    assert all(s.perturbed is None and s.drop is None for s in unsupported.values())

@@ -7,18 +7,26 @@ retrieving it (en -> xx), top-1 cosine accuracy among that language's pairs (`ne
 A row whose sentence is empty on either side has no gold partner and is left out of that
 language, counted in `skipped`; a language whose list is not as long as English's is refused,
 since rows can then no longer be matched.
+
+Under perturbation (`perturbed_accuracy`) each non-English sentence is perturbed once, with a
+generator seeded by (seed, language, row, family, strength), and retrieves the clean English
+side: does a perturbed query still find its translation? A family that does not apply to a
+language (no lexicon, no layout) is reported as such, not as a query that nothing hurts.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from xstilts.errors import XstiltsError
+from xstilts.perturb import Perturbation
 from xstilts.retrieval.embeddings import Pool, sentence_vectors
 from xstilts.retrieval.metrics import nearest_accuracy
+from xstilts.seeding import derive_seed
 
 PIVOT = "en"
 
@@ -29,6 +37,38 @@ class ParallelScore:
     from_english: float  # share of English sentences whose nearest sentence is right
     pairs: int
     skipped: int  # rows with an empty sentence on either side
+
+
+@dataclass(frozen=True)
+class PerturbedScore:
+    clean: float  # xx -> en accuracy of the clean sentences
+    perturbed: float | None  # the same with the xx side perturbed; None: not applicable
+    pairs: int
+
+    @property
+    def drop(self) -> float | None:
+        return None if self.perturbed is None else self.clean - self.perturbed
+
+
+def _rows(parallel: Mapping[str, Sequence[str]]) -> dict[str, list[int]]:
+    """Each non-English language's usable rows, after the checks the module describes."""
+    if PIVOT not in parallel:
+        raise XstiltsError(f"a parallel set needs its English side; it has {sorted(parallel)}")
+    english = parallel[PIVOT]
+    usable = {}
+    for language, sentences in parallel.items():
+        if language == PIVOT:
+            continue
+        if len(sentences) != len(english):
+            raise XstiltsError(
+                f"parallel set: {language} has {len(sentences)} sentences and English "
+                f"{len(english)}; row i of each must be a translation of the other's"
+            )
+        pairs = zip(sentences, english, strict=True)
+        usable[language] = [i for i, (a, b) in enumerate(pairs) if a.strip() and b.strip()]
+        if not usable[language]:
+            raise XstiltsError(f"parallel set: {language} has no row with both sentences")
+    return usable
 
 
 def parallel_accuracy(
@@ -42,27 +82,13 @@ def parallel_accuracy(
     batch_size: int = 64,
 ) -> dict[str, ParallelScore]:
     """Scores of every language of `parallel` other than English, which it must hold."""
-    if PIVOT not in parallel:
-        raise XstiltsError(f"a parallel set needs its English side; it has {sorted(parallel)}")
-    english = list(parallel[PIVOT])
+    english = parallel.get(PIVOT, ())
+    options = {"layer": layer, "pool": pool, "max_length": max_length, "batch_size": batch_size}
     scores = {}
-    for language, sentences in parallel.items():
-        if language == PIVOT:
-            continue
-        if len(sentences) != len(english):
-            raise XstiltsError(
-                f"parallel set: {language} has {len(sentences)} sentences and English "
-                f"{len(english)}; row i of each must be a translation of the other's"
-            )
-        rows = [
-            i
-            for i, (a, b) in enumerate(zip(sentences, english, strict=True))
-            if a.strip() and b.strip()
-        ]
-        if not rows:
-            raise XstiltsError(f"parallel set: {language} has no row with both sentences")
-        options = {"layer": layer, "pool": pool, "max_length": max_length, "batch_size": batch_size}
-        theirs = sentence_vectors(encoder, tokenizer, [sentences[i] for i in rows], **options)
+    for language, rows in _rows(parallel).items():
+        theirs = sentence_vectors(
+            encoder, tokenizer, [parallel[language][i] for i in rows], **options
+        )
         ours = sentence_vectors(encoder, tokenizer, [english[i] for i in rows], **options)
         scores[language] = ParallelScore(
             nearest_accuracy(theirs, ours),
@@ -70,4 +96,42 @@ def parallel_accuracy(
             len(rows),
             len(english) - len(rows),
         )
+    return scores
+
+
+def perturbed_accuracy(
+    encoder: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    parallel: Mapping[str, Sequence[str]],
+    family: Perturbation,
+    strength: float,
+    seed: int,
+    *,
+    layer: int,
+    pool: Pool = "mean",
+    max_length: int = 512,
+    batch_size: int = 64,
+) -> dict[str, PerturbedScore]:
+    """xx -> en accuracy of each language's sentences, clean and perturbed by `family`."""
+    english = parallel.get(PIVOT, ())
+    options = {"layer": layer, "pool": pool, "max_length": max_length, "batch_size": batch_size}
+    scores = {}
+    for language, rows in _rows(parallel).items():
+        clean = [parallel[language][i] for i in rows]
+        ours = sentence_vectors(encoder, tokenizer, [english[i] for i in rows], **options)
+        accuracy = nearest_accuracy(sentence_vectors(encoder, tokenizer, clean, **options), ours)
+        if not family.supports(language):
+            scores[language] = PerturbedScore(accuracy, None, len(rows))
+            continue
+        changed = [
+            family.apply(
+                text,
+                language,
+                strength,
+                random.Random(derive_seed("retrieval", seed, language, row, family.name, strength)),
+            ).text
+            for row, text in zip(rows, clean, strict=True)
+        ]
+        theirs = sentence_vectors(encoder, tokenizer, changed, **options)
+        scores[language] = PerturbedScore(accuracy, nearest_accuracy(theirs, ours), len(rows))
     return scores
