@@ -231,3 +231,14 @@ def test_perturbed_queries_lose_their_translations_and_unsupported_families_say_
     no_lexicon = build_family("codeswitch", Resources())
     unsupported = perturbed_accuracy(encoder, tokenizer, parallel, no_lexicon, 0.5, 0, layer=4)
     assert all(s.perturbed is None and s.drop is None for s in unsupported.values())
+
+
+def test_mining_in_small_blocks_equals_mining_in_one(monkeypatch) -> None:
+    """The margins of the candidates, computed a block of rows at a time (the search's own
+    blocks are tested above)."""
+    source, target = _parallel(30, 0.8, 11)
+    whole = mine(source, target)
+    monkeypatch.setattr("xstilts.retrieval.mining.QUERY_BLOCK", 7)  # margins of 7 rows a time
+    blocked = mine(source, target)
+    assert [(p.source, p.target) for p in blocked] == [(p.source, p.target) for p in whole]
+    assert [p.score for p in blocked] == pytest.approx([p.score for p in whole], abs=1e-6)
