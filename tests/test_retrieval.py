@@ -15,6 +15,7 @@ from tests.tiny_models import tiny_config, tiny_tokenizer
 from xstilts.errors import XstiltsError
 from xstilts.modeling.model import load_encoder, load_tokenizer
 from xstilts.perturb import Resources, build_family
+from xstilts.retrieval.bucc import MiningSplit, bucc_score
 from xstilts.retrieval.embeddings import middle_layer, sentence_vectors
 from xstilts.retrieval.metrics import (
     average_precision_at_k,
@@ -242,3 +243,49 @@ def test_mining_in_small_blocks_equals_mining_in_one(monkeypatch) -> None:
     blocked = mine(source, target)
     assert [(p.source, p.target) for p in blocked] == [(p.source, p.target) for p in whole]
     assert [p.score for p in blocked] == pytest.approx([p.score for p in whole], abs=1e-6)
+
+
+def _bucc_split(source: list[str], english: list[str], first: int, last: int) -> MiningSplit:
+    """Rows first..last-1 of the source side and first+40..last+79 of English: the 40 rows of
+    each side outside the overlap have no partner (BUCC's distractors)."""
+    return MiningSplit(
+        [(f"ru-{i}", source[i]) for i in range(first, last)],
+        [(f"en-{i}", english[i]) for i in range(first + 40, last + 80)],
+        {(f"ru-{i}", f"en-{i}") for i in range(first + 40, last)},
+    )
+
+
+def test_bucc_mining_with_a_dev_threshold_finds_pairs_among_distractors() -> None:
+    """The tracked sample encoder mines translation pairs out of two sides that each hold 40
+    sentences with no partner; the dev split's best threshold carries to test."""
+    encoder, tokenizer = load_encoder(REPO / "pretrained"), load_tokenizer(REPO / "pretrained")
+    russian, english = _premises("ru", 300), _premises("en", 300)
+    dev, test = _bucc_split(russian, english, 0, 100), _bucc_split(russian, english, 150, 220)
+    result = bucc_score(encoder, tokenizer, dev, test)
+    assert result.repeated_dropped == 0
+    assert result.dev.threshold == result.test.threshold
+    assert result.test.f1 >= 0.25, result
+    shuffled = MiningSplit(
+        test.source, test.target, {(s, f"en-{int(s[3:]) + 1}") for s, _ in test.gold}
+    )
+    assert bucc_score(encoder, tokenizer, dev, shuffled).test.f1 <= 0.05
+
+
+def test_bucc_refuses_repeated_ids_and_drops_repeated_or_empty_sentences(
+    encoder_and_tokenizer,
+) -> None:
+    encoder, tokenizer = encoder_and_tokenizer
+    good = MiningSplit([("s1", "кошка сидит")], [("t1", "the cat sat")], {("s1", "t1")})
+    twice = MiningSplit([("s1", "кошка"), ("s1", "кошка сидит")], good.target, good.gold)
+    with pytest.raises(XstiltsError, match="id 's1' occurs twice"):
+        bucc_score(encoder, tokenizer, good, twice)
+    with pytest.raises(XstiltsError, match="dev split has no gold pairs"):
+        bucc_score(encoder, tokenizer, MiningSplit(good.source, good.target, set()), good)
+    noisy = MiningSplit(
+        [("s1", "кошка сидит"), ("s2", "кошка"), ("s3", "кошка"), ("s4", " ")],
+        good.target,
+        good.gold,
+    )
+    result = bucc_score(encoder, tokenizer, good, noisy)
+    assert result.repeated_dropped == 3
+    assert result.test.f1 == 1.0
