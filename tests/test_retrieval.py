@@ -246,8 +246,8 @@ def test_mining_in_small_blocks_equals_mining_in_one(monkeypatch) -> None:
 
 
 def _bucc_split(source: list[str], english: list[str], first: int, last: int) -> MiningSplit:
-    """Rows first..last-1 of the source side and first+40..last+79 of English: the 40 rows of
-    each side outside the overlap have no partner (BUCC's distractors)."""
+    """Rows first..last-1 of the source side and first+40..last+79 of English: the first 40
+    source rows and the last 80 English ones have no partner (BUCC's distractors)."""
     return MiningSplit(
         [(f"ru-{i}", source[i]) for i in range(first, last)],
         [(f"en-{i}", english[i]) for i in range(first + 40, last + 80)],
