@@ -50,7 +50,6 @@ def sentence_vectors(
         raise ValueError(f"layer {layer} does not exist: the encoder has hidden states 0-{depth}")
     if pool not in POOLS:
         raise ValueError(f"pool must be one of {', '.join(POOLS)}, got {pool!r}")
-    device = next(encoder.parameters()).device
     was_training = encoder.training
     encoder.eval()
     try:
@@ -61,7 +60,7 @@ def sentence_vectors(
     finally:
         encoder.train(was_training)
     if not batches:
-        return torch.empty((0, encoder.config.hidden_size), device=device)
+        return torch.empty((0, encoder.config.hidden_size), device=encoder.device)
     return torch.cat(batches)
 
 
@@ -73,7 +72,7 @@ def _pooled(
     pool: Pool,
     max_length: int,
 ) -> torch.Tensor:
-    device = next(encoder.parameters()).device
+    device = encoder.device
     inputs = tokenizer(
         list(batch), truncation=True, max_length=max_length, padding=True, return_tensors="pt"
     )

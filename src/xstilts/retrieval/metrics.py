@@ -127,13 +127,14 @@ def gold_ranks(queries: torch.Tensor, candidates: torch.Tensor, gold: torch.Tens
         raise ValueError(
             f"one gold candidate per query: {len(queries)} queries, {tuple(gold.shape)}"
         )
+    queries, candidates = queries.float(), candidates.float()
     ranks = torch.ones(len(queries), dtype=torch.long, device=queries.device)
     for start in range(0, len(queries), QUERY_BLOCK):
-        block = queries[start : start + QUERY_BLOCK].float()
-        golden = (block * candidates[gold[start : start + QUERY_BLOCK]].float()).sum(dim=1)
+        block = queries[start : start + QUERY_BLOCK]
+        golden = (block * candidates[gold[start : start + QUERY_BLOCK]]).sum(dim=1)
         own = gold[start : start + QUERY_BLOCK, None]
         for first in range(0, len(candidates), KEY_BLOCK):
-            scores = block @ candidates[first : first + KEY_BLOCK].float().T
+            scores = block @ candidates[first : first + KEY_BLOCK].T
             columns = torch.arange(first, first + scores.shape[1], device=scores.device)
             # the gold candidate itself never counts: its score here is a matrix product's,
             # `golden` a row's sum, and the two may round apart

@@ -16,10 +16,12 @@ language (no lexicon, no layout) is reported as such, not as a query that nothin
 
 from __future__ import annotations
 
+import functools
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from xstilts.errors import XstiltsError
@@ -50,6 +52,9 @@ class PerturbedScore:
         return None if self.perturbed is None else self.clean - self.perturbed
 
 
+Vectors = Callable[[Sequence[str]], torch.Tensor]
+
+
 def _rows(parallel: Mapping[str, Sequence[str]]) -> dict[str, list[int]]:
     """Each non-English language's usable rows, after the checks the module describes."""
     if PIVOT not in parallel:
@@ -71,6 +76,37 @@ def _rows(parallel: Mapping[str, Sequence[str]]) -> dict[str, list[int]]:
     return usable
 
 
+def _sides(
+    parallel: Mapping[str, Sequence[str]], vectors: Vectors
+) -> Iterator[tuple[str, list[int], list[str], torch.Tensor]]:
+    """For each non-English language: its usable rows, its sentences on them, and the English
+    vectors of those rows. English is encoded once for every language (a sentence's vector
+    does not depend on the batch it is encoded in)."""
+    usable = _rows(parallel)
+    english = vectors(parallel[PIVOT])
+    for language, rows in usable.items():
+        yield language, rows, [parallel[language][i] for i in rows], english[rows]
+
+
+def _vectorizer(
+    encoder: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    layer: int,
+    pool: Pool,
+    max_length: int,
+    batch_size: int,
+) -> Vectors:
+    return functools.partial(
+        sentence_vectors,
+        encoder,
+        tokenizer,
+        layer=layer,
+        pool=pool,
+        max_length=max_length,
+        batch_size=batch_size,
+    )
+
+
 def parallel_accuracy(
     encoder: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
@@ -82,19 +118,15 @@ def parallel_accuracy(
     batch_size: int = 64,
 ) -> dict[str, ParallelScore]:
     """Scores of every language of `parallel` other than English, which it must hold."""
-    english = parallel.get(PIVOT, ())
-    options = {"layer": layer, "pool": pool, "max_length": max_length, "batch_size": batch_size}
+    vectors = _vectorizer(encoder, tokenizer, layer, pool, max_length, batch_size)
     scores = {}
-    for language, rows in _rows(parallel).items():
-        theirs = sentence_vectors(
-            encoder, tokenizer, [parallel[language][i] for i in rows], **options
-        )
-        ours = sentence_vectors(encoder, tokenizer, [english[i] for i in rows], **options)
+    for language, rows, sentences, ours in _sides(parallel, vectors):
+        theirs = vectors(sentences)
         scores[language] = ParallelScore(
             nearest_accuracy(theirs, ours),
             nearest_accuracy(ours, theirs),
             len(rows),
-            len(english) - len(rows),
+            len(parallel[PIVOT]) - len(rows),
         )
     return scores
 
@@ -113,13 +145,10 @@ def perturbed_accuracy(
     batch_size: int = 64,
 ) -> dict[str, PerturbedScore]:
     """xx -> en accuracy of each language's sentences, clean and perturbed by `family`."""
-    english = parallel.get(PIVOT, ())
-    options = {"layer": layer, "pool": pool, "max_length": max_length, "batch_size": batch_size}
+    vectors = _vectorizer(encoder, tokenizer, layer, pool, max_length, batch_size)
     scores = {}
-    for language, rows in _rows(parallel).items():
-        clean = [parallel[language][i] for i in rows]
-        ours = sentence_vectors(encoder, tokenizer, [english[i] for i in rows], **options)
-        accuracy = nearest_accuracy(sentence_vectors(encoder, tokenizer, clean, **options), ours)
+    for language, rows, clean, ours in _sides(parallel, vectors):
+        accuracy = nearest_accuracy(vectors(clean), ours)
         if not family.supports(language):
             scores[language] = PerturbedScore(accuracy, None, len(rows))
             continue
@@ -132,6 +161,7 @@ def perturbed_accuracy(
             ).text
             for row, text in zip(rows, clean, strict=True)
         ]
-        theirs = sentence_vectors(encoder, tokenizer, changed, **options)
-        scores[language] = PerturbedScore(accuracy, nearest_accuracy(theirs, ours), len(rows))
+        scores[language] = PerturbedScore(
+            accuracy, nearest_accuracy(vectors(changed), ours), len(rows)
+        )
     return scores

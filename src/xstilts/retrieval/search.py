@@ -54,6 +54,7 @@ def top_k(
     if k < 1 or query_block < 1 or key_block < 1:
         raise ValueError("k and the block sizes must be positive")
     k = min(k, keys.shape[0])
+    queries, keys = queries.float(), keys.float()  # once, not per block (no copy if float32)
     scores = torch.empty((queries.shape[0], k), dtype=torch.float32, device=queries.device)
     indices = torch.empty((queries.shape[0], k), dtype=torch.long, device=queries.device)
     for start in range(0, queries.shape[0], query_block):
@@ -70,7 +71,7 @@ def _block_top_k(
     best_scores = torch.empty((len(block), 0), device=block.device)
     best_indices = torch.empty((len(block), 0), dtype=torch.long, device=block.device)
     for start in range(0, keys.shape[0], key_block):
-        scores = block.float() @ keys[start : start + key_block].float().T
+        scores = block @ keys[start : start + key_block].T
         part_scores, part_indices = torch.topk(scores, min(k, scores.shape[1]), dim=1)
         merged_scores = torch.cat([best_scores, part_scores], dim=1)
         merged_indices = torch.cat([best_indices, part_indices + start], dim=1)
