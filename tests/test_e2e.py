@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -138,8 +139,24 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory):
     at_test_sizes(repo)
     cache = tmp_path_factory.mktemp("dvc-cache")
     run = set_up_like_the_container(repo, cache, **{TRACE_ENV: str(params_trace(repo))})
-    run("xstilts", "repro", "--jobs", "2")  # as `make repro` runs it on two cores
+    log = run("xstilts", "repro", "--jobs", "2")  # as `make repro` runs it on two cores
+    repro_log(repo).write_text(log, encoding="utf-8")
     return repo, run, cache
+
+
+def repro_log(repo: Path) -> Path:
+    return repo.parent / f"{repo.name}-repro.log"
+
+
+def test_every_stage_process_forked_from_the_fork_server(pipeline) -> None:
+    """`xstilts repro` starts its fork server and no stage had to start its own interpreter
+    (each did the work a fresh one would: the other tests check what they wrote)."""
+    repo, _, _ = pipeline
+    stages = yaml.safe_load((repo / "dvc.lock").read_text(encoding="utf-8"))["stages"]
+    log = repro_log(repo).read_text(encoding="utf-8")
+    assert "new interpreter" not in log and "no fork server" not in log
+    forked = re.search(r"(\d+) stage process\(es\) forked from one interpreter, 0 started", log)
+    assert forked and int(forked.group(1)) == len(stages), log[-2000:]
 
 
 def params_trace(repo: Path) -> Path:

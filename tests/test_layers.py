@@ -26,6 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "seeding",
         "logs",
         "params_trace",
+        "forkserver",
         "tag_metrics",
         "tagsets",
     ),

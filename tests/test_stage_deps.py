@@ -29,6 +29,10 @@ CLI = PACKAGE / "cli.py"
 # config's module-level imports and its own code count like any module's.
 CONFIG = PACKAGE / "config.py"
 VALIDATED_REGISTRIES = ("xstilts.tasks", "xstilts.perturb")
+# The fork server imports stage modules by name (`importlib`) before it forks a stage's process:
+# what each stage's own code imports is counted from that code, so its `import_module` is not a
+# registry walking its package.
+FORKSERVER = PACKAGE / "forkserver.py"
 # `files("xstilts.perturb").joinpath("data/keyboards")`: package data a module reads at run time
 PACKAGE_DATA = re.compile(r"""files\(\s*["']([\w.]+)["']\s*\)\.joinpath\(\s*["']([^"']+)["']""")
 
@@ -62,7 +66,8 @@ def direct_imports(path: Path) -> frozenset[Path]:
         top_level = imported_names(statements, name, is_package=False)
         names = {n for n in names if n in top_level or not n.startswith(VALIDATED_REGISTRIES)}
     files = {f for f in map(module_file, names) if f is not None}
-    if "importlib.import_module(" in source or "import_module(f" in source:
+    walks = "importlib.import_module(" in source or "import_module(f" in source
+    if walks and path != FORKSERVER:
         files.update(p for p in path.parent.rglob("*.py") if "__pycache__" not in p.parts)
     for package, relative in PACKAGE_DATA.findall(source):
         data = SRC.joinpath(*package.split("."), relative)
@@ -98,12 +103,12 @@ def closure(start: set[Path]) -> set[Path]:
 
 def cli_entry(subcommand: str) -> set[Path]:
     """What `python -m xstilts.cli <subcommand>` loads before the stage's own code: cli.py's
-    module-level imports, those `main` makes, and those of the subcommand's handler."""
+    module-level imports, those `main` and `run` make, and those of the subcommand's handler."""
     tree = ast.parse(CLI.read_text(encoding="utf-8"))
     functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
     handler = stages_table(tree)[subcommand]
     top_level = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
-    nodes = [*top_level, functions["main"], functions[handler]]
+    nodes = [*top_level, functions["main"], functions["run"], functions[handler]]
     names = imported_names(nodes, "xstilts.cli", is_package=False, skip_type_checking=True)
     return {CLI} | {f for f in map(module_file, names) if f is not None}
 

@@ -222,7 +222,7 @@ def _repro(params: Params, args: argparse.Namespace) -> int:
     jobs = default_jobs() if args.jobs is None else args.jobs
     if jobs < 1:
         raise XstiltsError(f"--jobs must be at least 1, got {jobs}")
-    return run_lanes(params, jobs)
+    return run_lanes(params, jobs, fork_server=not args.no_fork_server)
 
 
 def _rehearse(args: argparse.Namespace) -> int:
@@ -323,6 +323,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         help="stages run at once (default: one per core, or 1 with a GPU; 1: plain `dvc repro`)",
     )
+    repro.add_argument(
+        "--no-fork-server",
+        action="store_true",
+        help="each stage starts its own Python (default: stages fork from one that has "
+        "imported torch and transformers; outputs are the same)",
+    )
     rehearse = sub.add_parser(
         "rehearse",
         help="run the full profile's whole graph at tiny sizes against a local stand-in hub",
@@ -337,7 +343,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command; a stage's runs in a child of `xstilts repro`'s fork server when there is
+    one (see `xstilts.forkserver`)."""
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] and argv[0] in STAGES:
+        from xstilts import forkserver
+
+        forked = forkserver.delegate(argv)
+        if forked is not None:
+            return forked
+    return run(argv)
+
+
+def run(argv: list[str]) -> int:
+    """The command in this interpreter."""
     if argv[:1] == ["app"]:  # the demo parses its own options
         try:
             return _app(argv[1:])
