@@ -190,7 +190,7 @@ def test_started_serves_xstilts_commands_and_stops_with_the_run(tmp_path: Path) 
         assert done.stderr.startswith("xstilts: error:")
     assert forkserver.SOCKET_ENV not in env
     assert lines == [
-        "xstilts repro: 1 stage process(es) forked from one interpreter, 0 started their own"
+        "xstilts: 1 stage process(es) forked from one interpreter, 0 started their own"
     ]
     deadline = time.monotonic() + 10
     while os.path.exists(path) and time.monotonic() < deadline:
@@ -203,4 +203,4 @@ def test_a_server_that_cannot_start_says_so_in_one_line() -> None:
     lines: list[str] = []
     with forkserver.started(env, lines.append):
         assert forkserver.SOCKET_ENV not in env
-    assert len(lines) == 1 and lines[0].startswith("xstilts repro: no fork server (")
+    assert len(lines) == 1 and lines[0].startswith("xstilts: no fork server (")

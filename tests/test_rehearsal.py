@@ -147,6 +147,8 @@ def test_the_rehearsal_runs_the_full_profile_graph_offline() -> None:
     out = done.stdout + done.stderr
     assert done.returncode == 0, out[-4000:]
     assert f"{expected} stages run, 0 failed" in out, out[-4000:]
+    forked = f"xstilts: {expected} stage process(es) forked from one interpreter, 0 started their"
+    assert forked in out, out[-4000:]
     assert out.count("bad-input probe passed") == 5, out[-4000:]
     assert "MUSE dictionaries the stand-in lacks (404): ht, qu, sw, ur" in out
     assert fingerprint(REPO) == before

@@ -407,14 +407,14 @@ def started(env: dict[str, str], echo: Callable[[str], None] = print) -> Iterato
                 env.pop(SOCKET_ENV)
                 errors.seek(0)
                 last = errors.read().strip().splitlines()[-1:] or ["it printed nothing"]
-                echo(f"xstilts repro: no fork server ({last[0]}); each stage starts its Python")
+                echo(f"xstilts: no fork server ({last[0]}); each stage starts its own Python")
             yield
         finally:
             env.pop(SOCKET_ENV, None)
             counts = _stop(process)
             if ready and counts is not None:
                 echo(
-                    f"xstilts repro: {counts['forked']} stage process(es) forked from one "
+                    f"xstilts: {counts['forked']} stage process(es) forked from one "
                     f"interpreter, {counts['refused']} started their own"
                 )
     for name in ("socket", "stderr"):

@@ -27,6 +27,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xstilts import forkserver
 from xstilts.config import parse_params, render_params
 from xstilts.errors import XstiltsError
 from xstilts.perturb.lexicon import MUSE_BASE_ENV
@@ -257,7 +258,8 @@ def rehearse(repo: Path, keep: Path | None = None) -> RehearsalResult:
         with StandInServer(Path(tmp) / "hub") as server:
             require_loopback(server.url)
             env = stage_environment(scratch, server.url)
-            run_dvc(scratch, env, log, result)
+            with forkserver.started(env):
+                run_dvc(scratch, env, log, result)
             result.up_to_date = dvc_up_to_date(scratch, env)
             run_probes(scratch, env, result)
             result.requests = Counter(status for _, _, status in server.log.entries)
