@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from xstilts import forkserver
 from xstilts.config import deep_update, load_params, parse_params
 from xstilts.io import read_json
 from xstilts.params_trace import TRACE_ENV
@@ -149,11 +150,15 @@ def repro_log(repo: Path) -> Path:
 
 
 def test_every_stage_process_forked_from_the_fork_server(pipeline) -> None:
-    """`xstilts repro` starts its fork server and no stage had to start its own interpreter
-    (each did the work a fresh one would: the other tests check what they wrote)."""
+    """`xstilts repro` starts its fork server (none on a GPU machine) and no stage had to start
+    its own interpreter (each did the work a fresh one would: the other tests check what they
+    wrote)."""
     repo, _, _ = pipeline
     stages = yaml.safe_load((repo / "dvc.lock").read_text(encoding="utf-8"))["stages"]
     log = repro_log(repo).read_text(encoding="utf-8")
+    if forkserver.gpu_present():
+        assert "a GPU is present: each stage starts its own Python" in log
+        return
     assert "new interpreter" not in log and "no fork server" not in log
     forked = re.search(r"(\d+) stage process\(es\) forked from one interpreter, 0 started", log)
     assert forked and int(forked.group(1)) == len(stages), log[-2000:]

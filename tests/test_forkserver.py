@@ -38,8 +38,8 @@ COMMANDS = textwrap.dedent(
             atexit.register(lambda: open(argv[1], "w").write("ran"))
             return 0
         if what == "sleep":
-            print("sleeping", flush=True)
             try:
+                print("sleeping", flush=True)
                 time.sleep(60)
             except KeyboardInterrupt:
                 print("interrupted", flush=True)
@@ -167,10 +167,13 @@ def test_only_per_command_variables_may_differ() -> None:
     assert forkserver.env_differences(server, command_env) == ["HF_HUB_OFFLINE"]
 
 
-def test_started_serves_xstilts_commands_and_stops_with_the_run(tmp_path: Path) -> None:
+def test_started_serves_xstilts_commands_and_stops_with_the_run(
+    monkeypatch, tmp_path: Path
+) -> None:
     """The server `xstilts repro` starts: a stage command (`python -m xstilts.cli`) is served
     by it (a usage error comes back from the child as the usual one line and status 2), and
     the server is gone once the run ends."""
+    monkeypatch.setattr(forkserver, "GPU_DEVICE_NODES", ())  # as on a CPU machine
     env = dict(os.environ)
     lines: list[str] = []
     with forkserver.started(env, lines.append):
@@ -198,9 +201,21 @@ def test_started_serves_xstilts_commands_and_stops_with_the_run(tmp_path: Path) 
     assert not os.path.exists(path)
 
 
-def test_a_server_that_cannot_start_says_so_in_one_line() -> None:
+def test_a_server_that_cannot_start_says_so_in_one_line(monkeypatch) -> None:
+    monkeypatch.setattr(forkserver, "GPU_DEVICE_NODES", ())
     env = {**os.environ, "PYTHONHOME": "/nonexistent"}  # its interpreter cannot start
     lines: list[str] = []
     with forkserver.started(env, lines.append):
         assert forkserver.SOCKET_ENV not in env
     assert len(lines) == 1 and lines[0].startswith("xstilts: no fork server (")
+
+
+def test_no_server_starts_on_a_machine_with_a_gpu(monkeypatch, tmp_path: Path) -> None:
+    node = tmp_path / "nvidiactl"
+    node.touch()
+    monkeypatch.setattr(forkserver, "GPU_DEVICE_NODES", (str(node),))
+    env: dict[str, str] = {}
+    lines: list[str] = []
+    with forkserver.started(env, lines.append):
+        assert env == {}
+    assert lines == ["xstilts: a GPU is present: each stage starts its own Python (no fork server)"]

@@ -11,15 +11,14 @@ only waits, and passes SIGINT, SIGTERM and SIGHUP on to the child.
 
 The child must behave as a fresh `python -m xstilts.cli` would, so the server refuses (and the
 command runs in its own interpreter, as without a server) when anything that a fresh process
-would read differently is not the same: the interpreter (`sys.prefix`, version), the
-`xstilts` package it imports, or any environment variable other than the few a shell or DVC
-sets per command (`DVC_*`, `PWD`, `OLDPWD`, `SHLVL`, `_`). Libraries that read the
-environment when imported (OMP_NUM_THREADS, HF_HUB_OFFLINE, ...) have thus read the values the
-command has, and what the imports wrote to the environment is written to the child's too. The
-child's exit runs the `atexit` handlers, as an interpreter's exit does. The server runs nothing
-but imports, so it holds one thread and no CUDA context
-when it forks. Python code edited after the server started is not seen by its children: the
-server serves one `xstilts repro`.
+would read differently is not the same: the interpreter (`sys.prefix`, version), the `xstilts`
+package it imports, or any environment variable other than the few a shell or DVC sets per
+command (`DVC_*`, `PWD`, `OLDPWD`, `SHLVL`, `_`). Libraries that read the environment when
+imported (OMP_NUM_THREADS, HF_HUB_OFFLINE, ...) have thus read the values the command has, and
+what the imports wrote to the environment is written to the child's too. The child's exit runs
+the `atexit` handlers, as an interpreter's exit does. The server runs nothing but imports, so it
+holds one thread when it forks; on a machine with a GPU no server starts. Python code edited
+after the server started is not seen by its children: the server serves one `xstilts repro`.
 """
 
 from __future__ import annotations
@@ -59,6 +58,7 @@ TARGET = "xstilts.cli:run"  # what a child calls with the command's arguments
 PER_COMMAND_ENV = ("PWD", "OLDPWD", "SHLVL", "_")
 PER_COMMAND_PREFIX = "DVC_"
 STREAMS = (0, 1, 2)
+GPU_DEVICE_NODES = ("/dev/nvidiactl", "/dev/kfd", "/dev/dxg")  # NVIDIA, ROCm, WSL
 _HEADER = struct.Struct("!I")
 
 
@@ -388,6 +388,10 @@ def started(env: dict[str, str], echo: Callable[[str], None] = print) -> Iterato
     on exit with a line that counts the commands it forked and refused. A server that does
     not start leaves `env` as it was (the commands then start their own interpreters) and
     says why in one line."""
+    if gpu_present():
+        echo("xstilts: a GPU is present: each stage starts its own Python (no fork server)")
+        yield
+        return
     folder = tempfile.mkdtemp(prefix="xstilts-fork-")
     path = os.path.join(folder, "socket")
     env[SOCKET_ENV] = path
@@ -422,6 +426,13 @@ def started(env: dict[str, str], echo: Callable[[str], None] = print) -> Iterato
             os.unlink(os.path.join(folder, name))
     with contextlib.suppress(OSError):
         os.rmdir(folder)
+
+
+def gpu_present() -> bool:
+    """Whether the machine has a GPU driver's device node. A process that has touched the CUDA
+    driver cannot fork children that use it, and a GPU stage's minutes dwarf its imports, so
+    GPU machines start no server (checked without importing torch or calling the driver)."""
+    return any(os.path.exists(node) for node in GPU_DEVICE_NODES)
 
 
 def _ready(process: subprocess.Popen) -> bool:
