@@ -1,0 +1,142 @@
+"""Attacking retrieval: a query's words changed, within a budget, until it no longer finds its
+translation first.
+
+The search is the classification attack's (`xstilts.attack.Attacker`: words ranked by how much
+deleting each hurts, candidates from the perturbation families, greedy or beam search, the same
+`AttackBudget`, the word budget a fraction of the English sentence's words as on every parallel
+test set). What it scores is a query's distribution over the candidate pool: the softmax of its
+cosine similarities to every English candidate at `temperature`. The attacked "class" is the
+candidate the clean query retrieves, so for a query that finds its translation the attack
+lowers the gold candidate's share and succeeds once another candidate ranks first: the
+objective is the gold candidate's rank, which the result reports after the attack. Only the
+queries that retrieve their gold candidate when clean are attacked (an attack on a query that
+already fails says nothing); accuracy under attack counts every query row, and `max_rows`
+takes the first rows of a language as queries while every English sentence stays a candidate.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from xstilts.attack import AttackBudget, Attacker
+from xstilts.examples import TextExample
+from xstilts.perturb import Perturbation
+from xstilts.retrieval.embeddings import Pool
+from xstilts.retrieval.parallel import PIVOT, Vectors, _sides, _vectorizer
+from xstilts.seeding import derive_seed
+
+TEMPERATURE = 0.05
+
+
+@dataclass(frozen=True)
+class RetrievalAttack:
+    """One language's attack on its xx -> en queries."""
+
+    pairs: int  # query rows (usable rows, the first `max_rows` of them)
+    clean_accuracy: float
+    attacked_accuracy: float  # share of rows whose query still finds its translation first
+    attacked: int  # queries attacked: those that found their translation when clean
+    succeeded: int  # attacked queries whose translation no longer comes first
+    rows: tuple[int, ...]  # each attacked query's position among the query rows
+    gold_ranks: tuple[int, ...]  # the translation's rank (1 = first) after each attack
+    queries: tuple[int, ...]  # model evaluations each attack used
+    perturbed_ratios: tuple[float, ...]  # share of its words each attack changed
+    adversarial: tuple[str, ...]  # each attacked query as the attack left it
+
+
+class PoolScorer:
+    """Probabilities over the candidates for query examples: softmax(cos / temperature)."""
+
+    def __init__(self, vectors: Vectors, candidates: torch.Tensor, temperature: float) -> None:
+        self.vectors, self.temperature = vectors, temperature
+        self.candidates = torch.nn.functional.normalize(candidates.float(), dim=-1)
+
+    def similarities(self, texts: Sequence[str]) -> torch.Tensor:
+        queries = torch.nn.functional.normalize(self.vectors(list(texts)).float(), dim=-1)
+        return queries @ self.candidates.T
+
+    def __call__(self, examples: list[TextExample]) -> np.ndarray:
+        sims = self.similarities([e.text for e in examples])
+        return torch.softmax(sims / self.temperature, dim=-1).numpy()
+
+
+def attack_parallel(
+    encoder: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    parallel: Mapping[str, Sequence[str]],
+    families: dict[str, Perturbation],
+    budget: AttackBudget,
+    seed: int,
+    *,
+    layer: int,
+    pool: Pool = "mean",
+    max_length: int = 512,
+    batch_size: int = 64,
+    temperature: float = TEMPERATURE,
+    max_rows: int | None = None,
+) -> dict[str, RetrievalAttack]:
+    """Every non-English language's queries attacked against its English candidates, with the
+    encoder's pooled vectors (`xstilts.retrieval.embeddings`)."""
+    vectors = _vectorizer(encoder, tokenizer, layer, pool, max_length, batch_size)
+    return attack_with(vectors, parallel, families, budget, seed, temperature, max_rows)
+
+
+def attack_with(
+    vectors: Vectors,
+    parallel: Mapping[str, Sequence[str]],
+    families: dict[str, Perturbation],
+    budget: AttackBudget,
+    seed: int,
+    temperature: float = TEMPERATURE,
+    max_rows: int | None = None,
+) -> dict[str, RetrievalAttack]:
+    """`attack_parallel` over any sentence vectorizer."""
+    english = list(parallel[PIVOT])
+    out = {}
+    for language, rows, sentences, candidates in _sides(parallel, vectors):
+        scorer = PoolScorer(vectors, candidates, temperature)
+        sentences = sentences[:max_rows]
+        first = scorer.similarities(sentences).argmax(dim=-1).tolist()
+        correct = [i for i, top in enumerate(first) if top == i]
+        attacker = Attacker(None, None, "retrieval", families, predict_fn=scorer)
+        jobs = [
+            (
+                TextExample(str(rows[i]), language, sentences[i], i),
+                language,
+                random.Random(derive_seed("retrieval-attack", seed, language, rows[i])),
+            )
+            for i in correct
+        ]
+        reference = [
+            attacker.count_units(TextExample(str(rows[i]), PIVOT, english[rows[i]], i), PIVOT)
+            for i in correct
+        ]
+        results = attacker.attack_many(jobs, budget, reference_units=reference)
+        adversarial = [r.adversarial.text for r in results]
+        sims = scorer.similarities(adversarial) if adversarial else torch.empty(0)
+        ranks = tuple(_rank(row, r.original.label) for row, r in zip(sims, results, strict=True))
+        succeeded = sum(rank > 1 for rank in ranks)
+        out[language] = RetrievalAttack(
+            pairs=len(sentences),
+            clean_accuracy=len(correct) / len(sentences),
+            attacked_accuracy=(len(correct) - succeeded) / len(sentences),
+            attacked=len(results),
+            succeeded=succeeded,
+            rows=tuple(correct),
+            gold_ranks=ranks,
+            queries=tuple(r.queries for r in results),
+            perturbed_ratios=tuple(r.perturbed_ratio for r in results),
+            adversarial=tuple(adversarial),
+        )
+    return out
+
+
+def _rank(similarities: torch.Tensor, gold: int) -> int:
+    """1 + the candidates more similar to the query than the gold one (ties count for it)."""
+    return 1 + int((similarities > similarities[gold]).sum())
