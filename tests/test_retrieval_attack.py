@@ -13,7 +13,7 @@ from xstilts.attack import AttackBudget
 from xstilts.modeling.model import load_encoder, load_tokenizer
 from xstilts.perturb import Resources, build_family
 from xstilts.retrieval.attack import PoolScorer, attack_parallel, attack_with
-from xstilts.retrieval.parallel import _vectorizer
+from xstilts.retrieval.parallel import sentence_vectorizer
 
 from .conftest import REPO
 
@@ -50,7 +50,7 @@ def test_the_sample_encoder_loses_translations_to_typos_within_its_budgets(
         encoder, tokenizer, parallel, _families(TYPOS), budget, seed=0, layer=4, max_rows=40
     )
     assert set(results) == set(LANGUAGES) - {"en"}
-    vectors = _vectorizer(encoder, tokenizer, 4, "mean", 512, 64)
+    vectors = sentence_vectorizer(encoder, tokenizer, 4, "mean", 512, 64)
     scorer = PoolScorer(vectors, vectors(parallel["en"]), 0.05)
     succeeded = 0
     for result in results.values():

@@ -28,7 +28,9 @@ from xstilts.attack import AttackBudget, Attacker
 from xstilts.examples import TextExample
 from xstilts.perturb import Perturbation
 from xstilts.retrieval.embeddings import Pool
-from xstilts.retrieval.parallel import PIVOT, Vectors, _sides, _vectorizer
+from xstilts.retrieval.metrics import gold_ranks
+from xstilts.retrieval.parallel import PIVOT, Vectors, language_sides, sentence_vectorizer
+from xstilts.retrieval.search import normalized
 from xstilts.seeding import derive_seed
 
 TEMPERATURE = 0.05
@@ -39,15 +41,29 @@ class RetrievalAttack:
     """One language's attack on its xx -> en queries."""
 
     pairs: int  # query rows (usable rows, the first `max_rows` of them)
-    clean_accuracy: float
-    attacked_accuracy: float  # share of rows whose query still finds its translation first
-    attacked: int  # queries attacked: those that found their translation when clean
-    succeeded: int  # attacked queries whose translation no longer comes first
-    rows: tuple[int, ...]  # each attacked query's position among the query rows
+    rows: tuple[int, ...]  # the attacked queries' positions: those that found their translation
     gold_ranks: tuple[int, ...]  # the translation's rank (1 = first) after each attack
     queries: tuple[int, ...]  # model evaluations each attack used
     perturbed_ratios: tuple[float, ...]  # share of its words each attack changed
     adversarial: tuple[str, ...]  # each attacked query as the attack left it
+
+    @property
+    def attacked(self) -> int:
+        return len(self.rows)
+
+    @property
+    def succeeded(self) -> int:
+        """Attacked queries whose translation no longer comes first."""
+        return sum(rank > 1 for rank in self.gold_ranks)
+
+    @property
+    def clean_accuracy(self) -> float:
+        return self.attacked / self.pairs
+
+    @property
+    def attacked_accuracy(self) -> float:
+        """Share of rows whose query still finds its translation first."""
+        return (self.attacked - self.succeeded) / self.pairs
 
 
 class PoolScorer:
@@ -55,11 +71,13 @@ class PoolScorer:
 
     def __init__(self, vectors: Vectors, candidates: torch.Tensor, temperature: float) -> None:
         self.vectors, self.temperature = vectors, temperature
-        self.candidates = torch.nn.functional.normalize(candidates.float(), dim=-1)
+        self.candidates = normalized(candidates)
+
+    def query_vectors(self, texts: Sequence[str]) -> torch.Tensor:
+        return normalized(self.vectors(list(texts)))
 
     def similarities(self, texts: Sequence[str]) -> torch.Tensor:
-        queries = torch.nn.functional.normalize(self.vectors(list(texts)).float(), dim=-1)
-        return queries @ self.candidates.T
+        return self.query_vectors(texts) @ self.candidates.T
 
     def __call__(self, examples: list[TextExample]) -> np.ndarray:
         sims = self.similarities([e.text for e in examples])
@@ -83,7 +101,7 @@ def attack_parallel(
 ) -> dict[str, RetrievalAttack]:
     """Every non-English language's queries attacked against its English candidates, with the
     encoder's pooled vectors (`xstilts.retrieval.embeddings`)."""
-    vectors = _vectorizer(encoder, tokenizer, layer, pool, max_length, batch_size)
+    vectors = sentence_vectorizer(encoder, tokenizer, layer, pool, max_length, batch_size)
     return attack_with(vectors, parallel, families, budget, seed, temperature, max_rows)
 
 
@@ -99,7 +117,7 @@ def attack_with(
     """`attack_parallel` over any sentence vectorizer."""
     english = list(parallel[PIVOT])
     out = {}
-    for language, rows, sentences, candidates in _sides(parallel, vectors):
+    for language, rows, sentences, candidates in language_sides(parallel, vectors):
         scorer = PoolScorer(vectors, candidates, temperature)
         sentences = sentences[:max_rows]
         first = scorer.similarities(sentences).argmax(dim=-1).tolist()
@@ -118,25 +136,18 @@ def attack_with(
             for i in correct
         ]
         results = attacker.attack_many(jobs, budget, reference_units=reference)
-        adversarial = [r.adversarial.text for r in results]
-        sims = scorer.similarities(adversarial) if adversarial else torch.empty(0)
-        ranks = tuple(_rank(row, r.original.label) for row, r in zip(sims, results, strict=True))
-        succeeded = sum(rank > 1 for rank in ranks)
+        adversarial = tuple(r.adversarial.text for r in results)
+        ranks = ()
+        if adversarial:
+            vectors_after = scorer.query_vectors(adversarial)
+            gold = torch.tensor(correct)
+            ranks = tuple(gold_ranks(vectors_after, scorer.candidates, gold).tolist())
         out[language] = RetrievalAttack(
             pairs=len(sentences),
-            clean_accuracy=len(correct) / len(sentences),
-            attacked_accuracy=(len(correct) - succeeded) / len(sentences),
-            attacked=len(results),
-            succeeded=succeeded,
             rows=tuple(correct),
             gold_ranks=ranks,
             queries=tuple(r.queries for r in results),
             perturbed_ratios=tuple(r.perturbed_ratio for r in results),
-            adversarial=tuple(adversarial),
+            adversarial=adversarial,
         )
     return out
-
-
-def _rank(similarities: torch.Tensor, gold: int) -> int:
-    """1 + the candidates more similar to the query than the gold one (ties count for it)."""
-    return 1 + int((similarities > similarities[gold]).sum())

@@ -76,7 +76,7 @@ def _rows(parallel: Mapping[str, Sequence[str]]) -> dict[str, list[int]]:
     return usable
 
 
-def _sides(
+def language_sides(
     parallel: Mapping[str, Sequence[str]], vectors: Vectors
 ) -> Iterator[tuple[str, list[int], list[str], torch.Tensor]]:
     """For each non-English language: its usable rows, its sentences on them, and the English
@@ -88,7 +88,7 @@ def _sides(
         yield language, rows, [parallel[language][i] for i in rows], english[rows]
 
 
-def _vectorizer(
+def sentence_vectorizer(
     encoder: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
     layer: int,
@@ -118,9 +118,9 @@ def parallel_accuracy(
     batch_size: int = 64,
 ) -> dict[str, ParallelScore]:
     """Scores of every language of `parallel` other than English, which it must hold."""
-    vectors = _vectorizer(encoder, tokenizer, layer, pool, max_length, batch_size)
+    vectors = sentence_vectorizer(encoder, tokenizer, layer, pool, max_length, batch_size)
     scores = {}
-    for language, rows, sentences, ours in _sides(parallel, vectors):
+    for language, rows, sentences, ours in language_sides(parallel, vectors):
         theirs = vectors(sentences)
         scores[language] = ParallelScore(
             nearest_accuracy(theirs, ours),
@@ -145,9 +145,9 @@ def perturbed_accuracy(
     batch_size: int = 64,
 ) -> dict[str, PerturbedScore]:
     """xx -> en accuracy of each language's sentences, clean and perturbed by `family`."""
-    vectors = _vectorizer(encoder, tokenizer, layer, pool, max_length, batch_size)
+    vectors = sentence_vectorizer(encoder, tokenizer, layer, pool, max_length, batch_size)
     scores = {}
-    for language, rows, clean, ours in _sides(parallel, vectors):
+    for language, rows, clean, ours in language_sides(parallel, vectors):
         accuracy = nearest_accuracy(vectors(clean), ours)
         if not family.supports(language):
             scores[language] = PerturbedScore(accuracy, None, len(rows))
