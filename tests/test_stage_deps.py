@@ -29,10 +29,6 @@ CLI = PACKAGE / "cli.py"
 # config's module-level imports and its own code count like any module's.
 CONFIG = PACKAGE / "config.py"
 VALIDATED_REGISTRIES = ("xstilts.tasks", "xstilts.perturb")
-# The fork server imports stage modules by name (`importlib`) before it forks a stage's process:
-# what each stage's own code imports is counted from that code, so its `import_module` is not a
-# registry walking its package.
-FORKSERVER = PACKAGE / "forkserver.py"
 # `files("xstilts.perturb").joinpath("data/keyboards")`: package data a module reads at run time
 PACKAGE_DATA = re.compile(r"""files\(\s*["']([\w.]+)["']\s*\)\.joinpath\(\s*["']([^"']+)["']""")
 
@@ -66,8 +62,10 @@ def direct_imports(path: Path) -> frozenset[Path]:
         top_level = imported_names(statements, name, is_package=False)
         names = {n for n in names if n in top_level or not n.startswith(VALIDATED_REGISTRIES)}
     files = {f for f in map(module_file, names) if f is not None}
-    walks = "importlib.import_module(" in source or "import_module(f" in source
-    if walks and path != FORKSERVER:
+    # a registry imports its own package's modules by name (`import_module(f"{__name__}...`);
+    # a module importing names from a fixed list (the fork server's preload) has them counted
+    # where each stage's own code imports them
+    if 'import_module(f"{__name__}' in source:
         files.update(p for p in path.parent.rglob("*.py") if "__pycache__" not in p.parts)
     for package, relative in PACKAGE_DATA.findall(source):
         data = SRC.joinpath(*package.split("."), relative)
