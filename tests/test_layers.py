@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "logs",
         "params_trace",
         "forkserver",
+        "dvc_lockfile",
         "tag_metrics",
         "tagsets",
     ),

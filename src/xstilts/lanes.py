@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
-from xstilts import forkserver
+from xstilts import dvc_lockfile, forkserver
 from xstilts.config import RSDA, Params
 from xstilts.plan import Run, plan_runs
 
@@ -140,14 +140,16 @@ def default_jobs() -> int:
 def run_lanes(
     params: Params,
     jobs: int,
-    dvc: Sequence[str] = ("dvc",),
+    dvc: Sequence[str] | None = None,
     echo: Callable[[str], None] = print,
     fork_server: bool = True,
 ) -> int:
     """The chains on `jobs` workers, then a plain `dvc repro` (one job: only that); returns the
     exit status (a failing chain stops the start of new ones and its output is shown whole).
     With `fork_server`, the stage commands fork from one interpreter that has imported their
-    libraries (`xstilts.forkserver`) instead of each starting its own."""
+    libraries (`xstilts.forkserver`) instead of each starting its own. `dvc` is the command that
+    runs DVC: by default DVC through `xstilts.dvc_lockfile`, which parses dvc.lock faster."""
+    dvc = dvc_lockfile.command([]) if dvc is None else dvc
     env = dict(os.environ)
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(name, "1")
@@ -207,7 +209,11 @@ def _timed(command: list[str], env: dict[str, str]) -> tuple[int, str, float]:
 
 def _dvc(command: list[str], env: dict[str, str], echo: Callable[[str], None]) -> int:
     """Run a DVC command with its output shown as it comes."""
-    echo("$ " + " ".join(command))
+    echo(
+        "$ dvc " + command[-1]
+        if command[:3] == dvc_lockfile.command([])
+        else "$ " + " ".join(command)
+    )
     return subprocess.run(
         command, env=env, check=False, stdout=sys.stdout, stderr=sys.stderr
     ).returncode

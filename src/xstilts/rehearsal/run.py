@@ -27,7 +27,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xstilts import forkserver
+from xstilts import dvc_lockfile, forkserver
 from xstilts.config import parse_params, render_params
 from xstilts.errors import XstiltsError
 from xstilts.perturb.lexicon import MUSE_BASE_ENV
@@ -175,8 +175,9 @@ def stage_environment(scratch: Path, hub_url: str) -> dict[str, str]:
 
 
 def run_dvc(scratch: Path, env: dict[str, str], log: Path, result: RehearsalResult) -> None:
-    """`dvc repro --keep-going` in the scratch copy, its output to `log` and the terminal."""
-    command = [sys.executable, "-m", "dvc", "repro", "--keep-going"]
+    """`dvc repro --keep-going` in the scratch copy (through `xstilts.dvc_lockfile`), its output
+    to `log` and the terminal."""
+    command = dvc_lockfile.command(["repro", "--keep-going"])
     with log.open("w", encoding="utf-8") as out:
         process = subprocess.Popen(
             command, cwd=scratch, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
