@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from xstilts.config import Params
@@ -64,7 +65,7 @@ def drop_comparisons(
     """
     rows = zero_shot(frame)
     rows = rows[rows["variant"].isin(["clean", *variants])]
-    if rows.empty or len(set(rows["variant"])) < 2:
+    if rows.empty or rows["variant"].nunique() < 2:
         return pd.DataFrame()
     pairs = primary_pairs(params.all_condition_names)
     parts = [
@@ -111,7 +112,10 @@ def _pair_comparisons(
         for condition in pair
         for lang in by_condition.get(condition, [])
     }
-    kept = rows[[key not in excluded for key in zip(rows["task"], rows["language"], strict=True)]]
+    left_out = np.zeros(len(rows), dtype=bool)
+    for task, lang in excluded:
+        left_out |= ((rows["task"] == task) & (rows["language"] == lang)).to_numpy()
+    kept = rows[~left_out]
     found = _pooled_rows(kept, params, pair)
     out = []
     for (task, variant), langs in _covered(rows).items():
@@ -132,7 +136,7 @@ def _pair_comparisons(
 def _covered(rows: pd.DataFrame) -> pd.Series:
     """(task, variant) -> the sorted languages where the variant has rows."""
     variants = rows[rows["variant"] != "clean"]
-    return variants.groupby(["task", "variant"])["language"].agg(lambda x: sorted(set(x)))
+    return variants.groupby(["task", "variant"])["language"].agg(lambda x: sorted(x.unique()))
 
 
 def _pooled_rows(kept: pd.DataFrame, params: Params, pair: tuple[str, str]) -> dict:

@@ -125,7 +125,7 @@ def _variant_groups(table: pd.DataFrame, clean: str) -> list[tuple[tuple[str, st
     groups = []
     for task, by_task in table.groupby("task", sort=True):
         clean_rows = by_task[by_task["variant"] == clean]
-        for variant in sorted(set(by_task["variant"]) - {clean}):
+        for variant in sorted(set(by_task["variant"].unique()) - {clean}):
             rows = pd.concat([clean_rows, by_task[by_task["variant"] == variant]])
             groups.append(((task, variant), rows))
     return groups

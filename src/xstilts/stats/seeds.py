@@ -54,9 +54,13 @@ def seed_means(values: np.ndarray, seeds: np.ndarray) -> np.ndarray:
 
 
 def example_clusters(*keys: np.ndarray) -> np.ndarray:
-    """Integer cluster codes for rows sharing all `keys` (e.g. language and example id)."""
-    index = pd.MultiIndex.from_arrays([np.asarray(k) for k in keys])
-    return np.asarray(index.factorize(sort=True)[0], dtype=np.int64)
+    """Integer cluster codes for rows sharing all `keys` (e.g. language and example id), numbered
+    in the sorted order of the key tuples (as a sorted factorization of their MultiIndex)."""
+    combined = np.zeros(len(keys[0]) if keys else 0, dtype=np.int64)
+    for key in keys:
+        codes, uniques = pd.factorize(np.asarray(key), sort=True)
+        combined = combined * len(uniques) + codes
+    return np.unique(combined, return_inverse=True)[1].ravel().astype(np.int64)
 
 
 def cluster_sums(values: np.ndarray, clusters: np.ndarray) -> np.ndarray:
