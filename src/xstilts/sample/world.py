@@ -3,7 +3,8 @@
 Intermediate tasks (QQP, MNLI, RACE) are English-only; target tasks (XNLI, PAWS-X, XCOPA and
 the tagging tasks UD-POS and PAN-X of ``tagging``) have English train/validation and a parallel
 test set per language, rendered from the same rows so that ids, order and labels agree
-everywhere. All files are UTF-8, NFC, LF-terminated and free
+everywhere. The retrieval sets of ``retrieval`` (Tatoeba- and BUCC-shaped) hold sentences of no
+pretraining corpus. All files are UTF-8, NFC, LF-terminated and free
 of timestamps, so equal configs give byte-identical trees.
 """
 
@@ -16,6 +17,7 @@ from pathlib import Path
 from .borrowing import SWITCH_SENTENCES, SWITCH_WORDS
 from .corpus import monolingual, parallel
 from .neighbours import english_neighbours
+from .retrieval import retrieval_files
 from .tagging import tagging_files
 from .tasks import TASKS, Row, TaskShape, build_split, hub_row, render_row
 from .vocabulary import Vocabulary, bilingual_entries, build_lexicon
@@ -55,14 +57,20 @@ def generate_world(out_dir: str | Path, config: SampleWorldConfig | None = None)
     writer = _Writer(Path(out_dir))
     _write_tasks(writer, config, lexicons)
     english = lexicons["en"]
+    corpus_lines: set[str] = set()
     for lang, lexicon in lexicons.items():
         donors = [english] if lang != "en" else [x for x in lexicons.values() if x is not english]
-        writer.lines(f"corpus/{lang}.txt", monolingual(lexicon, donors, seed, size))
+        lines = monolingual(lexicon, donors, seed, size)
+        writer.lines(f"corpus/{lang}.txt", lines)
+        corpus_lines.update(lines)
         if lang != "en":
             pairs = parallel(english, lexicon, seed, config.parallel_pairs)
             writer.lines(f"corpus/parallel/en-{lang}.tsv", pairs)
+            corpus_lines.update(pairs)
             entries = bilingual_entries(lexicon)
             writer.lines(f"lexicon/en-{lang}.tsv", [f"{en}\t{xx}" for en, xx in entries])
+    for rel, lines in retrieval_files(config, lexicons, corpus_lines).items():
+        writer.lines(rel, lines)
     neighbours = json.dumps(english_neighbours(), ensure_ascii=False, indent=1)
     writer.lines("neighbours/en.json", neighbours.splitlines())
     manifest = {

@@ -34,6 +34,12 @@ class SampleWorldConfig:
     panx_train: int = 3000
     dev_size: int = 300
     test_size: int = 300
+    # retrieval sets (`retrieval.py`): translation pairs per language, gold pairs per BUCC split
+    # and language, and distractors per gold pair on each side of a BUCC split
+    tatoeba_pairs: int = 300
+    bucc_dev_pairs: int = 60
+    bucc_test_pairs: int = 200
+    bucc_distractor_ratio: int = 4
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "languages", tuple(self.languages))
