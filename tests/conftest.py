@@ -56,6 +56,9 @@ SMALL_WORLD = {
     "panx_train": 200,
     "dev_size": 60,
     "test_size": 40,
+    "tatoeba_pairs": 40,
+    "bucc_dev_pairs": 10,
+    "bucc_test_pairs": 20,
 }
 
 

@@ -16,7 +16,6 @@ from xstilts.sample.world_config import SampleWorldConfig
 
 from .test_sample_world import SMALL
 
-SIZES = dict(tatoeba_pairs=40, bucc_dev_pairs=10, bucc_test_pairs=20, bucc_distractor_ratio=3)
 LANGUAGES = ("vi", "ru", "ar", "hi", "zh")
 WORD = re.compile(r"[A-Za-z]+")
 
@@ -24,7 +23,7 @@ WORD = re.compile(r"[A-Za-z]+")
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("world")
-    generate_world(root, SampleWorldConfig(**SMALL, **SIZES))
+    generate_world(root, SampleWorldConfig(**SMALL))
     return root
 
 
@@ -64,7 +63,7 @@ def test_tatoeba_pairs_are_translations_without_repeats(world: Path) -> None:
     assert sorted(sets) == sorted(LANGUAGES)
     for lang, pairs in sets.items():
         english, translated = pairs["en"], pairs[lang]
-        assert len(english) == len(translated) == SIZES["tatoeba_pairs"]
+        assert len(english) == len(translated) == SMALL["tatoeba_pairs"]
         assert len(set(english)) == len(english) and len(set(translated)) == len(translated)
         # names are written alike in every language: a pair names the same people
         assert all(_names(a) == _names(b) for a, b in zip(english, translated, strict=True))
@@ -73,14 +72,14 @@ def test_tatoeba_pairs_are_translations_without_repeats(world: Path) -> None:
 
 
 def test_bucc_splits_hide_gold_pairs_among_distractors(world: Path) -> None:
-    ratio = SIZES["bucc_distractor_ratio"]
+    ratio = SMALL["bucc_distractor_ratio"]
     for lang in LANGUAGES:
         assert sorted(p.name for p in bucc_folder(world / "retrieval", lang).iterdir()) == sorted(
             f"{lang}-en.{split}.{side}"
             for split in ("sample", "training")
             for side in (lang, "en", "gold")
         )
-        for split, pairs in (("dev", SIZES["bucc_dev_pairs"]), ("test", SIZES["bucc_test_pairs"])):
+        for split, pairs in (("dev", SMALL["bucc_dev_pairs"]), ("test", SMALL["bucc_test_pairs"])):
             mined = read_bucc_split(world / "retrieval", lang, split)
             assert len(mined.source) == len(mined.target) == pairs * (1 + ratio)
             assert len(mined.gold) == pairs

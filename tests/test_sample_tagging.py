@@ -33,6 +33,9 @@ SMALL = dict(
     panx_train=150,
     dev_size=40,
     test_size=60,
+    tatoeba_pairs=10,
+    bucc_dev_pairs=5,
+    bucc_test_pairs=5,
 )
 LANGS = tuple(LANGUAGES)
 TAG_FIELD = {"udpos": "pos_tags", "panx": "ner_tags"}

@@ -25,6 +25,10 @@ SMALL = dict(
     xcopa_train=40,
     dev_size=40,
     test_size=60,
+    tatoeba_pairs=40,
+    bucc_dev_pairs=10,
+    bucc_test_pairs=20,
+    bucc_distractor_ratio=3,
 )
 TARGETS = {
     "xnli": {"premise": str, "hypothesis": str, "label": int},
