@@ -64,7 +64,8 @@ class _Rewriter:
         if os.path.basename(os.fspath(path)) != LOCK_FILE:
             return self.round_trip(text, path)
         data = self.parse(text, path, typ="safe")
-        self.parsed = _ParsedLock(data, _entries(text, data)) if isinstance(data, dict) else None
+        entries = _entries(text, data) if isinstance(data, dict) else None
+        self.parsed = None if entries is None else _ParsedLock(data, entries)
         return data
 
     def dump_data(self, data: Any, stream: TextIO) -> Any:
@@ -106,18 +107,19 @@ def _key(value: Any) -> str | None:
         return None
 
 
-def _entries(text: str, data: dict) -> dict[str, tuple[str, str]]:
-    """Each stage entry's (data as JSON, text), when the text is laid out as DVC writes it."""
+def _entries(text: str, data: dict) -> dict[str, tuple[str, str]] | None:
+    """Each stage entry's (data as JSON, text); None when the text cannot be matched to the
+    entries (the file is then dumped whole, as DVC dumps it)."""
     start = text.find("\n" + STAGES_LINE)
     stages = data.get("stages")
     if list(data) != ["schema", "stages"] or not isinstance(stages, dict) or start < 0:
-        return {}
+        return None
     if "&id" in text:
-        return {}
+        return None
     body_start = start + 1 + len(STAGES_LINE)
     starts = [body_start + m.start() for m in ENTRY_START.finditer(text[body_start:])]
     if len(starts) != len(stages) or (starts and starts[0] != body_start):
-        return {}
+        return None
     ends = [*starts[1:], len(text)]
     entries = {}
     for name, begin, end in zip(stages, starts, ends, strict=True):
