@@ -156,13 +156,13 @@ def run_lanes(
     server = forkserver.started(env, echo) if fork_server else contextlib.nullcontext()
     with server:
         if jobs == 1:
-            return _dvc([*dvc, "repro"], env, echo)
+            return _dvc(dvc, ["repro"], env, echo)
         started = time.monotonic()
         repro = [*dvc, "--wait-for-lock", "repro", "--single-item"]
         status = _run_chains(chains(params), jobs, repro, env, echo)
         if status:
             return status
-        if _dvc([*dvc, "repro"], env, echo):
+        if _dvc(dvc, ["repro"], env, echo):
             return 1
     echo(f"xstilts repro: done in {time.monotonic() - started:.0f} s with {jobs} job(s)")
     return 0
@@ -207,13 +207,11 @@ def _timed(command: list[str], env: dict[str, str]) -> tuple[int, str, float]:
     return result.returncode, result.stdout + result.stderr, time.monotonic() - start
 
 
-def _dvc(command: list[str], env: dict[str, str], echo: Callable[[str], None]) -> int:
-    """Run a DVC command with its output shown as it comes."""
-    echo(
-        "$ dvc " + command[-1]
-        if command[:3] == dvc_lockfile.command([])
-        else "$ " + " ".join(command)
-    )
+def _dvc(
+    dvc: Sequence[str], args: list[str], env: dict[str, str], echo: Callable[[str], None]
+) -> int:
+    """Run `dvc <args>` through the `dvc` command with its output shown as it comes."""
+    echo("$ dvc " + " ".join(args))
     return subprocess.run(
-        command, env=env, check=False, stdout=sys.stdout, stderr=sys.stderr
+        [*dvc, *args], env=env, check=False, stdout=sys.stdout, stderr=sys.stderr
     ).returncode
