@@ -75,10 +75,8 @@ def retrieval_files(
         pair = f"{TATOEBA_CODES[lang]}-{TATOEBA_CODES['en']}"
         for xx, en in fresh.utterances(config.tatoeba_pairs, lexicon, english):
             files["retrieval/tatoeba/test.jsonl"].append(_tatoeba_row(xx, en, pair))
-        for split, size in (
-            ("sample", config.bucc_dev_pairs),
-            ("training", config.bucc_test_pairs),
-        ):
+        sizes = {"dev": config.bucc_dev_pairs, "test": config.bucc_test_pairs}
+        for split, size in ((BUCC_SPLITS[name], size) for name, size in sizes.items()):
             stream = f"{config.seed}:retrieval:bucc:{lang}:{split}"
             files.update(_bucc_split(stream, lang, split, size, config, lexicon, english, excluded))
     return files
