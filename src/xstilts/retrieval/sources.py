@@ -43,6 +43,7 @@ def tatoeba_pairs(
     rows: Iterable[Mapping[str, Any]], languages: Iterable[str]
 ) -> dict[str, Parallel]:
     """Each language's pairs, in row order: {lang: {"en": [...], lang: [...]}}."""
+    languages = tuple(languages)
     by_pair = {f"{TATOEBA_CODES[lang]}-eng": lang for lang in languages if lang in TATOEBA_CODES}
     unknown = [lang for lang in languages if lang not in TATOEBA_CODES]
     if unknown:
