@@ -183,6 +183,7 @@ def test_the_closure_follows_imports_made_inside_functions() -> None:
     assert not any(p.startswith(("demo/", "rehearsal/")) for p in used)
 
 
+INTERMEDIATE_ONLY = (paths.intermediate_dir, paths.retrieve_metrics, paths.retrieve_rows)
 TEMPLATE = {"condition": "${item.condition}", "task": "${item.task}", "seed": "${item.seed}"}
 
 
@@ -199,7 +200,8 @@ def paths_module_templates() -> set[str]:
             arguments = code.co_varnames[: code.co_argcount]
             found.add(Path(value(*(TEMPLATE[a] for a in arguments))).as_posix())
             # an RS-DA condition ("<condition>+rsda") has targets, not an intermediate model
-            if "condition" in arguments and value is not paths.intermediate_dir:
+            # (nor the retrieval scores of one)
+            if "condition" in arguments and value not in INTERMEDIATE_ONLY:
                 rsda = {**TEMPLATE, "condition": f"{TEMPLATE['condition']}{RSDA}"}
                 found.add(Path(value(*(rsda[a] for a in arguments))).as_posix())
     return found

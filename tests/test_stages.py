@@ -81,6 +81,10 @@ def test_pipeline_stages_in_order(tmp_path, small_world, monkeypatch) -> None:
     _, _, meta = load_checkpoint(paths.target_dir("multi", "xnli", 0))
     assert meta["intermediate_tasks"] == ["qqp", "race"]
     check_robustness_outputs(params)
+    cli("retrieval-sets")
+    for condition in ("none", "multi"):
+        cli("retrieve", "--condition", condition, "--seed", "0")
+    check_retrieval_outputs(params)
 
     cli("report")
     report = paths.REPORT.read_text(encoding="utf-8")
@@ -102,12 +106,43 @@ def test_pipeline_stages_in_order(tmp_path, small_world, monkeypatch) -> None:
     }
     assert summary["robustness"]["tagging"]["tasks"] == ["udpos", "panx"]
     assert summary["robustness"]["generalized_significant"] >= 0
+    assert "## Cross-lingual retrieval (encoders only, no target training)" in report
+    assert "### BUCC: test F1 % (threshold chosen on dev)" in report
+    assert set(summary["retrieval"]["tatoeba_mean"]) == {"none", "multi"}
 
     # the report reads its runs from params: a run missing on disk is an error, not a gap
     raw = yaml.safe_load(Path("params.yaml").read_text())
     raw["conditions"]["mnli"] = ["mnli"]
     Path("params.yaml").write_text(yaml.safe_dump(raw))
     assert main(["report"]) == 2
+
+
+def check_retrieval_outputs(params: Params) -> None:
+    """The retrieve stage scores each condition's encoder (the base model's for `none`: the
+    same vectors as the pretrained encoder's) on every sample language, clean, perturbed and
+    attacked; its per-query rows hold what its metrics count."""
+    languages = [lang for lang in params.sample_world.languages if lang != "en"]
+    none = read_json(paths.retrieve_metrics("none", 0))
+    multi = read_json(paths.retrieve_metrics("multi", 0))
+    for metrics in (none, multi):
+        tatoeba = metrics["tatoeba"]
+        assert set(tatoeba["to_english"]) == set(languages)
+        assert all(n == params.sample_world.tatoeba_pairs for n in tatoeba["pairs"].values())
+        assert set(tatoeba["perturbations"]) == {
+            f"{f}@{s:g}" for f in params.robustness.families for s in params.robustness.strengths
+        }
+        assert set(tatoeba["attacks"]) == set(params.robustness.attacks)
+        assert set(metrics["bucc"]["f1"]) == set(languages)
+    assert none["tatoeba"] != multi["tatoeba"]  # multi's encoder is its own, not the base's
+    rows = read_jsonl(paths.retrieve_rows("multi", 0))
+    clean = [r for r in rows if r["variant"] == "clean"]
+    assert len(clean) == len(languages) * params.sample_world.tatoeba_pairs
+    for lang in languages:
+        mine = [r["correct"] for r in clean if r["lang"] == lang]
+        assert sum(mine) / len(mine) == pytest.approx(multi["tatoeba"]["to_english"][lang])
+    attacked = [r for r in rows if r["variant"] == "attack:typo"]
+    assert len(attacked) == len(languages) * params.robustness.attack_examples
+    assert all(r["correct"] == (r["rank"] == 1) for r in attacked if r["attacked"])
 
 
 def check_rsda_outputs(params: Params) -> None:

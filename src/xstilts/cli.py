@@ -171,6 +171,44 @@ def _evaluate(params: Params, args: argparse.Namespace) -> None:
     print(f"{args.condition}/{args.task}/seed{args.seed}: {clean_scores_line(metrics)}")
 
 
+def _retrieval_sets(params: Params, args: argparse.Namespace) -> None:
+    from xstilts.retrieval.sets import write_sets
+
+    summary = write_sets(params, paths.RETRIEVAL_SETS, Path(params.data.root))
+    print(f"{len(summary)} retrieval sets written to {paths.RETRIEVAL_SETS}/")
+
+
+def _retrieve(params: Params, args: argparse.Namespace) -> None:
+    from xstilts.stages.retrieve import run_retrieve
+
+    _check_choice(args.condition, params.condition_names, "condition")
+    _check_choice(args.seed, params.seeds, "seed")
+    metrics = run_retrieve(
+        params,
+        args.condition,
+        args.seed,
+        paths.RETRIEVAL_SETS,
+        paths.BASE,
+        paths.intermediate_dir(args.condition, args.seed),
+        paths.LEXICONS,
+        paths.retrieve_metrics(args.condition, args.seed),
+        paths.retrieve_rows(args.condition, args.seed),
+    )
+    print(f"{args.condition}/seed{args.seed}: {retrieval_line(metrics)}")
+
+
+def retrieval_line(metrics: dict) -> str:
+    """Tatoeba's xx -> en accuracy and BUCC's F1 per language, in %."""
+    parts = []
+    if "tatoeba" in metrics:
+        scores = metrics["tatoeba"]["to_english"].items()
+        parts.append("tatoeba xx->en " + ", ".join(f"{k} {100 * v:.1f}" for k, v in scores))
+    if "bucc" in metrics:
+        scores = metrics["bucc"]["f1"].items()
+        parts.append("bucc F1 " + ", ".join(f"{k} {100 * v:.1f}" for k, v in scores))
+    return "; ".join(parts) or "no retrieval task"
+
+
 def clean_scores_line(metrics: dict) -> str:
     """The clean score of each language in %, after the metric's name ("f1" for entity F1):
     the metrics the evaluate stage just wrote name their metric (`xstilts.report.scores` reads
@@ -277,6 +315,8 @@ STAGES = {
     "augment": _augment,
     "perturb": _perturb,
     "evaluate": _evaluate,
+    "retrieval-sets": _retrieval_sets,
+    "retrieve": _retrieve,
     "report": _report,
     "show": _show,
     "plan": _plan,
@@ -288,6 +328,8 @@ HELP = {
     "plan": "list every run with its steps and GPU-hours",
     "sample-world": "write the offline sample world of the params file's sample_world section",
     "pretrain": "pretrain the sample encoder into pretrained/ (not a stage; `make pretrained`)",
+    "retrieval-sets": "run the retrieval_sets stage",
+    "retrieve": "run the retrieve stage: retrieval with one condition's encoder",
 }
 
 
@@ -297,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for name in STAGES:
         stage = sub.add_parser(name, help=HELP.get(name, f"run the {name} stage"))
-        if name in ("intermediate", "target", "evaluate"):
+        if name in ("intermediate", "target", "evaluate", "retrieve"):
             stage.add_argument("--condition", required=True)
             stage.add_argument("--seed", type=int, required=True)
         if name in ("target", "evaluate", "perturb"):

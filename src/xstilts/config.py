@@ -314,6 +314,29 @@ class RsdaConfig(Section):
         return tuple(f"{condition}{RSDA}" for condition in self.conditions)
 
 
+RETRIEVAL_TASKS = ("tatoeba", "bucc")
+
+
+class RetrievalConfig(Section):
+    """Cross-lingual sentence retrieval straight from each condition's encoder, with no target
+    training (Phang et al. 2020's largest gains): Tatoeba (each language's sentences and their
+    English translations, top-1 in both directions) and BUCC 2018 (bitext mining, F1 at the
+    threshold best on dev). Sentences are pooled from a middle layer as XTREME's scripts do.
+    Tatoeba's queries are also perturbed (robustness.families at robustness.strengths, the
+    first robustness.max_examples of each language) and attacked (robustness.attacks, the first
+    robustness.attack_examples), the attack pushing the translation's rank down."""
+
+    tasks: tuple[Literal["tatoeba", "bucc"], ...] = RETRIEVAL_TASKS  # () turns retrieval off
+    max_length: PositiveInt = 512  # tokens per sentence (XTREME's MAXL)
+    batch_size: PositiveInt = 64  # sentences encoded at once
+
+    @model_validator(mode="after")
+    def _distinct(self) -> RetrievalConfig:
+        if len(set(self.tasks)) != len(self.tasks):
+            raise ValueError(f"retrieval.tasks: names a task twice: {list(self.tasks)}")
+        return self
+
+
 class PlanConfig(Section):
     """What `xstilts plan` assumes to turn tokens into GPU-hours on one GPU: an optimizer step
     takes max(step_seconds, tokens / tokens_per_second); a forward-only token (dev and test
@@ -347,6 +370,8 @@ class Params(Section):
     robustness: RobustnessConfig
     # RS-DA conditions; none without the section (a params file of an earlier layout)
     rsda: RsdaConfig = RsdaConfig()
+    # retrieval from the encoders; none without the section (a params file of an earlier layout)
+    retrieval: RetrievalConfig = RetrievalConfig(tasks=())
     plan: PlanConfig
     execution: ExecutionSections = ExecutionSections()  # speed only: no stage's DVC params
 
@@ -426,6 +451,12 @@ class Params(Section):
         refused here, at once, rather than when `prepare` reaches it."""
         from xstilts.tasks import get_task
 
+        if "bucc" in self.retrieval.tasks:
+            raise ValueError(
+                "retrieval.tasks: 'bucc' has no verified source in the full profile: BUCC 2018's "
+                "dev split (the threshold's) is only in comparable.limsi.fr's archives, of which "
+                "no checksum could be verified, and no hub copy holds it; leave 'bucc' out"
+            )
         tasks = {t for tasks in self.conditions.values() for t in tasks} | set(self.targets)
         for task in sorted(tasks - {MLM_TASK}):  # Wikipedia's pin is the corpus module's
             for split in get_task(task).splits.values():

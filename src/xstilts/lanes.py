@@ -2,20 +2,22 @@
 
 `dvc repro` runs one stage at a time. On a CPU that leaves cores idle: a stage of the sample profile
 computes for a few seconds on a model too small to use two threads well. Below the report the graph
-falls apart into chains of stages that run one after the other: prepare, base and lexicons on their
-own; each target's perturb stages (after those three); each condition's intermediate stages (after
-prepare and base); each (condition, target) pair's target and evaluate stages (after the condition's
-intermediate chain and the target's perturb chain). `run_lanes` hands the chains to `jobs` workers,
-each as soon as every chain it reads is done, the one with the most work behind it first (its own
-and that of every chain that waits on it, costed by `xstilts plan`); each is one `dvc repro
---single-item` over its stages in pipeline order. DVC releases its repository lock while a stage's
-command runs and writes dvc.lock under it, so the workers share one workspace; single-item runs
-never visit a stage another worker may be writing (two plain `dvc repro` in one workspace fail: DVC
-locks a stage's outputs before it checks whether the stage changed). A final plain `dvc repro` runs
-what is left (the report) and would rerun anything a worker missed. The stage commands fork from one
-interpreter that has imported torch and transformers once (`xstilts.forkserver`), which takes ~4 s
-off each of the ~85 stage processes and changes no output (the committed dvc.lock's outputs are the
-same with and without it).
+falls apart into chains of stages that run one after the other: prepare, base, lexicons and the
+retrieval sets on their own; each target's perturb stages (after the first three); each
+condition's intermediate stages (after prepare and base); each (condition, target) pair's target
+and evaluate stages (after the condition's intermediate chain and the target's perturb chain);
+each condition's retrieve stages (after its intermediate chain, the retrieval sets and the
+lexicons). `run_lanes` hands the chains to `jobs` workers, each as soon as every chain it reads is
+done, the one with the most work behind it first (its own and that of every chain that waits on
+it, costed by `xstilts plan`); each is one `dvc repro --single-item` over its stages in pipeline
+order. DVC releases its repository lock while a stage's command runs and writes dvc.lock under it,
+so the workers share one workspace; single-item runs never visit a stage another worker may be
+writing (two plain `dvc repro` in one workspace fail: DVC locks a stage's outputs before it checks
+whether the stage changed). A final plain `dvc repro` runs what is left (the report) and would
+rerun anything a worker missed. The stage commands fork from one interpreter that has imported
+torch and transformers once (`xstilts.forkserver`), which takes ~4 s off each of the ~90 stage
+processes and changes no output (the committed dvc.lock's outputs are the same with and without
+it).
 
 Every stage process gets one thread (OMP_NUM_THREADS=1 and MKL_NUM_THREADS=1, unless set), with
 one job (a plain `dvc repro`) too: on a CPU the bits of a trained model depend on the thread
@@ -88,6 +90,11 @@ def chains(params: Params, runs: Sequence[Run] | None = None) -> list[Chain]:
             total = cost("target", condition, task) + cost("evaluate", condition, task)
             after = (condition, f"perturb/{task}")
             out.append(Chain(f"{condition}/{task}", stages, after, total))
+    out.append(Chain("retrieval_sets", ("retrieval_sets",), (), STAGE_SECONDS))
+    for condition in params.conditions:
+        stages = tuple(f"retrieve@{condition}-{seed}" for seed in seeds)
+        after = (condition, "retrieval_sets", "lexicons")
+        out.append(Chain(f"{condition}/retrieval", stages, after, cost("retrieve", condition)))
     for condition in params.rsda.conditions:
         robust = f"{condition}{RSDA}"
         for task in params.rsda.tasks:

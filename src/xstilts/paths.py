@@ -41,6 +41,18 @@ def attack_manifest(condition: str, task: str, seed: int) -> Path:
     return Path("predictions") / condition / task / f"seed{seed}.attack.jsonl"
 
 
+RETRIEVAL_SETS = Path("retrieval_sets")  # the retrieval benchmarks' sets (a stage output)
+
+
+def retrieve_metrics(condition: str, seed: int) -> Path:
+    return Path("metrics/retrieve") / condition / f"seed{seed}.json"
+
+
+def retrieve_rows(condition: str, seed: int) -> Path:
+    """Per-query rows of the retrieve stage: clean, perturbed and attacked queries."""
+    return Path("predictions") / condition / "retrieval" / f"seed{seed}.jsonl"
+
+
 LEXICONS = Path("lexicons")  # bilingual lexicons for code-switching (a stage output)
 NEIGHBOURS = Path("neighbours")  # word neighbours of RS-DA's training copies (a stage output)
 

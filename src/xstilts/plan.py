@@ -209,7 +209,8 @@ def _train_run(
 
 
 def plan_runs(params: Params, data_root: str | Path | None = None) -> list[Run]:
-    """Every intermediate, target and evaluate run of the profile, in pipeline order."""
+    """Every intermediate, target, evaluate and retrieve run of the profile, in pipeline
+    order."""
     sizes = Sizes(params, Path(data_root or params.data.root))
     runs = [Run("prepare", "-", "-", -1, 0, 0, 0.0), _base_run(params)]
     for condition, tasks in params.conditions.items():
@@ -238,7 +239,48 @@ def plan_runs(params: Params, data_root: str | Path | None = None) -> list[Run]:
             if condition in params.conditions_for(task):
                 n, hours = _eval_hours(params, sizes, task)
                 runs += [Run("evaluate", condition, task, s, n, 0, hours) for s in params.seeds]
+    if params.retrieval.tasks:
+        n, hours = _retrieve_hours(params)
+        label = "+".join(params.retrieval.tasks)
+        runs += [
+            Run("retrieve", condition, label, seed, n, 0, hours)
+            for condition in params.conditions
+            for seed in params.seeds
+        ]
     return runs
+
+
+# Pairs per language of the full profile's Tatoeba sets (LASER's files; 1,000 unless listed)
+TATOEBA_PAIRS = {"jv": 205, "ml": 687, "ta": 307, "te": 234, "ka": 746, "th": 548, "sw": 390,
+                 "kk": 575}  # fmt: skip
+RETRIEVAL_TOKENS = 32  # tokens per sentence assumed (Tatoeba's and BUCC's are short)
+
+
+def _retrieve_hours(params: Params) -> tuple[int, float]:
+    """Forward passes of one retrieve run: each Tatoeba language's two sides, its perturbed
+    queries and its attacks at their full query budgets, and each BUCC language's sentences
+    (the sample world's sizes, or the benchmarks')."""
+    from xstilts.retrieval.sets import retrieval_languages
+
+    robustness, world = params.robustness, params.sample_world
+    variants = len(robustness.families) * len(robustness.strengths)
+    queries = sum(a.max_queries for a in robustness.attacks.values())
+    sentences = 0
+    if "tatoeba" in params.retrieval.tasks:
+        for lang in retrieval_languages(params, "tatoeba"):
+            pairs = (
+                world.tatoeba_pairs if params.profile == "sample" else TATOEBA_PAIRS.get(lang, 1000)
+            )
+            perturbed = _capped(pairs, robustness.max_examples)
+            sentences += 2 * pairs + perturbed * variants
+            sentences += _capped(perturbed, robustness.attack_examples) * queries
+    if "bucc" in params.retrieval.tasks:  # the sample world's only (params validation)
+        gold = world.bucc_dev_pairs + world.bucc_test_pairs
+        per_language = 2 * gold * (1 + world.bucc_distractor_ratio)
+        sentences += per_language * len(retrieval_languages(params, "bucc"))
+    tokens = sentences * min(RETRIEVAL_TOKENS, params.retrieval.max_length)
+    hours = tokens * params.plan.forward_cost / params.plan.tokens_per_second / 3600
+    return sentences, hours
 
 
 def _base_run(params: Params) -> Run:

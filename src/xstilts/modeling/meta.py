@@ -21,6 +21,13 @@ def read_meta(path: str | Path) -> dict[str, Any]:
         raise corrupt(path, err) from None
 
 
+def encoder_source(intermediate: str | Path, base: str | Path) -> Path:
+    """The intermediate checkpoint's encoder, or the base model when there was none (the
+    `none` condition's meta.json names no encoder)."""
+    encoder = read_meta(intermediate).get("encoder")
+    return Path(base) if encoder is None else Path(intermediate) / encoder
+
+
 def require_dir(path: str | Path) -> None:
     """Local checkpoints only: a missing directory must not be mistaken for a hub repo id."""
     if not Path(path).is_dir():

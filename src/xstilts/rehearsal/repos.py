@@ -11,7 +11,8 @@ the hub, else `default` under `data/`). The two repositories pinned at their
 Parquet files carry the features (ClassLabel names included) in their schema metadata; a tag
 column (UD-POS `pos_tags`, WikiANN `ner_tags`) is a list of ClassLabel, as on those cards.
 Sources with no pinned revision (google/xtreme's UD-POS) are not served: there is no commit to
-serve them at, and the full profile refuses them before any stage runs.
+serve them at, and the full profile refuses them before any stage runs. Tatoeba's repository
+(the retrieval sets') holds `count` pairs of every XTREME-R language in its one `test` split.
 
 The model repository holds what `save_pretrained` writes for a tiny XLM-R-architecture masked
 LM (safetensors) and its XLM-R tokenizer, trained on the served rows' text.
@@ -34,7 +35,9 @@ from xstilts.rehearsal.rows import (
     pseudo_word,
     served_rows,
     source_key,
+    tatoeba_rows,
 )
+from xstilts.retrieval.sources import TATOEBA_SOURCE
 from xstilts.tasks import all_tasks
 from xstilts.tasks.spec import HubSource
 
@@ -82,6 +85,7 @@ def hub_sources() -> list[HubSource]:
                     sources.update(part.for_lang(lang) for lang in spec.languages)
         if spec.role == "target":  # the masked-LM corpus of a condition that lists `mlm`
             sources.update(WIKIPEDIA.for_lang(lang) for lang in spec.languages)
+    sources.add(TATOEBA_SOURCE)  # the retrieval sets' (`xstilts.retrieval.sets`)
     return sorted(sources, key=lambda s: (s.path, s.config or "", s.split))
 
 
@@ -136,7 +140,8 @@ def write_parquet(source: HubSource, count: int, target: Path) -> list[dict[str,
 
     key = source_key(source.path, source.config)
     language = source_language(source) if key in LOCALIZED_FIELDS else "en"
-    rows = served_rows(key, count, language)
+    tatoeba = source == TATOEBA_SOURCE  # every language's pairs in one split
+    rows = tatoeba_rows(count) if tatoeba else served_rows(key, count, language)
     dataset = datasets.Dataset.from_list(rows)
     if key in CARD_LABEL_NAMES:
         dataset = with_class_labels(dataset, source.label_field, CARD_LABEL_NAMES[key])

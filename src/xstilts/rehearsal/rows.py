@@ -14,6 +14,8 @@ import random
 from typing import Any
 
 from xstilts.perturb.alphabets import alphabet, language_script
+from xstilts.retrieval.sets import XTREME_R_TATOEBA
+from xstilts.retrieval.sources import TATOEBA_CODES
 
 NLI = {"premise": "A man sleeps.", "hypothesis": "Nobody sleeps.", "label": 2}
 COPA = {
@@ -339,4 +341,33 @@ def served_rows(key: str, count: int, language: str = "en") -> list[dict[str, An
         if key in ENTITY_SPANS:
             row[ENTITY_SPANS[key]] = entity_spans(row["tokens"], row[field], CARD_LABEL_NAMES[key])
         rows.append(row)
+    return rows
+
+
+# words of the stand-in Tatoeba pairs' English sides
+TATOEBA_WORDS = ("the", "cat", "sees", "a", "red", "boat", "near", "old", "house", "today")
+
+
+def tatoeba_rows(count: int) -> list[dict[str, Any]]:
+    """`count` pairs for every XTREME-R Tatoeba language in mteb/tatoeba-bitext-mining's
+    schema: `sentence1` the language's sentence (the English one localized), `sentence2` a
+    distinct English sentence, `lang` Tatoeba's pair (`vie-eng`), each sentence ending in the
+    line break LASER's files keep."""
+    rows = []
+    for language in XTREME_R_TATOEBA:
+        for index in range(count):
+            english = (
+                " ".join(
+                    TATOEBA_WORDS[(index * 3 + step * (index + 1)) % len(TATOEBA_WORDS)]
+                    for step in range(4)
+                )
+                + f" {index}."
+            )
+            rows.append(
+                {
+                    "sentence1": localize(english, language) + "\n",
+                    "sentence2": english + "\n",
+                    "lang": f"{TATOEBA_CODES[language]}-eng",
+                }
+            )
     return rows

@@ -31,6 +31,7 @@ from xstilts.report.generalized import generalized_lines, split_variants
 from xstilts.report.markdown import table
 from xstilts.report.per_example import load_frame
 from xstilts.report.plots import write_plots
+from xstilts.report.retrieval import retrieval_section
 from xstilts.report.robustness import (
     attack_summary,
     family_table,
@@ -212,6 +213,9 @@ def build_report(params: Params, root: Path, plots_dir: Path) -> tuple[list[str]
             "",
         ]
     transfer = transfer_section(cells, params.robustness.alpha, len(params.seeds))
+    retrieval: list[str] = []
+    if params.retrieval.tasks:
+        retrieval, summary["retrieval"] = retrieval_section(params, root, comparison_table)
     tables = [
         "## Intermediate tasks (English dev)",
         "",
@@ -221,6 +225,7 @@ def build_report(params: Params, root: Path, plots_dir: Path) -> tuple[list[str]
         "",
         *target_tables(params, runs),
         *details,
+        *retrieval,
     ]
     lines = report_lines(
         params, transfer, answer, tables, tagging_lines(runs), _mlm_lines(params, root)

@@ -28,9 +28,8 @@ from xstilts.errors import XstiltsError
 from xstilts.perturb import Perturbation
 from xstilts.retrieval.embeddings import Pool, sentence_vectors
 from xstilts.retrieval.metrics import nearest_accuracy
+from xstilts.retrieval.sources import PIVOT
 from xstilts.seeding import derive_seed
-
-PIVOT = "en"
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,13 @@ from typing import Any
 
 from xstilts.errors import XstiltsError
 from xstilts.retrieval.bucc import MiningSplit
+from xstilts.tasks.spec import HubSource
+
+# mteb/tatoeba-bitext-mining's revision that mteb's Tatoeba task pins (embeddings-benchmark/mteb,
+# tatoeba_bitext_mining.py): JSON rows of every language pair in one `test` split
+TATOEBA_SOURCE = HubSource(
+    "mteb/tatoeba-bitext-mining", None, "test", "69e8f12da6e31d59addadda9a9c8a2e601a0e282"
+)
 
 # XTREME-R's Tatoeba languages: XTREME's two-letter code -> Tatoeba's ISO 639-3 code
 # (google-research/xtreme, utils_preprocess.py, tatoeba_preprocess)
@@ -34,6 +41,7 @@ TATOEBA_CODES = {
     "ta": "tam", "te": "tel", "th": "tha", "tl": "tgl", "tr": "tur", "ur": "urd", "vi": "vie",
     "zh": "cmn", "en": "eng", "az": "aze", "lt": "lit", "pl": "pol", "uk": "ukr", "ro": "ron",
 }  # fmt: skip
+PIVOT = "en"  # the other side of every pair
 BUCC_SPLITS = {"dev": "sample", "test": "training"}  # XTREME's split -> BUCC 2018's file name
 
 Parallel = dict[str, list[str]]  # {"en": English sentences, lang: the translations, aligned}

@@ -21,6 +21,7 @@ from transformers import PreTrainedTokenizerBase
 from xstilts.config import ExecutionConfig, Params, TrainingConfig, intermediate_condition
 from xstilts.io import atomic_dir
 from xstilts.logs import log_to
+from xstilts.modeling.meta import encoder_source
 from xstilts.modeling.model import (
     HeadInfo,
     MultiTaskModel,
@@ -32,12 +33,6 @@ from xstilts.modeling.model import (
 from xstilts.ranks import is_main_process, wait_for_everyone
 from xstilts.seeding import seed_everything
 from xstilts.stages.finetune import fine_tune
-
-
-def encoder_source(intermediate: Path, base: Path) -> Path:
-    """The intermediate checkpoint's encoder, or the base model when there was none."""
-    encoder = read_meta(intermediate).get("encoder")
-    return base if encoder is None else intermediate / encoder
 
 
 def base_identity(base_meta: dict[str, Any]) -> dict[str, Any]:

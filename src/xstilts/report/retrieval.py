@@ -1,0 +1,178 @@
+"""The report's retrieval section: Tatoeba and BUCC with each condition's encoder and no target
+training, the base model's (`none`) first, and the robustness of the Tatoeba queries.
+
+Tables are means over seeds. The paired comparisons are the targets' (`answer.drop_comparisons`)
+on the retrieve stage's per-query rows: for each perturbation variant and attack, the multi-task
+condition's drop against each other condition's, pooled over the languages, Holm-corrected as a
+family of their own. A query counts under a variant only where the perturbation is effective and
+applies to its language, as for the targets.
+"""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from xstilts import paths
+from xstilts.config import Params
+from xstilts.errors import XstiltsError
+from xstilts.io import read_json, read_jsonl
+from xstilts.report.answer import drop_comparisons
+from xstilts.report.markdown import table
+from xstilts.report.per_example import COLUMNS
+
+Runs = dict[str, list[dict[str, Any]]]  # condition -> one metrics dict per seed
+
+
+def retrieval_runs(params: Params, root: Path) -> Runs:
+    """The retrieve stage's metrics of every condition and seed params lists."""
+    return {
+        condition: [
+            _read(root / paths.retrieve_metrics(condition, seed), read_json)
+            for seed in params.seeds
+        ]
+        for condition in params.conditions
+    }
+
+
+def retrieval_frame(params: Params, root: Path) -> pd.DataFrame:
+    """One row per (condition, seed, query, variant) in the per-example table's columns."""
+    rows = [
+        (condition, r["task"], seed, r["lang"], r["variant"], r["id"], r["correct"])
+        for condition in params.conditions
+        for seed in params.seeds
+        for r in _read(root / paths.retrieve_rows(condition, seed), read_jsonl)
+        if r.get("effective", True) and not r.get("not_applicable", False)
+    ]
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame["correct"] = frame["correct"].astype(int)
+    return frame
+
+
+def comparisons(params: Params, frame: pd.DataFrame) -> pd.DataFrame:
+    variants = sorted(v for v in frame["variant"].unique() if v != "clean")
+    return drop_comparisons(frame, params, variants)
+
+
+def tatoeba_table(runs: Runs) -> list[str]:
+    """Top-1 accuracy, xx -> en / en -> xx, per language and the mean of both."""
+    first = next(iter(runs.values()))[0]["tatoeba"]
+    languages = list(first["to_english"])
+    rows = []
+    for condition, seeds in runs.items():
+        cells = [
+            f"{_pct(seeds, 'to_english', lang)} / {_pct(seeds, 'from_english', lang)}"
+            for lang in languages
+        ]
+        mean = statistics.fmean(s["tatoeba"]["mean"] for s in seeds)
+        rows.append([condition, *cells, f"{100 * mean:.1f}"])
+    chance = ", ".join(f"{lang} {100 * c:.2f}" for lang, c in first["chance"].items())
+    return [
+        *table(["condition", *(f"{x}->en / en->{x}" for x in languages), "mean"], rows),
+        "",
+        f"Chance (one over the pairs): {chance} %. Sentences are mean-pooled at hidden state "
+        f"{first['layer']}, as XTREME's Tatoeba script pools XLM-R.",
+    ]
+
+
+def bucc_table(runs: Runs) -> list[str]:
+    """Test F1 at the threshold best on dev, per language."""
+    languages = list(next(iter(runs.values()))[0]["bucc"]["f1"])
+    rows = []
+    for condition, seeds in runs.items():
+        cells = [
+            f"{100 * statistics.fmean(s['bucc']['f1'][lang] for s in seeds):.1f}"
+            for lang in languages
+        ]
+        mean = statistics.fmean(s["bucc"]["mean"] for s in seeds)
+        rows.append([condition, *cells, f"{100 * mean:.1f}"])
+    return table(["condition", *languages, "mean"], rows)
+
+
+def robustness_table(frame: pd.DataFrame) -> list[str]:
+    """Each variant's xx -> en accuracy drop (pp, clean minus perturbed or attacked on the same
+    queries), pooled over languages and seeds, per condition."""
+    conditions = list(dict.fromkeys(frame["condition"]))
+    clean = frame[frame["variant"] == "clean"].set_index(
+        ["condition", "seed", "language", "example_id"]
+    )
+    rows = []
+    for variant in sorted(v for v in frame["variant"].unique() if v != "clean"):
+        changed = frame[frame["variant"] == variant]
+        cells = []
+        for condition in conditions:
+            mine = changed[changed["condition"] == condition]
+            keys = list(
+                zip(
+                    mine["condition"],
+                    mine["seed"],
+                    mine["language"],
+                    mine["example_id"],
+                    strict=True,
+                )
+            )
+            if not keys:
+                cells.append("-")
+                continue
+            before = clean.loc[keys, "correct"].mean()
+            cells.append(f"{100 * (before - mine['correct'].mean()):.1f} (n={len(mine)})")
+        rows.append([variant, *cells])
+    return table(["variant", *conditions], rows)
+
+
+def retrieval_section(
+    params: Params, root: Path, comparison_lines: Any
+) -> tuple[list[str], dict[str, Any]]:
+    """The section's lines and its summary; `comparison_lines` renders the comparisons (the
+    document's table)."""
+    runs = retrieval_runs(params, root)
+    lines = [
+        "## Cross-lingual retrieval (encoders only, no target training)",
+        "",
+        "Each condition's intermediate encoder (the base model for `none`) retrieves, with no "
+        "target training, as Phang et al. (2020) evaluate BUCC and Tatoeba.",
+        "",
+    ]
+    summary: dict[str, Any] = {}
+    if "tatoeba" in params.retrieval.tasks:
+        frame = retrieval_frame(params, root)
+        compared = comparisons(params, frame)
+        lines += ["### Tatoeba: top-1 accuracy %", "", *tatoeba_table(runs), ""]
+        lines += [
+            "### Tatoeba queries under perturbation and attack",
+            "",
+            "xx->en accuracy drop in pp (clean minus changed, on the same queries; effective "
+            "perturbations only), pooled over languages and seeds; n = queries.",
+            "",
+            *robustness_table(frame),
+            "",
+            "Paired comparisons of the drops (multi against each condition; Holm over this table):",
+            "",
+            *comparison_lines(compared),
+            "",
+        ]
+        summary["tatoeba_mean"] = {
+            c: statistics.fmean(s["tatoeba"]["mean"] for s in seeds) for c, seeds in runs.items()
+        }
+        summary["tatoeba_significant"] = (
+            int(compared["significant"].sum()) if not compared.empty else 0
+        )
+    if "bucc" in params.retrieval.tasks:
+        lines += ["### BUCC: test F1 % (threshold chosen on dev)", "", *bucc_table(runs), ""]
+        summary["bucc_mean_f1"] = {
+            c: statistics.fmean(s["bucc"]["mean"] for s in seeds) for c, seeds in runs.items()
+        }
+    return lines, summary
+
+
+def _pct(seeds: list[dict[str, Any]], direction: str, lang: str) -> str:
+    return f"{100 * statistics.fmean(s['tatoeba'][direction][lang] for s in seeds):.1f}"
+
+
+def _read(path: Path, reader: Any) -> Any:
+    if not path.exists():
+        raise XstiltsError(f"{path} is missing: params lists this run; run `dvc repro` first")
+    return reader(path)

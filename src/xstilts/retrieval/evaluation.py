@@ -1,0 +1,305 @@
+"""One encoder's retrieval scores and per-query rows: what the `retrieve` stage writes.
+
+Tatoeba, each language against its English translations (`parallel`), mean-pooled at XTREME's
+Tatoeba layer (`middle_layer`):
+- clean: xx -> en and en -> xx top-1 accuracy over every usable pair, and one row per xx -> en
+  query with the rank of its translation (1 = found first);
+- perturbed: the first `max_examples` queries of each language under every family and strength,
+  each perturbed once with a generator seeded by (seed, language, row, family, strength), so
+  every condition meets the same queries, retrieving the clean English side. A perturbation the
+  tokenizer erases (the same token ids) is no test: its row is flagged not effective and left
+  out of the scores, as the evaluate stage does; a family that does not apply to a language
+  (no lexicon, no layout) flags that language's rows not applicable;
+- attacked: the first `attack_examples` of those queries under each attack of the profile
+  (`xstilts.retrieval.attack`): the rank of the translation after the attack, per row; a query
+  that misses its translation when clean is not attacked and counts as a miss.
+
+BUCC: per language, test F1 at the threshold best on dev (`bucc`), clean only.
+
+The rows carry the evaluate stage's per-example fields (`id`, `lang`, `variant`, `correct`) with
+`task` and `rank`, so the report's paired statistics read them as they read a target's.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from xstilts.attack import AttackBudget
+from xstilts.perturb import Perturbation
+from xstilts.perturb.effective import is_effective
+from xstilts.retrieval.attack import RetrievalAttack, attack_with
+from xstilts.retrieval.bucc import MiningSplit, bucc_score
+from xstilts.retrieval.embeddings import middle_layer
+from xstilts.retrieval.metrics import gold_ranks, nearest_accuracy
+from xstilts.retrieval.parallel import PIVOT, Vectors, language_sides, sentence_vectorizer
+from xstilts.retrieval.search import normalized
+from xstilts.seeding import derive_seed
+
+TATOEBA = "tatoeba"
+
+
+@dataclass(frozen=True)
+class QueryRobustness:
+    """What the Tatoeba queries meet besides their clean form."""
+
+    families: Mapping[str, Perturbation]
+    strengths: Sequence[float]
+    max_examples: int | None  # per language: the first N queries are perturbed
+    attacks: Mapping[str, tuple[Mapping[str, Perturbation], AttackBudget]]
+    attack_examples: int | None  # per language: the first N of those are attacked
+
+
+@dataclass(frozen=True)
+class Side:
+    """One language's usable Tatoeba pairs: row ids, query sentences, English vectors."""
+
+    lang: str
+    ids: list[str]
+    texts: list[str]
+    english: torch.Tensor  # unit rows
+    skipped: int
+
+
+def tatoeba_scores(
+    encoder: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    sets: Mapping[str, Mapping[str, Sequence[str]]],
+    robustness: QueryRobustness,
+    seed: int,
+    *,
+    max_length: int,
+    batch_size: int,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Metrics and per-query rows of every language of `sets` (lang -> {"en", lang} lists)."""
+    layer = middle_layer(encoder.config.num_hidden_layers)
+    vectors = sentence_vectorizer(encoder, tokenizer, layer, "mean", max_length, batch_size)
+    metrics: dict[str, Any] = {"layer": layer, "pool": "mean"}
+    metrics |= {key: {} for key in ("to_english", "from_english", "pairs", "skipped", "chance")}
+    perturbations: dict[str, dict[str, Any]] = {}
+    attacks: dict[str, dict[str, Any]] = {}
+    rows: list[dict[str, Any]] = []
+    for lang, parallel in sets.items():
+        side = _side(lang, parallel, vectors)
+        queries = normalized(vectors(side.texts))
+        ranks = _ranks(queries, side.english)
+        metrics["to_english"][lang] = _share(r == 1 for r in ranks)
+        metrics["from_english"][lang] = nearest_accuracy(side.english, queries)
+        metrics["pairs"][lang] = len(side.ids)
+        metrics["skipped"][lang] = side.skipped
+        metrics["chance"][lang] = 1 / len(side.ids)
+        rows += [_row(side, i, "clean", rank) for i, rank in enumerate(ranks)]
+        for variant, found in _perturbed(side, vectors, tokenizer, robustness, seed):
+            perturbations.setdefault(variant, {})[lang] = _variant_scores(found, ranks)
+            rows += found
+        for name, (families, budget) in robustness.attacks.items():
+            found = _attacked(side, parallel, vectors, name, families, budget, robustness, seed)
+            attacks.setdefault(name, {})[lang] = _attack_scores(found, ranks)
+            rows += found
+    zero_shot = [lang for lang in metrics["to_english"] if lang != PIVOT]
+    metrics["mean"] = statistics.fmean(
+        [metrics[d][lang] for d in ("to_english", "from_english") for lang in zero_shot]
+    )
+    metrics["perturbations"] = perturbations
+    metrics["attacks"] = attacks
+    return metrics, rows
+
+
+def _side(lang: str, parallel: Mapping[str, Sequence[str]], vectors: Vectors) -> Side:
+    if set(parallel) != {PIVOT, lang}:
+        raise ValueError(f"a Tatoeba set of {lang} holds {sorted(parallel)}, not en and {lang}")
+    ((_, kept, texts, english),) = language_sides(parallel, vectors)
+    skipped = len(parallel[PIVOT]) - len(kept)
+    return Side(lang, [str(i) for i in kept], texts, normalized(english), skipped)
+
+
+def _ranks(queries: torch.Tensor, english: torch.Tensor) -> list[int]:
+    """Rank of each query's translation (row i of `english`) among all English sentences."""
+    return gold_ranks(queries, english, torch.arange(len(queries))).tolist()
+
+
+def _row(side: Side, index: int, variant: str, rank: int | None, **extra: Any) -> dict[str, Any]:
+    return {
+        "task": TATOEBA,
+        "id": side.ids[index],
+        "lang": side.lang,
+        "variant": variant,
+        "rank": rank,
+        "correct": rank == 1,
+        **extra,
+    }
+
+
+def _perturbed(
+    side: Side,
+    vectors: Vectors,
+    tokenizer: PreTrainedTokenizerBase,
+    robustness: QueryRobustness,
+    seed: int,
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(variant, rows) for every family and strength, over the first `max_examples` queries."""
+    count = len(side.texts[: robustness.max_examples])
+    out = []
+    for name, family in robustness.families.items():
+        for strength in robustness.strengths:
+            variant = f"{name}@{strength:g}"
+            if not family.supports(side.lang):
+                rows = [_row(side, i, variant, None, not_applicable=True) for i in range(count)]
+                out.append((variant, rows))
+                continue
+            texts = [
+                family.apply(
+                    side.texts[i],
+                    side.lang,
+                    strength,
+                    random.Random(
+                        derive_seed("retrieval", seed, side.lang, side.ids[i], name, strength)
+                    ),
+                ).text
+                for i in range(count)
+            ]
+            ranks = _ranks(normalized(vectors(texts)), side.english)
+            out.append(
+                (
+                    variant,
+                    [
+                        _row(
+                            side,
+                            i,
+                            variant,
+                            ranks[i],
+                            effective=is_effective(tokenizer, side.texts[i], texts[i]),
+                            text=texts[i],
+                        )
+                        for i in range(count)
+                    ],
+                )
+            )
+    return out
+
+
+def _variant_scores(rows: list[dict[str, Any]], clean_ranks: list[int]) -> dict[str, Any]:
+    """Accuracy on the effective perturbations and clean accuracy on the same queries."""
+    if any(r.get("not_applicable") for r in rows):
+        return {"applicable": False, "examples": len(rows)}
+    effective = [(i, r) for i, r in enumerate(rows) if r["effective"]]
+    return {
+        "applicable": True,
+        "examples": len(rows),
+        "effective": len(effective),
+        "effective_rate": len(effective) / len(rows) if rows else 0.0,
+        "accuracy": _share(r["correct"] for _, r in effective),
+        "clean_accuracy": _share(clean_ranks[i] == 1 for i, _ in effective),
+    }
+
+
+def _attacked(
+    side: Side,
+    parallel: Mapping[str, Sequence[str]],
+    vectors: Vectors,
+    name: str,
+    families: Mapping[str, Perturbation],
+    budget: AttackBudget,
+    robustness: QueryRobustness,
+    seed: int,
+) -> list[dict[str, Any]]:
+    """One row per attacked-set query: its translation's rank after the attack, or a miss
+    when the clean query already missed it."""
+    limits = [n for n in (robustness.max_examples, robustness.attack_examples) if n is not None]
+    count = min([len(side.ids), *limits])
+    variant = f"attack:{name}"
+    if not any(family.supports(side.lang) for family in families.values()):
+        return [_row(side, i, variant, None, not_applicable=True) for i in range(count)]
+    result: RetrievalAttack = attack_with(
+        vectors, parallel, dict(families), budget, seed, max_rows=count
+    )[side.lang]
+    attacked = {row: k for k, row in enumerate(result.rows)}
+    rows = []
+    for i in range(count):
+        k = attacked.get(i)
+        if k is None:
+            rows.append(_row(side, i, variant, None, attacked=False))
+            continue
+        rows.append(
+            _row(
+                side,
+                i,
+                variant,
+                result.gold_ranks[k],
+                attacked=True,
+                queries=result.queries[k],
+                perturbed_ratio=round(result.perturbed_ratios[k], 6),
+                text=result.adversarial[k],
+            )
+        )
+    return rows
+
+
+def _attack_scores(rows: list[dict[str, Any]], clean_ranks: list[int]) -> dict[str, Any]:
+    if any(r.get("not_applicable") for r in rows):
+        return {"applicable": False, "examples": len(rows)}
+    attacked = [r for r in rows if r["attacked"]]
+    return {
+        "applicable": True,
+        "examples": len(rows),
+        "attacked": len(attacked),
+        "clean_accuracy": _share(rank == 1 for rank in clean_ranks[: len(rows)]),
+        "accuracy": _share(r["correct"] for r in rows),
+        "success_rate": _share(not r["correct"] for r in attacked),
+        "mean_queries": _mean(r["queries"] for r in attacked),
+        "mean_rank": _mean(r["rank"] for r in attacked),
+    }
+
+
+def bucc_scores(
+    encoder: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    splits: Mapping[str, Mapping[str, MiningSplit]],
+    *,
+    max_length: int,
+    batch_size: int,
+) -> dict[str, Any]:
+    """Test F1 (precision, recall) at the dev-chosen threshold, per language of `splits`
+    (lang -> {"dev", "test"})."""
+    scores = {}
+    for lang, split in splits.items():
+        result = bucc_score(
+            encoder,
+            tokenizer,
+            split["dev"],
+            split["test"],
+            max_length=max_length,
+            batch_size=batch_size,
+        )
+        scores[lang] = {
+            "f1": result.test.f1,
+            "precision": result.test.precision,
+            "recall": result.test.recall,
+            "threshold": result.test.threshold,
+            "extracted": result.test.extracted,
+            "gold": len(split["test"].gold),
+            "dev_f1": result.dev.f1,
+            "repeated_dropped": result.repeated_dropped,
+        }
+    mean_f1 = statistics.fmean(s["f1"] for s in scores.values()) if scores else None
+    return {
+        "f1": {lang: s["f1"] for lang, s in scores.items()},
+        "mean": mean_f1,
+        "by_language": scores,
+    }
+
+
+def _share(flags: Any) -> float | None:
+    values = [bool(x) for x in flags]
+    return sum(values) / len(values) if values else None
+
+
+def _mean(values: Any) -> float | None:
+    values = list(values)
+    return statistics.fmean(values) if values else None
