@@ -139,8 +139,10 @@ def test_the_rehearsal_runs_the_full_profile_graph_offline() -> None:
     rsda = params["rsda"]
     robust = 2 + 2 * len(rsda["conditions"]) * len(rsda["tasks"])  # neighbours, augment
     assert robust == 4  # one RS-DA condition on one target
-    expected = 4 + conditions + 2 * conditions * targets + targets + robust  # prepare base
-    # lexicons report, each condition's intermediate, target and evaluate stages, perturb
+    retrieval = 1 + conditions  # retrieval_sets (Tatoeba from the stand-in), each retrieve
+    expected = 4 + conditions + 2 * conditions * targets + targets + robust + retrieval
+    # prepare base lexicons report, each condition's intermediate, target and evaluate stages,
+    # perturb
     before = fingerprint(REPO)
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     command = [*offline_prefix(), sys.executable, "-m", "xstilts.cli", "rehearse"]
@@ -148,6 +150,7 @@ def test_the_rehearsal_runs_the_full_profile_graph_offline() -> None:
     out = done.stdout + done.stderr
     assert done.returncode == 0, out[-4000:]
     assert f"{expected} stages run, 0 failed" in out, out[-4000:]
+    assert "stage retrieval_sets" in out and "stage retrieve@multi-0" in out
     if not forkserver.gpu_present():
         forked = f"xstilts: {expected} stage process(es) forked from one interpreter, 0 started"
         assert forked in out, out[-4000:]
