@@ -2,18 +2,19 @@
 
 Type a sentence pair (or a COPA item) in any language, perturb it, and see each
 intermediate-training condition's model predict the clean and the perturbed input side by side;
-tag a sentence's words (POS, NER) clean and perturbed; attack the models within a budget; read
-the run's headline numbers and its report.
+tag a sentence's words (POS, NER) clean and perturbed; attack the models within a budget; see
+each condition's encoder retrieve English sentences for a query, clean and perturbed; read the
+run's headline numbers and its report.
 
 Widgets only: every check, prediction, table and page text comes from `xstilts.demo`. Start it
 with `make app` or `xstilts app [--models DIR] [--metrics DIR] [--host 127.0.0.1] [--port 7860]`
 (`python app/main.py ...` works too). It binds 127.0.0.1 unless told otherwise (`--host 0.0.0.0`
 inside a container), never makes a share link, sends no analytics and records no run history.
 
-The page's own events are private; the public API is five named endpoints, `/perturb`,
-`/compare`, `/attack`, `/tag` and `/headline`, each taking named parameters (those a task does
-not use may be left out) and returning one JSON object with named keys. A rejected request is a
-Gradio error whose message names the field.
+The page's own events are private; the public API is six named endpoints, `/perturb`,
+`/compare`, `/attack`, `/tag`, `/headline` and `/retrieve`, each taking named parameters (those a
+task does not use may be left out) and returning one JSON object with named keys. A rejected
+request is a Gradio error whose message names the field.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from xstilts.demo.inputs import FIELDS, Limits
 from xstilts.demo.ready_examples import example_labels, example_rows, tagging_labels, tagging_rows
 from xstilts.demo.render import CSS as VIEW_CSS
 from xstilts.demo.render import diff_html, message_html, page_html, table_html
+from xstilts.demo.retrieval import RETRIEVAL_HEADER, RetrievalDemo, load_models, pool_sentences
 from xstilts.demo.service import (
     ATTACK_HEADER,
     EFFECTIVE_HEADER,
@@ -104,6 +106,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--report", default="reports/REPORT.md", help="the run's report, shown in its own tab"
     )
     parser.add_argument("--lexicons", default="data/lexicon", help="code-switching lexicons")
+    parser.add_argument(
+        "--retrieval-sets",
+        default="retrieval_sets",
+        help="the run's retrieval sets, whose English Tatoeba sentences the Retrieval tab searches",
+    )
+    parser.add_argument(
+        "--encoders",
+        default="models/intermediate",
+        help="intermediate checkpoints whose encoders the Retrieval tab compares",
+    )
+    parser.add_argument("--base", default="models/base", help="the base model (`none`'s encoder)")
     parser.add_argument("--tasks", nargs="*", help="only these target tasks")
     parser.add_argument("--conditions", nargs="*", help="only these conditions")
     parser.add_argument("--seeds", nargs="*", type=int, help="only these seeds")
@@ -148,6 +161,7 @@ def build_service(args: argparse.Namespace) -> DemoService:
             )
             for name, attack in params.robustness.attacks.items()
         }
+    retrieval = build_retrieval(args, runs)
     return DemoService(
         catalogue,
         metrics_dir=Path(args.metrics),
@@ -158,7 +172,24 @@ def build_service(args: argparse.Namespace) -> DemoService:
         attack_presets=presets,
         conditions=conditions,
         report=Path(args.report),
+        retrieval=retrieval,
     )
+
+
+def build_retrieval(
+    args: argparse.Namespace, runs: tuple[list[str] | None, list[int] | None]
+) -> RetrievalDemo | str:
+    """The Retrieval tab's encoders and pool, or why the tab is empty (no retrieval sets or no
+    intermediate models yet: the rest of the demo works without them)."""
+    sets, encoders = Path(args.retrieval_sets), Path(args.encoders)
+    if not sets.is_dir() or not encoders.is_dir():
+        return f"No retrieval sets ({sets}) or encoders ({encoders}) yet: run `make repro` first."
+    found = runs[0] or sorted(p.name for p in encoders.iterdir())
+    conditions = [c for c in found if (encoders / c).is_dir()]  # RS-DA ones have none
+    seeds = runs[1] or [0]
+    pool = pool_sentences(sets)
+    models = load_models(encoders, Path(args.base), pool, conditions, seeds, args.max_length)
+    return RetrievalDemo(models, pool, Path(args.lexicons), Limits(max_chars=args.max_chars))
 
 
 # --- the API: named parameters in, one JSON object out, rejected input as a Gradio error ------
@@ -320,8 +351,39 @@ def tag_endpoint(service: DemoService) -> Callable[..., dict]:
     return tag
 
 
+RETRIEVE_DOC = """Each encoder's nearest English sentences of the run's Tatoeba sets for a query
+in any language, as typed and perturbed (models: encoder names as `<condition> · seed<k>`; none
+given means all; k: candidates, 1-20). Returns {message, query, perturbed, language, effective,
+models}: models[name] has `clean` and `perturbed`, each a list of {sentence, cosine}."""
+
+
+def retrieve_endpoint(service: DemoService) -> Callable[..., dict]:
+    """/retrieve: the Retrieval tab as data."""
+
+    def retrieve(
+        query: str,
+        models: list[str] | None = None,
+        language: str = "auto",
+        family: str = "char_swap",
+        strength: float = 0.2,
+        seed: int = 0,
+        k: int = 5,
+    ) -> dict:
+        def call() -> dict:
+            if not isinstance(service.retrieval, RetrievalDemo):
+                raise XstiltsError(str(service.retrieval or "no retrieval encoders are loaded"))
+            keys = service.retrieval.model_keys() if models is None else models
+            answer = service.retrieval.search(query, language, keys, family, strength, seed, k)
+            return answer.as_dict()
+
+        return _answer(call)
+
+    retrieve.__doc__ = RETRIEVE_DOC
+    return retrieve
+
+
 def add_api(service: DemoService) -> None:
-    """The five public endpoints (inside a Blocks context)."""
+    """The six public endpoints (inside a Blocks context)."""
 
     def attack(
         task: str,
@@ -377,7 +439,14 @@ def add_api(service: DemoService) -> None:
 
     perturb = view_endpoint(service, "perturb", "tokenizer", PERTURB_DOC)
     compare = view_endpoint(service, "compare", "predictions", COMPARE_DOC)
-    for fn in (perturb, compare, attack, tag_endpoint(service), headline):
+    for fn in (
+        perturb,
+        compare,
+        attack,
+        tag_endpoint(service),
+        headline,
+        retrieve_endpoint(service),
+    ):
         gr.api(fn, api_name=fn.__name__)
 
 
@@ -637,6 +706,70 @@ def tagging_tab(service: DemoService, inputs: Inputs) -> gr.Markdown | None:
     return notice
 
 
+def retrieval_page(
+    service: DemoService,
+    query: object,
+    language: object,
+    models: object,
+    family: object,
+    strength: object,
+    seed: object,
+    k: object,
+) -> tuple[str, str]:
+    """The Retrieval tab's request: (status, table) HTML; a refusal is one escaped line."""
+    try:
+        answer = service.retrieval.search(query, language, models, family, strength, seed, k)
+    except Exception as err:
+        return _failure(err), ""
+    seen = "sees" if answer.effective else "does not see (the perturbation is erased)"
+    status = (
+        f"Query ({answer.language}): {answer.query}\nPerturbed: {answer.perturbed}\n"
+        f"The tokenizer {seen} the change."
+    )
+    return message_html(status), table_html(RETRIEVAL_HEADER, answer.rows())
+
+
+def retrieval_tab(service: DemoService) -> None:
+    """A query in any language against each condition's encoder: its nearest English
+    sentences of the run's Tatoeba sets, clean and perturbed."""
+    with gr.Tab("Retrieval"):
+        if isinstance(service.retrieval, str) or service.retrieval is None:
+            gr.Markdown(str(service.retrieval or "No retrieval models loaded."))
+            return
+        gr.Markdown(RETRIEVAL_HELP)
+        query = gr.Textbox(
+            label="Query", lines=2, max_length=service.limits.max_chars, elem_classes="bidi-auto"
+        )
+        with gr.Row():
+            language = gr.Dropdown(LANGUAGES, value="auto", label="Language")
+            keys = service.retrieval.model_keys()
+            models = gr.CheckboxGroup(keys, value=keys, label="Encoders")
+        with gr.Row():
+            family = gr.Dropdown(
+                service.family_names(), value="char_swap", label="Perturbation family"
+            )
+            strength = gr.Slider(0.0, 1.0, value=0.2, step=0.05, label="Strength (unit share)")
+            seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
+            k = gr.Number(value=5, precision=0, minimum=1, maximum=20, label="Candidates")
+        button = gr.Button("Retrieve clean & perturbed", variant="primary")
+        status = gr.HTML(elem_id="retrieval-status")
+        table = gr.HTML(elem_id="retrieval-table")
+
+    def run(query, language, models, family, strength, seed, k):
+        return retrieval_page(service, query, language, models, family, strength, seed, k)
+
+    button.click(
+        run, [query, language, models, family, strength, seed, k], [status, table], **PRIVATE
+    )
+
+
+RETRIEVAL_HELP = (
+    "Type a sentence in any language: each condition's encoder (the base model's for `none`, "
+    "no target training) finds its nearest English sentences among the run's Tatoeba sets, for "
+    "the sentence as typed and perturbed. Does a perturbed query still find the same sentence?"
+)
+
+
 def explain_tab(service: DemoService) -> None:
     with gr.Tab("What am I looking at?"):
         gr.Markdown(guide_markdown(service.condition_table(), service.family_instances()))
@@ -663,6 +796,7 @@ def build_demo(service: DemoService) -> gr.Blocks:
         perturb_tab(service, inputs)
         attack_tab(service, inputs)
         tag_notice = tagging_tab(service, inputs)
+        retrieval_tab(service)
         explain_tab(service)
         report_tab(service)
         note, table = headline_panel()

@@ -13,8 +13,11 @@ import runpy
 import socket
 from pathlib import Path
 
+from xstilts.config import parse_params
+from xstilts.retrieval.sets import write_sets
 from xstilts.tasks import get_task
 
+from .conftest import SMALL_WORLD, deep_update, sample_profile
 from .tiny_models import corpus_lines, tiny_model, tiny_tokenizer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,8 +46,21 @@ def build_demo_root(world: Path, root: Path) -> Path:
             }
             model.save(out, tokenizer, meta)
             write_metrics(root / "metrics", condition, task, 0.5 + 0.1 * index)
+    write_retrieval(world, root)
     _BUILT["root"] = root
     return root
+
+
+def write_retrieval(world: Path, root: Path) -> None:
+    """The Retrieval tab's inputs: the world's Tatoeba-shaped sets, and an intermediate
+    checkpoint folder per condition whose meta names no encoder, so that each condition's
+    encoder is the base model (the tracked sample encoder, `pretrained/`)."""
+    params = parse_params(deep_update(sample_profile(), {"sample_world": SMALL_WORLD}))
+    write_sets(params, root / "retrieval_sets", world)
+    for condition in CONDITIONS:
+        folder = root / "models" / "intermediate" / condition / "seed0"
+        folder.mkdir(parents=True)
+        (folder / "meta.json").write_text(json.dumps({"encoder": None}), encoding="utf-8")
 
 
 def write_metrics(metrics: Path, condition: str, task: str, accuracy: float) -> None:
@@ -104,6 +120,9 @@ def start_app(root: Path, world: Path, *extra: str):
             "--metrics", str(root / "metrics"),
             "--params", str(root / "no-params.yaml"),
             "--lexicons", str(world / "lexicon"),
+            "--retrieval-sets", str(root / "retrieval_sets"),
+            "--encoders", str(root / "models" / "intermediate"),
+            "--base", str(REPO / "pretrained"),
             *extra,
         ]
     )  # fmt: skip

@@ -18,6 +18,7 @@ import pytest
 
 pytest.importorskip("gradio", reason="the demo needs gradio (pip install -e '.[dev]')")
 from gradio_client import Client
+from gradio_client.exceptions import AppError
 
 from tests.app_support import REPO, app_module, build_demo_root, start_app, write_metrics
 from xstilts.demo.catalogue import find_checkpoints, load_catalogue
@@ -331,13 +332,14 @@ def test_server_is_private_and_bounded(server) -> None:
         urllib.request.urlopen(url + "monitoring", timeout=10)
 
 
-def test_the_api_is_five_named_endpoints_with_named_outputs(client: Client) -> None:
+def test_the_api_is_six_named_endpoints_with_named_outputs(client: Client) -> None:
     api = client.view_api(return_format="dict", print_info=False)
     assert sorted(api["named_endpoints"]) == [
         "/attack",
         "/compare",
         "/headline",
         "/perturb",
+        "/retrieve",
         "/tag",
     ]
     assert not api["unnamed_endpoints"]  # the page's own events are private
@@ -722,3 +724,19 @@ def test_examples_reset_the_language_to_auto(server) -> None:
             assert guess_language(texts) == row["language"], row
             assert cells[-1] == "auto"
         assert len(example_labels(task)) == len(rows)
+
+
+def test_retrieve_returns_each_encoders_neighbours_clean_and_perturbed(client: Client) -> None:
+    """/retrieve: every encoder's k nearest English sentences of the run's Tatoeba sets for the
+    query as typed and perturbed; a model that is not loaded is an error naming the ones that
+    are."""
+    answer = client.predict(
+        query=RU[0], language="ru", family="keyboard", strength=0.5, k=3, api_name="/retrieve"
+    )
+    assert answer["language"] == "ru" and answer["perturbed"] != answer["query"]
+    assert set(answer["models"]) == {"none · seed0", "multi · seed0"}
+    for found in answer["models"].values():
+        assert len(found["clean"]) == 3 and len(found["perturbed"]) == 3
+        assert {"sentence", "cosine"} == set(found["clean"][0])
+    with pytest.raises(AppError, match="not loaded"):
+        client.predict(query=RU[0], models=["qqp · seed0"], api_name="/retrieve")

@@ -44,6 +44,7 @@ from xstilts.demo.perturbview import (
     visible,
 )
 from xstilts.demo.render import FieldDiff, field_diffs
+from xstilts.demo.retrieval import RetrievalDemo
 from xstilts.demo.tagview import TagResult, perturb_sentence, tag_with
 from xstilts.examples import ChoiceExample, Example, TaggedExample
 from xstilts.modeling.predict import predict
@@ -127,8 +128,11 @@ class DemoService:
         attack_presets: dict[str, AttackSettings] | None = None,
         conditions: dict[str, tuple[str, ...]] | None = None,
         report: Path | None = None,
+        retrieval: RetrievalDemo | str | None = None,
     ) -> None:
         self.catalogue = catalogue
+        # the Retrieval tab's encoders, or the line saying why there are none
+        self.retrieval = retrieval
         self.metrics_dir = Path(metrics_dir) if metrics_dir else None
         self.lexicon_dir = Path(lexicon_dir) if lexicon_dir and Path(lexicon_dir).is_dir() else None
         self.limits = limits or Limits()
