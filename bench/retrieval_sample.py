@@ -1,4 +1,5 @@
-"""Retrieval with the sample run's encoders, before retrieval is a pipeline stage.
+"""Retrieval with the sample run's encoders, outside the pipeline: the `retrieve` stage's measures
+with options it does not take (another layer, more attacked rows).
 
 For the base encoder (`pretrained/`, the `none` condition's) and each intermediate condition's
 encoder (`models/intermediate/<condition>/seed0/encoder`, after `make repro`), on the sample
