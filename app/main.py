@@ -139,6 +139,7 @@ def build_service(args: argparse.Namespace) -> DemoService:
     runs: tuple[list[str] | None, list[int] | None] = (args.conditions, args.seeds)
     presets: dict[str, AttackSettings] = {}
     conditions: dict[str, tuple[str, ...]] = {}
+    retrieval_length = args.max_length
     if Path(args.params).is_file():
         from xstilts.config import intermediate_condition, load_params
 
@@ -161,7 +162,8 @@ def build_service(args: argparse.Namespace) -> DemoService:
             )
             for name, attack in params.robustness.attacks.items()
         }
-    retrieval = build_retrieval(args, runs)
+        retrieval_length = params.retrieval.max_length  # as the retrieve stage encodes
+    retrieval = build_retrieval(args, runs, retrieval_length)
     return DemoService(
         catalogue,
         metrics_dir=Path(args.metrics),
@@ -177,18 +179,27 @@ def build_service(args: argparse.Namespace) -> DemoService:
 
 
 def build_retrieval(
-    args: argparse.Namespace, runs: tuple[list[str] | None, list[int] | None]
+    args: argparse.Namespace,
+    runs: tuple[list[str] | None, list[int] | None],
+    max_length: int,
 ) -> RetrievalDemo | str:
-    """The Retrieval tab's encoders and pool, or why the tab is empty (no retrieval sets or no
-    intermediate models yet: the rest of the demo works without them)."""
+    """The Retrieval tab's encoders (each condition's and seed's that the run has) and pool, or
+    the line saying why the tab is empty: the rest of the demo works without them."""
     sets, encoders = Path(args.retrieval_sets), Path(args.encoders)
     if not sets.is_dir() or not encoders.is_dir():
         return f"No retrieval sets ({sets}) or encoders ({encoders}) yet: run `make repro` first."
-    found = runs[0] or sorted(p.name for p in encoders.iterdir())
-    conditions = [c for c in found if (encoders / c).is_dir()]  # RS-DA ones have none
-    seeds = runs[1] or [0]
-    pool = pool_sentences(sets)
-    models = load_models(encoders, Path(args.base), pool, conditions, seeds, args.max_length)
+    names = runs[0] or sorted(p.name for p in encoders.iterdir())
+    seeds = runs[1] or sorted(
+        int(p.name[4:]) for p in encoders.glob("*/seed*") if p.name[4:].isdigit()
+    )
+    found = [(c, k) for c in names for k in seeds if (encoders / c / f"seed{k}").is_dir()]
+    if not found:  # RS-DA conditions have no intermediate model of their own
+        return f"No intermediate model of the run's conditions under {encoders}."
+    try:
+        pool = pool_sentences(sets)
+        models = load_models(encoders, Path(args.base), pool, found, max_length)
+    except XstiltsError as err:
+        return f"The Retrieval tab is empty: {err}"
     return RetrievalDemo(models, pool, Path(args.lexicons), Limits(max_chars=args.max_chars))
 
 

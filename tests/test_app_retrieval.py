@@ -32,9 +32,8 @@ def demo(tmp_path_factory):
         folder.mkdir(parents=True)
         (folder / "meta.json").write_text(json.dumps({"encoder": None}), encoding="utf-8")
     pool = pool_sentences(root / "retrieval_sets")
-    models = load_models(
-        root / "intermediate", REPO / "pretrained", pool, ["none", "same"], [0], 256
-    )
+    runs = [("none", 0), ("same", 0)]
+    models = load_models(root / "intermediate", REPO / "pretrained", pool, runs, 128)
     return RetrievalDemo(models, pool, DATA / "lexicon"), root
 
 
@@ -120,5 +119,11 @@ def test_the_app_says_why_the_tab_is_empty_before_a_run(tmp_path) -> None:
     args = argparse.Namespace(
         retrieval_sets=str(tmp_path / "none"), encoders=str(tmp_path / "none"), base="x"
     )
-    message = app["build_retrieval"](args, (None, None))
+    message = app["build_retrieval"](args, (None, None), 128)
     assert isinstance(message, str) and "make repro" in message
+    # sets without a Tatoeba file, or conditions without the asked seed: a line, no crash
+    (tmp_path / "sets").mkdir()
+    (tmp_path / "encoders" / "none" / "seed0").mkdir(parents=True)
+    args.retrieval_sets, args.encoders = str(tmp_path / "sets"), str(tmp_path / "encoders")
+    assert "no intermediate model" in app["build_retrieval"](args, (None, [3]), 128).lower()
+    assert "no Tatoeba sets" in app["build_retrieval"](args, (None, None), 128)

@@ -198,7 +198,8 @@ def test_every_run_of_params_has_metrics_and_the_report_lists_them(pipeline) -> 
     repo, _, _ = pipeline
     params = load_params(repo / "params.yaml")
     summary = read_json(repo / "metrics/summary.json")
-    assert set(summary) == {*params.targets, "robustness"}
+    assert set(summary) == {*params.targets, "robustness", "retrieval"}
+    assert set(summary["retrieval"]["tatoeba_mean"]) == set(params.conditions)
     for task in params.targets:
         assert set(summary[task]) == set(params.conditions_for(task))
     assert set(summary["xnli"]) == {"none", "multi", "none+rsda"}  # the test's one RS-DA run

@@ -58,6 +58,7 @@ def params() -> Params:
     raw["conditions"] = {"none": [], "multi": ["qqp", "mnli", "race"]}
     raw["targets"] = ["xnli", "udpos", "panx"]
     raw["rsda"] = {"conditions": []}  # the RS-DA conditions have tests of their own
+    raw["retrieval"] = {"tasks": []}  # so has retrieval (tests/test_stages.py)
     raw["data"]["languages"] = list(LANGS)
     return parse_params(raw)
 

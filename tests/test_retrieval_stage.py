@@ -130,6 +130,13 @@ def robustness(tokenizer, families=("char_swap", "codeswitch"), attacks=True, li
     )
 
 
+def scores_without_attacks(base_encoder, sets, families=()):
+    """`tatoeba_scores` with `families` at strength 0.2 and no attack."""
+    encoder, tokenizer = base_encoder
+    checks = robustness(tokenizer, families=families, attacks=False)
+    return tatoeba_scores(encoder, tokenizer, sets, checks, 0, max_length=64, batch_size=8)
+
+
 def test_tatoeba_scores_rows_match_metrics(base_encoder) -> None:
     """The base encoder finds Russian translations far above chance; the rows count what the
     metrics say, a perturbed query is scored only where the tokenizer sees the change, and an
@@ -166,52 +173,25 @@ def test_tatoeba_scores_rows_match_metrics(base_encoder) -> None:
 def test_a_family_without_the_language_flags_its_rows(base_encoder) -> None:
     """Code-switching has no lexicon for this language: its rows say not applicable and its
     metrics name no accuracy, instead of counting as queries nothing hurts."""
-    encoder, tokenizer = base_encoder
     sentences = ["один два три", "четыре пять", "шесть семь восемь"]
     sets = {"xx": {"en": ["one two three", "four five", "six seven eight"], "xx": sentences}}
-    metrics, rows = tatoeba_scores(
-        encoder,
-        tokenizer,
-        sets,
-        robustness(tokenizer, families=("codeswitch",), attacks=False),
-        0,
-        max_length=64,
-        batch_size=8,
-    )
+    metrics, rows = scores_without_attacks(base_encoder, sets, families=("codeswitch",))
     switched = [r for r in rows if r["variant"] == "codeswitch@0.2"]
     assert len(switched) == 3 and all(r["not_applicable"] for r in switched)
     assert metrics["perturbations"]["codeswitch@0.2"]["xx"] == {"applicable": False, "examples": 3}
 
 
 def test_an_empty_sentence_is_counted_and_left_out(base_encoder) -> None:
-    encoder, tokenizer = base_encoder
     sets = {"ru": {"en": ["a cat", "", "a dog"], "ru": ["кошка", "ничего", " "]}}
-    metrics, rows = tatoeba_scores(
-        encoder,
-        tokenizer,
-        sets,
-        robustness(tokenizer, families=(), attacks=False),
-        0,
-        max_length=64,
-        batch_size=8,
-    )
+    metrics, rows = scores_without_attacks(base_encoder, sets)
     assert metrics["pairs"]["ru"] == 1 and metrics["skipped"]["ru"] == 2
     assert [r["id"] for r in rows] == ["0"]
 
 
 def test_a_set_with_sides_of_different_lengths_is_one_line(base_encoder) -> None:
-    encoder, tokenizer = base_encoder
     sets = {"ru": {"en": ["a cat", "a dog"], "ru": ["кошка"]}}
     with pytest.raises(XstiltsError) as caught:
-        tatoeba_scores(
-            encoder,
-            tokenizer,
-            sets,
-            robustness(tokenizer, families=(), attacks=False),
-            0,
-            max_length=64,
-            batch_size=8,
-        )
+        scores_without_attacks(base_encoder, sets)
     assert "\n" not in str(caught.value) and "ru has 1 sentences" in str(caught.value)
 
 

@@ -168,6 +168,20 @@ def check_seed(value: object) -> int:
     return value
 
 
+def check_model_names(keys: object, max_models: int) -> list[str]:
+    """The model names a request lists, each once and in order: one name or a list of them, at
+    least one and at most `max_models` (whether each is loaded is the caller's check)."""
+    if isinstance(keys, str):
+        keys = [keys]
+    if not keys:
+        raise InputError("no model selected: tick at least one model to compare")
+    if not isinstance(keys, list | tuple) or not all(isinstance(k, str) for k in keys):
+        raise InputError(f"models must be a list of model names, got {shown(keys)}")
+    if len(keys) > max_models:
+        raise InputError(f"{len(keys)} models selected; at most {max_models}")
+    return list(dict.fromkeys(keys))
+
+
 def check_task_name(value: object) -> str:
     """A task or condition name as params spell them (lower-case letters, digits, '_', and '+'
     for an RS-DA condition): anything else, a path in particular, is refused before it reaches

@@ -3,7 +3,8 @@ sentences from a pool, for the query as typed and perturbed.
 
 The encoders are the ones the retrieve stage scores: each condition's intermediate encoder
 (`models/intermediate/<condition>/seed<k>`), the base model for `none` (`encoder_source`),
-pooled as the stage pools Tatoeba (mean over the tokens of `middle_layer`). The pool is the
+pooled as the stage pools Tatoeba (mean over the tokens of `middle_layer`, truncated where the
+stage truncates when the app reads the run's params.yaml). The pool is the
 English side of the run's Tatoeba sets (`retrieval_sets/tatoeba.<lang>.jsonl`, every language's,
 each sentence once), encoded once per encoder when the demo starts. The perturbation is made
 once, seeded, with the first selected encoder's tokenizer (every condition shares the base
@@ -28,6 +29,7 @@ from xstilts.demo.inputs import (
     InputError,
     Limits,
     check_language,
+    check_model_names,
     check_seed,
     check_strength,
     clean_field,
@@ -35,6 +37,7 @@ from xstilts.demo.inputs import (
 )
 from xstilts.errors import XstiltsError
 from xstilts.io import read_jsonl
+from xstilts.modeling.device import model_device
 from xstilts.modeling.meta import encoder_source
 from xstilts.modeling.model import load_encoder, load_tokenizer
 from xstilts.perturb import Perturbation, Resources, build_families, families
@@ -127,26 +130,24 @@ def load_models(
     intermediate_root: Path,
     base: Path,
     pool: Sequence[str],
-    conditions: Sequence[str],
-    seeds: Sequence[int],
+    runs: Sequence[tuple[str, int]],
     max_length: int,
 ) -> dict[str, RetrievalModel]:
-    """Every (condition, seed) encoder, with the pool encoded."""
+    """The encoder of every (condition, seed) in `runs`, on the device every model of this
+    process runs on (`model_device`), with the pool encoded; `max_length` is the retrieve
+    stage's (`retrieval.max_length`), within the encoder's positions."""
     models = {}
-    for condition in conditions:
-        for seed in seeds:
-            folder = Path(intermediate_root) / condition / f"seed{seed}"
-            encoder = load_encoder(encoder_source(folder, base)).eval()
-            tokenizer = load_tokenizer(base)
-            layer = middle_layer(encoder.config.num_hidden_layers)
-            length = min(max_length, encoder.config.max_position_embeddings - 2)  # XLM-R's offset
-            vectors = sentence_vectors(
-                encoder, tokenizer, list(pool), layer=layer, max_length=length
-            )
-            key = f"{condition} · seed{seed}"
-            models[key] = RetrievalModel(
-                key, condition, seed, encoder, tokenizer, layer, length, normalized(vectors)
-            )
+    for condition, seed in runs:
+        folder = Path(intermediate_root) / condition / f"seed{seed}"
+        encoder = load_encoder(encoder_source(folder, base)).to(model_device()).eval()
+        tokenizer = load_tokenizer(base)
+        layer = middle_layer(encoder.config.num_hidden_layers)
+        length = min(max_length, encoder.config.max_position_embeddings - 2)  # XLM-R's offset
+        vectors = sentence_vectors(encoder, tokenizer, list(pool), layer=layer, max_length=length)
+        key = f"{condition} · seed{seed}"
+        models[key] = RetrievalModel(
+            key, condition, seed, encoder, tokenizer, layer, length, normalized(vectors)
+        )
     return models
 
 
@@ -212,19 +213,14 @@ class RetrievalDemo:
         )
 
     def _check_models(self, keys: object) -> list[RetrievalModel]:
-        if isinstance(keys, str):
-            keys = [keys]
-        if not keys:
-            raise InputError("no model selected: tick at least one model to compare")
-        if not isinstance(keys, list | tuple) or not all(isinstance(k, str) for k in keys):
-            raise InputError(f"models must be a list of model names, got {shown(keys)}")
+        keys = check_model_names(keys, self.limits.max_models)
         unknown = [k for k in keys if k not in self.models]
         if unknown:
             raise InputError(
                 f"model(s) {', '.join(map(shown, unknown[:3]))} are not loaded; "
                 f"available: {', '.join(self.models)}"
             )
-        return [self.models[k] for k in dict.fromkeys(keys)]
+        return [self.models[k] for k in keys]
 
     def _family(self, model: RetrievalModel, name: object) -> Perturbation:
         """The family `name`, built once per model with its tokenizer (homoglyph and invisible

@@ -28,6 +28,7 @@ from xstilts.demo.inputs import (
     DemoInput,
     InputError,
     Limits,
+    check_model_names,
     check_seed,
     check_strength,
     check_task_name,
@@ -178,14 +179,7 @@ class DemoService:
     # --- checks -----------------------------------------------------------------------------
 
     def check_models(self, task: str, keys: object) -> list[LoadedModel]:
-        if isinstance(keys, str):
-            keys = [keys]
-        if not keys:
-            raise InputError("no model selected: tick at least one model to compare")
-        if not isinstance(keys, list | tuple) or not all(isinstance(k, str) for k in keys):
-            raise InputError(f"models must be a list of model names, got {shown(keys)}")
-        if len(keys) > self.limits.max_models:
-            raise InputError(f"{len(keys)} models selected; at most {self.limits.max_models}")
+        keys = check_model_names(keys, self.limits.max_models)
         served = {m.key: m for m in self.catalogue.for_task(task)}
         unknown = [k for k in keys if k not in served]
         if unknown:
@@ -193,7 +187,7 @@ class DemoService:
                 f"model(s) {', '.join(map(shown, unknown[:3]))} do not serve {task}; "
                 f"available: {', '.join(served)}"
             )
-        return [served[k] for k in dict.fromkeys(keys)]
+        return [served[k] for k in keys]
 
     def check_task(self, task: object) -> str:
         if task not in self.tasks():

@@ -2,14 +2,18 @@
 training, the base model's (`none`) first, and the robustness of the Tatoeba queries.
 
 Tables are means over seeds. The paired comparisons are the targets' (`answer.drop_comparisons`)
-on the retrieve stage's per-query rows: for each perturbation variant and attack, the multi-task
-condition's drop against each other condition's, pooled over the languages, Holm-corrected as a
-family of their own. A query counts under a variant only where the perturbation is effective and
-applies to its language, as for the targets.
+on the retrieve stage's per-query rows: for each attack, then for each perturbation variant, the
+multi-task condition's drop against each other condition's, pooled over the languages. As for
+the targets, the attacks form one Holm family and the perturbation variants another, a query
+counts under a variant only where the encoder sees the perturbation and the family applies to
+its language, and a language where a compared condition's clean xx -> en accuracy is not
+significantly above chance (one over the pairs; exact binomial test) is left out of the pool.
 """
 
 from __future__ import annotations
 
+import functools
+import operator
 import statistics
 from pathlib import Path
 from typing import Any
@@ -23,8 +27,11 @@ from xstilts.io import read_json, read_jsonl
 from xstilts.report.answer import drop_comparisons
 from xstilts.report.markdown import table
 from xstilts.report.per_example import COLUMNS
+from xstilts.report.transfer import AtChance
+from xstilts.stats import above_chance_p
 
 Runs = dict[str, list[dict[str, Any]]]  # condition -> one metrics dict per seed
+TATOEBA = "tatoeba"
 
 
 def retrieval_runs(params: Params, root: Path) -> Runs:
@@ -52,9 +59,38 @@ def retrieval_frame(params: Params, root: Path) -> pd.DataFrame:
     return frame
 
 
-def comparisons(params: Params, frame: pd.DataFrame) -> pd.DataFrame:
-    variants = sorted(v for v in frame["variant"].unique() if v != "clean")
-    return drop_comparisons(frame, params, variants)
+def at_chance(runs: Runs, alpha: float) -> AtChance:
+    """Per condition, the Tatoeba languages whose clean xx -> en accuracy (seed mean, pairs
+    summed over seeds) is not significantly above one over the pairs."""
+    found: AtChance = {}
+    for condition, seeds in runs.items():
+        tatoeba = seeds[0]["tatoeba"]
+        langs = [
+            lang
+            for lang in tatoeba["to_english"]
+            if above_chance_p(
+                _seed_mean(seeds, "tatoeba", "to_english", lang),
+                tatoeba["pairs"][lang] * len(seeds),
+                tatoeba["chance"][lang],
+            )
+            > alpha
+        ]
+        if langs:
+            found.setdefault(TATOEBA, {})[condition] = langs
+    return found
+
+
+def comparisons(
+    params: Params, frame: pd.DataFrame, chance: AtChance
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The attacks' comparisons and the perturbation variants', each Holm-corrected alone."""
+    changed = sorted(v for v in frame["variant"].unique() if v != "clean")
+    attacks = [v for v in changed if v.startswith("attack:")]
+    variants = [v for v in changed if not v.startswith("attack:")]
+    return (
+        drop_comparisons(frame, params, attacks, chance),
+        drop_comparisons(frame, params, variants, chance),
+    )
 
 
 def tatoeba_table(runs: Runs) -> list[str]:
@@ -64,11 +100,11 @@ def tatoeba_table(runs: Runs) -> list[str]:
     rows = []
     for condition, seeds in runs.items():
         cells = [
-            f"{_pct(seeds, 'to_english', lang)} / {_pct(seeds, 'from_english', lang)}"
+            f"{_pct(seeds, 'tatoeba', 'to_english', lang)} / "
+            f"{_pct(seeds, 'tatoeba', 'from_english', lang)}"
             for lang in languages
         ]
-        mean = statistics.fmean(s["tatoeba"]["mean"] for s in seeds)
-        rows.append([condition, *cells, f"{100 * mean:.1f}"])
+        rows.append([condition, *cells, _pct(seeds, "tatoeba", "mean")])
     chance = ", ".join(f"{lang} {100 * c:.2f}" for lang, c in first["chance"].items())
     return [
         *table(["condition", *(f"{x}->en / en->{x}" for x in languages), "mean"], rows),
@@ -81,14 +117,14 @@ def tatoeba_table(runs: Runs) -> list[str]:
 def bucc_table(runs: Runs) -> list[str]:
     """Test F1 at the threshold best on dev, per language."""
     languages = list(next(iter(runs.values()))[0]["bucc"]["f1"])
-    rows = []
-    for condition, seeds in runs.items():
-        cells = [
-            f"{100 * statistics.fmean(s['bucc']['f1'][lang] for s in seeds):.1f}"
-            for lang in languages
+    rows = [
+        [
+            condition,
+            *(_pct(seeds, "bucc", "f1", lang) for lang in languages),
+            _pct(seeds, "bucc", "mean"),
         ]
-        mean = statistics.fmean(s["bucc"]["mean"] for s in seeds)
-        rows.append([condition, *cells, f"{100 * mean:.1f}"])
+        for condition, seeds in runs.items()
+    ]
     return table(["condition", *languages, "mean"], rows)
 
 
@@ -139,8 +175,10 @@ def retrieval_section(
     summary: dict[str, Any] = {}
     if "tatoeba" in params.retrieval.tasks:
         frame = retrieval_frame(params, root)
-        compared = comparisons(params, frame)
+        chance = at_chance(runs, params.robustness.alpha)
+        attacks, variants = comparisons(params, frame, chance)
         lines += ["### Tatoeba: top-1 accuracy %", "", *tatoeba_table(runs), ""]
+        lines += _chance_lines(chance)
         lines += [
             "### Tatoeba queries under perturbation and attack",
             "",
@@ -149,27 +187,51 @@ def retrieval_section(
             "",
             *robustness_table(frame),
             "",
-            "Paired comparisons of the drops (multi against each condition; Holm over this table):",
+            "Paired comparisons of the drops under attack (multi against each condition; Holm "
+            "over this table):",
             "",
-            *comparison_lines(compared),
+            *comparison_lines(attacks),
+            "",
+            "The same for each perturbation family (exploratory; Holm over this table):",
+            "",
+            *comparison_lines(variants),
             "",
         ]
         summary["tatoeba_mean"] = {
-            c: statistics.fmean(s["tatoeba"]["mean"] for s in seeds) for c, seeds in runs.items()
+            c: _seed_mean(seeds, "tatoeba", "mean") for c, seeds in runs.items()
         }
-        summary["tatoeba_significant"] = (
-            int(compared["significant"].sum()) if not compared.empty else 0
-        )
+        # significant comparisons, either direction
+        summary["tatoeba_attacks_significant"] = _significant(attacks)
+        summary["tatoeba_families_significant"] = _significant(variants)
+        summary["uninformative"] = chance
     if "bucc" in params.retrieval.tasks:
         lines += ["### BUCC: test F1 % (threshold chosen on dev)", "", *bucc_table(runs), ""]
         summary["bucc_mean_f1"] = {
-            c: statistics.fmean(s["bucc"]["mean"] for s in seeds) for c, seeds in runs.items()
+            c: _seed_mean(seeds, "bucc", "mean") for c, seeds in runs.items()
         }
     return lines, summary
 
 
-def _pct(seeds: list[dict[str, Any]], direction: str, lang: str) -> str:
-    return f"{100 * statistics.fmean(s['tatoeba'][direction][lang] for s in seeds):.1f}"
+def _seed_mean(seeds: list[dict[str, Any]], *keys: str) -> float:
+    """The mean over seeds of the value at `keys` in each seed's metrics."""
+    return statistics.fmean(functools.reduce(operator.getitem, keys, s) for s in seeds)
+
+
+def _pct(seeds: list[dict[str, Any]], *keys: str) -> str:
+    return f"{100 * _seed_mean(seeds, *keys):.1f}"
+
+
+def _significant(compared: pd.DataFrame) -> int:
+    return int(compared["significant"].sum()) if not compared.empty else 0
+
+
+def _chance_lines(chance: AtChance) -> list[str]:
+    """Which conditions' languages are at chance, left out of the comparisons."""
+    found = chance.get(TATOEBA, {})
+    if not found:
+        return ["Every condition's xx->en accuracy is above chance in every language.", ""]
+    named = "; ".join(f"{c}: {', '.join(langs)}" for c, langs in found.items())
+    return [f"Not above chance (left out of the comparisons of that condition): {named}.", ""]
 
 
 def _read(path: Path, reader: Any) -> Any:

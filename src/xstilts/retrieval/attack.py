@@ -81,7 +81,7 @@ class PoolScorer:
 
     def __call__(self, examples: list[TextExample]) -> np.ndarray:
         sims = self.similarities([e.text for e in examples])
-        return torch.softmax(sims / self.temperature, dim=-1).numpy()
+        return torch.softmax(sims / self.temperature, dim=-1).cpu().numpy()
 
 
 def attack_parallel(
@@ -114,7 +114,8 @@ def attack_with(
     temperature: float = TEMPERATURE,
     max_rows: int | None = None,
 ) -> dict[str, RetrievalAttack]:
-    """`attack_parallel` over any sentence vectorizer."""
+    """`attack_parallel` over any sentence vectorizer: in each language the queries among the
+    first `max_rows` whose nearest candidate is their translation are attacked."""
     english = list(parallel[PIVOT])
     out = {}
     for language, rows, sentences, candidates in language_sides(parallel, vectors):
@@ -122,32 +123,55 @@ def attack_with(
         sentences = sentences[:max_rows]
         first = scorer.similarities(sentences).argmax(dim=-1).tolist()
         correct = [i for i, top in enumerate(first) if top == i]
-        attacker = Attacker(None, None, "retrieval", families, predict_fn=scorer)
-        jobs = [
-            (
-                TextExample(str(rows[i]), language, sentences[i], i),
-                language,
-                random.Random(derive_seed("retrieval-attack", seed, language, rows[i])),
-            )
-            for i in correct
-        ]
-        reference = [
-            attacker.count_units(TextExample(str(rows[i]), PIVOT, english[rows[i]], i), PIVOT)
-            for i in correct
-        ]
-        results = attacker.attack_many(jobs, budget, reference_units=reference)
-        adversarial = tuple(r.adversarial.text for r in results)
-        ranks = ()
-        if adversarial:
-            vectors_after = scorer.query_vectors(adversarial)
-            gold = torch.tensor(correct)
-            ranks = tuple(gold_ranks(vectors_after, scorer.candidates, gold).tolist())
-        out[language] = RetrievalAttack(
-            pairs=len(sentences),
-            rows=tuple(correct),
-            gold_ranks=ranks,
-            queries=tuple(r.queries for r in results),
-            perturbed_ratios=tuple(r.perturbed_ratio for r in results),
-            adversarial=adversarial,
+        references = [english[row] for row in rows]
+        out[language] = attack_queries(
+            scorer, language, rows, sentences, references, correct, families, budget, seed
         )
     return out
+
+
+def attack_queries(
+    scorer: PoolScorer,
+    language: str,
+    rows: Sequence[int | str],
+    sentences: Sequence[str],
+    references: Sequence[str],
+    chosen: Sequence[int],
+    families: dict[str, Perturbation],
+    budget: AttackBudget,
+    seed: int,
+    name: str = "",
+) -> RetrievalAttack:
+    """The queries at positions `chosen` of `sentences` attacked against the scorer's candidates
+    (position i's translation is candidate i, whose English text `references[i]` sets the word
+    budget). `rows` are the queries' rows in the source set, which with the attack's `name`
+    seed each attack's generator."""
+    attacker = Attacker(None, None, "retrieval", families, predict_fn=scorer)
+    parts = ("retrieval-attack", seed, *((name,) if name else ()), language)
+    jobs = [
+        (
+            TextExample(str(rows[i]), language, sentences[i], i),
+            language,
+            random.Random(derive_seed(*parts, rows[i])),
+        )
+        for i in chosen
+    ]
+    reference = [
+        attacker.count_units(TextExample(str(rows[i]), PIVOT, references[i], i), PIVOT)
+        for i in chosen
+    ]
+    results = attacker.attack_many(jobs, budget, reference_units=reference)
+    adversarial = tuple(r.adversarial.text for r in results)
+    ranks: tuple[int, ...] = ()
+    if adversarial:
+        vectors_after = scorer.query_vectors(adversarial)
+        gold = torch.tensor(list(chosen), device=vectors_after.device)
+        ranks = tuple(gold_ranks(vectors_after, scorer.candidates, gold).tolist())
+    return RetrievalAttack(
+        pairs=len(sentences),
+        rows=tuple(chosen),
+        gold_ranks=ranks,
+        queries=tuple(r.queries for r in results),
+        perturbed_ratios=tuple(r.perturbed_ratio for r in results),
+        adversarial=adversarial,
+    )

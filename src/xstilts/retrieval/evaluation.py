@@ -3,16 +3,19 @@
 Tatoeba, each language against its English translations (`parallel`), mean-pooled at XTREME's
 Tatoeba layer (`middle_layer`):
 - clean: xx -> en and en -> xx top-1 accuracy over every usable pair, and one row per xx -> en
-  query with the rank of its translation (1 = found first);
+  query with the place of its translation among the English sentences (`gold_ranks`: 1 =
+  first, a tie going to the lower row in both directions);
 - perturbed: the first `max_examples` queries of each language under every family and strength,
   each perturbed once with a generator seeded by (seed, language, row, family, strength), so
-  every condition meets the same queries, retrieving the clean English side. A perturbation the
-  tokenizer erases (the same token ids) is no test: its row is flagged not effective and left
-  out of the scores, as the evaluate stage does; a family that does not apply to a language
-  (no lexicon, no layout) flags that language's rows not applicable;
+  every condition meets the same queries, retrieving the clean English side. A perturbation
+  the encoder cannot see (the same input ids once truncated at `max_length`) is flagged not
+  effective: the metrics give accuracy over all queries and over the effective ones, and the
+  report compares the effective ones, as the evaluate stage does. A family that does not apply
+  to a language (no lexicon, no layout) flags that language's rows not applicable;
 - attacked: the first `attack_examples` of those queries under each attack of the profile
-  (`xstilts.retrieval.attack`): the rank of the translation after the attack, per row; a query
-  that misses its translation when clean is not attacked and counts as a miss.
+  (`xstilts.retrieval.attack`). The queries whose clean row has rank 1 are attacked, and their
+  rows hold the translation's place after the attack; a query that missed when clean is not
+  attacked and stays a miss.
 
 BUCC: per language, test F1 at the threshold best on dev (`bucc`), clean only.
 
@@ -33,11 +36,10 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from xstilts.attack import AttackBudget
 from xstilts.perturb import Perturbation
-from xstilts.perturb.effective import is_effective
-from xstilts.retrieval.attack import RetrievalAttack, attack_with
+from xstilts.retrieval.attack import TEMPERATURE, PoolScorer, attack_queries
 from xstilts.retrieval.bucc import MiningSplit, bucc_score
 from xstilts.retrieval.embeddings import middle_layer
-from xstilts.retrieval.metrics import gold_ranks, nearest_accuracy
+from xstilts.retrieval.metrics import gold_ranks
 from xstilts.retrieval.parallel import PIVOT, Vectors, language_sides, sentence_vectorizer
 from xstilts.retrieval.search import normalized
 from xstilts.seeding import derive_seed
@@ -63,7 +65,8 @@ class Side:
     lang: str
     ids: list[str]
     texts: list[str]
-    english: torch.Tensor  # unit rows
+    references: list[str]  # the English sentences, row for row
+    english: torch.Tensor  # their vectors, unit rows
     skipped: int
 
 
@@ -90,22 +93,20 @@ def tatoeba_scores(
         queries = normalized(vectors(side.texts))
         ranks = _ranks(queries, side.english)
         metrics["to_english"][lang] = _share(r == 1 for r in ranks)
-        metrics["from_english"][lang] = nearest_accuracy(side.english, queries)
+        metrics["from_english"][lang] = _share(r == 1 for r in _ranks(side.english, queries))
         metrics["pairs"][lang] = len(side.ids)
         metrics["skipped"][lang] = side.skipped
         metrics["chance"][lang] = 1 / len(side.ids)
         rows += [_row(side, i, "clean", rank) for i, rank in enumerate(ranks)]
-        for variant, found in _perturbed(side, vectors, tokenizer, robustness, seed):
+        for variant, found in _perturbed(side, vectors, tokenizer, robustness, seed, max_length):
             perturbations.setdefault(variant, {})[lang] = _variant_scores(found, ranks)
             rows += found
         for name, (families, budget) in robustness.attacks.items():
-            found = _attacked(side, parallel, vectors, name, families, budget, robustness, seed)
+            found = _attacked(side, vectors, ranks, name, families, budget, robustness, seed)
             attacks.setdefault(name, {})[lang] = _attack_scores(found, ranks)
             rows += found
-    zero_shot = [lang for lang in metrics["to_english"] if lang != PIVOT]
-    metrics["mean"] = statistics.fmean(
-        [metrics[d][lang] for d in ("to_english", "from_english") for lang in zero_shot]
-    )
+    both = [metrics[d][lang] for d in ("to_english", "from_english") for lang in sets]
+    metrics["mean"] = statistics.fmean(both) if both else None
     metrics["perturbations"] = perturbations
     metrics["attacks"] = attacks
     return metrics, rows
@@ -116,12 +117,15 @@ def _side(lang: str, parallel: Mapping[str, Sequence[str]], vectors: Vectors) ->
         raise ValueError(f"a Tatoeba set of {lang} holds {sorted(parallel)}, not en and {lang}")
     ((_, kept, texts, english),) = language_sides(parallel, vectors)
     skipped = len(parallel[PIVOT]) - len(kept)
-    return Side(lang, [str(i) for i in kept], texts, normalized(english), skipped)
+    references = [parallel[PIVOT][i] for i in kept]
+    return Side(lang, [str(i) for i in kept], texts, references, normalized(english), skipped)
 
 
-def _ranks(queries: torch.Tensor, english: torch.Tensor) -> list[int]:
-    """Rank of each query's translation (row i of `english`) among all English sentences."""
-    return gold_ranks(queries, english, torch.arange(len(queries))).tolist()
+def _ranks(queries: torch.Tensor, candidates: torch.Tensor) -> list[int]:
+    """Place of each query's partner (row i of `candidates`) among all of them (1 = first;
+    ties to the lower row, as `gold_ranks` orders them)."""
+    partners = torch.arange(len(queries), device=queries.device)
+    return gold_ranks(queries, candidates, partners).tolist()
 
 
 def _row(side: Side, index: int, variant: str, rank: int | None, **extra: Any) -> dict[str, Any]:
@@ -142,6 +146,7 @@ def _perturbed(
     tokenizer: PreTrainedTokenizerBase,
     robustness: QueryRobustness,
     seed: int,
+    max_length: int,
 ) -> list[tuple[str, list[dict[str, Any]]]]:
     """(variant, rows) for every family and strength, over the first `max_examples` queries."""
     count = len(side.texts[: robustness.max_examples])
@@ -174,7 +179,7 @@ def _perturbed(
                             i,
                             variant,
                             ranks[i],
-                            effective=is_effective(tokenizer, side.texts[i], texts[i]),
+                            effective=_sees(tokenizer, side.texts[i], texts[i], max_length),
                             text=texts[i],
                         )
                         for i in range(count)
@@ -184,41 +189,67 @@ def _perturbed(
     return out
 
 
+def _sees(tokenizer: PreTrainedTokenizerBase, clean: str, changed: str, max_length: int) -> bool:
+    """Whether the encoder's input ids differ: the tokenizer's, truncated as encoding truncates
+    (a change past `max_length` tokens reaches no vector)."""
+    if clean == changed:
+        return False
+    ids = tokenizer([clean, changed], truncation=True, max_length=max_length)["input_ids"]
+    return ids[0] != ids[1]
+
+
 def _variant_scores(rows: list[dict[str, Any]], clean_ranks: list[int]) -> dict[str, Any]:
-    """Accuracy on the effective perturbations and clean accuracy on the same queries."""
+    """Accuracy under the variant and clean on the same queries, over every query
+    (`accuracy`, `clean_accuracy`) and over those whose change the encoder sees
+    (`accuracy_effective`, `clean_accuracy_effective`: what the report compares), as the
+    evaluate stage names them; None where there is nothing to average."""
     if any(r.get("not_applicable") for r in rows):
         return {"applicable": False, "examples": len(rows)}
-    effective = [(i, r) for i, r in enumerate(rows) if r["effective"]]
+    effective = [i for i, r in enumerate(rows) if r["effective"]]
     return {
         "applicable": True,
         "examples": len(rows),
         "effective": len(effective),
-        "effective_rate": len(effective) / len(rows) if rows else 0.0,
-        "accuracy": _share(r["correct"] for _, r in effective),
-        "clean_accuracy": _share(clean_ranks[i] == 1 for i, _ in effective),
+        "effective_rate": _share(r["effective"] for r in rows),
+        "accuracy": _share(r["correct"] for r in rows),
+        "clean_accuracy": _share(rank == 1 for rank in clean_ranks[: len(rows)]),
+        "accuracy_effective": _share(rows[i]["correct"] for i in effective),
+        "clean_accuracy_effective": _share(clean_ranks[i] == 1 for i in effective),
     }
 
 
 def _attacked(
     side: Side,
-    parallel: Mapping[str, Sequence[str]],
     vectors: Vectors,
+    clean_ranks: list[int],
     name: str,
     families: Mapping[str, Perturbation],
     budget: AttackBudget,
     robustness: QueryRobustness,
     seed: int,
 ) -> list[dict[str, Any]]:
-    """One row per attacked-set query: its translation's rank after the attack, or a miss
-    when the clean query already missed it."""
+    """One row per query of the attacked set: the queries whose translation comes first when
+    clean (the clean rows' own ranks) are attacked, and their rows hold the translation's rank
+    after the attack; the others are misses, as they were."""
     limits = [n for n in (robustness.max_examples, robustness.attack_examples) if n is not None]
     count = min([len(side.ids), *limits])
     variant = f"attack:{name}"
     if not any(family.supports(side.lang) for family in families.values()):
         return [_row(side, i, variant, None, not_applicable=True) for i in range(count)]
-    result: RetrievalAttack = attack_with(
-        vectors, parallel, dict(families), budget, seed, max_rows=count
-    )[side.lang]
+    chosen = [i for i in range(count) if clean_ranks[i] == 1]
+    scorer = PoolScorer(vectors, side.english, TEMPERATURE)
+    result = attack_queries(
+        scorer,
+        side.lang,
+        side.ids,
+        side.texts[:count],
+        side.references,
+        chosen,
+        dict(families),
+        budget,
+        seed,
+        name,
+    )
     attacked = {row: k for k, row in enumerate(result.rows)}
     rows = []
     for i in range(count):

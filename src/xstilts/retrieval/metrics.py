@@ -122,23 +122,37 @@ def mean_average_precision_at_k(
 
 
 def gold_ranks(queries: torch.Tensor, candidates: torch.Tensor, gold: torch.Tensor) -> torch.Tensor:
-    """For each query, 1 + the number of candidates scoring strictly higher (dot product) than
-    its gold candidate `gold[i]`, counted a block of scores at a time."""
+    """For each query, the place of its gold candidate `gold[i]` when the candidates are ordered
+    by dot product, best first, a tie going to the lower index (as `top_k` and an argmax order
+    them): 1 + the candidates scoring higher, + those scoring the same at a lower index.
+
+    Scores come a block of candidates at a time, each block from one matrix product, the gold
+    candidate's own score included (a first pass reads it there), so two equal candidates (a
+    sentence that occurs twice) score exactly the same and the lower index wins."""
     if gold.shape != (len(queries),):
         raise ValueError(
             f"one gold candidate per query: {len(queries)} queries, {tuple(gold.shape)}"
         )
     queries, candidates = queries.float(), candidates.float()
+    gold = gold.to(queries.device)
     ranks = torch.ones(len(queries), dtype=torch.long, device=queries.device)
     for start in range(0, len(queries), QUERY_BLOCK):
         block = queries[start : start + QUERY_BLOCK]
-        golden = (block * candidates[gold[start : start + QUERY_BLOCK]]).sum(dim=1)
-        own = gold[start : start + QUERY_BLOCK, None]
-        for first in range(0, len(candidates), KEY_BLOCK):
-            scores = block @ candidates[first : first + KEY_BLOCK].T
+        own = gold[start : start + QUERY_BLOCK]
+        golden = torch.empty(len(block), device=block.device)
+        for first, scores in _score_blocks(block, candidates):
+            inside = (own >= first) & (own < first + scores.shape[1])
+            golden[inside] = scores[inside].gather(1, (own[inside] - first)[:, None])[:, 0]
+        for first, scores in _score_blocks(block, candidates):
             columns = torch.arange(first, first + scores.shape[1], device=scores.device)
-            # the gold candidate itself never counts: its score here is a matrix product's,
-            # `golden` a row's sum, and the two may round apart
-            higher = (scores > golden[:, None]) & (columns[None, :] != own)
-            ranks[start : start + len(block)] += higher.sum(dim=1)
+            ahead = (scores > golden[:, None]) | (
+                (scores == golden[:, None]) & (columns[None, :] < own[:, None])
+            )
+            ranks[start : start + len(block)] += ahead.sum(dim=1)
     return ranks
+
+
+def _score_blocks(block: torch.Tensor, candidates: torch.Tensor):
+    """(first column, scores) of each block of candidates against the query block."""
+    for first in range(0, len(candidates), KEY_BLOCK):
+        yield first, block @ candidates[first : first + KEY_BLOCK].T
