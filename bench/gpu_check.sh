@@ -5,7 +5,9 @@
 # so that a run cut short keeps what matters most: training throughput at global batch 256 (our
 # loop eager, compiled and with torch's deterministic mode, against the careful Trainer), the
 # FSDP path on CUDA (a correctness check on a one-process mesh), evaluation throughput, an
-# operator profile of one batch-256 run per variant, and the recipe's global batch (32). Tables
+# operator profile of one batch-256 run per variant, the recipe's global batch (32), and the
+# retrieve stage's scoring (every step of it on the GPU: Tatoeba clean, perturbed, attacked;
+# BUCC). Tables
 # go to stdout and to $OUT (default bench/out), each as soon as it is done; a step that fails
 # says so and the next one runs.
 # Needs torch, transformers, accelerate and numpy (and a C compiler for the compiled variant).
@@ -36,6 +38,7 @@ run eval python3 bench/eval_throughput.py
 run profile_256 python3 bench/train_throughput.py --batch-size 256 --steps 20 --warmup 8 \
   --variants ours,hf-careful --profile 5
 run train_32 python3 bench/train_throughput.py --steps 60 --warmup 10
+run retrieval python3 bench/retrieval_device.py
 if [ -n "$failed" ]; then
   echo "failed steps:$failed" >&2
   exit 1

@@ -211,3 +211,29 @@ def test_retrieval_sets_missing_is_one_line(tmp_path) -> None:
     with pytest.raises(XstiltsError) as caught:
         read_tatoeba(Path(tmp_path), "ru")
     assert "dvc repro retrieval_sets" in str(caught.value)
+
+
+def test_candidates_perturbed_as_an_option(base_encoder) -> None:
+    """With `candidates`, each variant's English side is perturbed too (its own generators):
+    the queries are the same as without, the rows hold the changed translations, and a row is
+    effective when either side changed."""
+    encoder, tokenizer = base_encoder
+    rows = read_jsonl(DATA / "retrieval/tatoeba/test.jsonl")
+    sets = {"ru": tatoeba_pairs(rows, ["ru"])["ru"]}
+    found = {}
+    for candidates in (False, True):
+        checks = robustness(tokenizer, families=("char_swap",), attacks=False)
+        checks = QueryRobustness(**{**vars(checks), "candidates": candidates})
+        found[candidates] = tatoeba_scores(
+            encoder, tokenizer, sets, checks, 0, max_length=128, batch_size=64
+        )[1]
+    plain, both = ([r for r in found[c] if r["variant"] == "char_swap@0.2"] for c in (False, True))
+    assert [r["text"] for r in plain] == [r["text"] for r in both]
+    assert "candidate" not in plain[0]
+    english = sets["ru"]["en"]
+    changed = [r for r in both if r["candidate"] != english[int(r["id"])]]
+    assert len(changed) >= len(both) // 2
+    assert all(r["effective"] for r in changed)
+    assert [r for r in found[True] if r["variant"] == "clean"] == [
+        r for r in found[False] if r["variant"] == "clean"
+    ]

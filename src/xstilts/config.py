@@ -327,6 +327,9 @@ class RetrievalConfig(Section):
     tasks: tuple[Literal["tatoeba", "bucc"], ...] = ("tatoeba",)
     max_length: PositiveInt = 512  # tokens per sentence (XTREME's MAXL)
     batch_size: PositiveInt = 64  # sentences encoded at once
+    # under each perturbation variant, perturb the English candidates too (each with its own
+    # seeded generator), not only the queries
+    perturb_candidates: bool = False
 
     @model_validator(mode="after")
     def _distinct(self) -> RetrievalConfig:

@@ -11,7 +11,10 @@ Tatoeba layer (`middle_layer`):
   the encoder cannot see (the same input ids once truncated at `max_length`) is flagged not
   effective: the metrics give accuracy over all queries and over the effective ones, and the
   report compares the effective ones, as the evaluate stage does. A family that does not apply
-  to a language (no lexicon, no layout) flags that language's rows not applicable;
+  to a language (no lexicon, no layout) flags that language's rows not applicable. As an option
+  (`candidates`) the English candidates are perturbed too, each once with its own generator;
+  a row is then effective when its query or its translation changed, and holds the changed
+  translation;
 - attacked: the first `attack_examples` of those queries under each attack of the profile
   (`xstilts.retrieval.attack`). The queries whose clean row has rank 1 are attacked, and their
   rows hold the translation's place after the attack; a query that missed when clean is not
@@ -25,6 +28,7 @@ The rows carry the evaluate stage's per-example fields (`id`, `lang`, `variant`,
 
 from __future__ import annotations
 
+import functools
 import random
 import statistics
 from collections.abc import Mapping, Sequence
@@ -56,6 +60,7 @@ class QueryRobustness:
     max_examples: int | None  # per language: the first N queries are perturbed
     attacks: Mapping[str, tuple[Mapping[str, Perturbation], AttackBudget]]
     attack_examples: int | None  # per language: the first N of those are attacked
+    candidates: bool = False  # perturb the English candidates too (each variant's own copy)
 
 
 @dataclass(frozen=True)
@@ -158,35 +163,47 @@ def _perturbed(
                 rows = [_row(side, i, variant, None, not_applicable=True) for i in range(count)]
                 out.append((variant, rows))
                 continue
-            texts = [
-                family.apply(
-                    side.texts[i],
-                    side.lang,
-                    strength,
-                    random.Random(
-                        derive_seed("retrieval", seed, side.lang, side.ids[i], name, strength)
-                    ),
-                ).text
-                for i in range(count)
-            ]
-            ranks = _ranks(normalized(vectors(texts)), side.english)
-            out.append(
-                (
-                    variant,
-                    [
-                        _row(
-                            side,
-                            i,
-                            variant,
-                            ranks[i],
-                            effective=_sees(tokenizer, side.texts[i], texts[i], max_length),
-                            text=texts[i],
-                        )
-                        for i in range(count)
-                    ],
+            change = functools.partial(_changed, family, strength, seed, side)
+            texts = change(side.texts[:count], side.lang, "retrieval")
+            candidates, english = side.english, side.references
+            if robustness.candidates and family.supports(PIVOT):
+                english = change(side.references, PIVOT, "retrieval-candidate")
+                candidates = normalized(vectors(english))
+            ranks = _ranks(normalized(vectors(texts)), candidates)
+            rows = []
+            for i in range(count):
+                seen = _sees(tokenizer, side.texts[i], texts[i], max_length) or _sees(
+                    tokenizer, side.references[i], english[i], max_length
                 )
-            )
+                extra = {"candidate": english[i]} if english is not side.references else {}
+                rows.append(
+                    _row(side, i, variant, ranks[i], effective=seen, text=texts[i], **extra)
+                )
+            out.append((variant, rows))
     return out
+
+
+def _changed(
+    family: Perturbation,
+    strength: float,
+    seed: int,
+    side: Side,
+    texts: Sequence[str],
+    language: str,
+    stream: str,
+) -> list[str]:
+    """The texts of the side's first rows, each perturbed once as `language` with a generator
+    seeded by (stream, seed, the set's language, row, family, strength): the same for every
+    condition."""
+    return [
+        family.apply(
+            text,
+            language,
+            strength,
+            random.Random(derive_seed(stream, seed, side.lang, row, family.name, strength)),
+        ).text
+        for row, text in zip(side.ids, texts, strict=False)
+    ]
 
 
 def _sees(tokenizer: PreTrainedTokenizerBase, clean: str, changed: str, max_length: int) -> bool:

@@ -40,6 +40,7 @@ def query_robustness(params: Params, lexicons: Path, tokenizer: Any) -> QueryRob
         max_examples=robustness.max_examples,
         attacks=attacks,
         attack_examples=robustness.attack_examples,
+        candidates=params.retrieval.perturb_candidates,
     )
 
 
