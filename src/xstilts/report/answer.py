@@ -150,6 +150,7 @@ def _pooled_rows(kept: pd.DataFrame, params: Params, pair: tuple[str, str]) -> d
         seed=0,
         alpha=params.robustness.alpha,
         pooled=POOLED,
+        per_language=False,  # the answer reads the pooled rows alone
     )
     pooled = table[table["language"] == POOLED]
     return {(r["task"], r["variant"]): r for r in pooled.to_dict("records")}

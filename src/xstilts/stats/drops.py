@@ -71,6 +71,7 @@ def compare_drops(
     confidence: float = 0.95,
     alpha: float = 0.05,
     pooled: str = "all",
+    per_language: bool = True,
 ) -> pd.DataFrame:
     """Difference in differences: drop of condition a minus drop of condition b, per variant.
 
@@ -84,7 +85,8 @@ def compare_drops(
     seeds, within languages); p_value: exact-or-normal sign-flip test on per-example
     sums of u - v, null_se its standard error of diff under the null (`xstilts.stats.power`);
     p_holm: Holm within the per-language and within the pooled rows of this table (`finish`).
-    `pairs` as in `compare`.
+    `pairs` as in `compare`. `per_language=False` leaves the per-language rows out (the pooled
+    rows are the same either way: each row has its own bootstrap seed and Holm family).
     """
     table = validate(frame)
     chosen = choose_pairs(table, pairs)
@@ -93,7 +95,13 @@ def compare_drops(
         wide = pivot(group, ["condition", "variant"])
         for cond_a, cond_b in chosen:
             rows += _did_rows(
-                wide, cond_a, cond_b, task, variant, clean, n_resamples, seed, confidence, pooled
+                wide,
+                (cond_a, cond_b, task, variant, clean),
+                n_resamples,
+                seed,
+                confidence,
+                pooled,
+                per_language,
             )
     return finish(pd.DataFrame(rows), DROP_COMPARE_COLUMNS, alpha, pooled)
 
@@ -133,16 +141,14 @@ def _variant_groups(table: pd.DataFrame, clean: str) -> list[tuple[tuple[str, st
 
 def _did_rows(
     wide: pd.DataFrame,
-    cond_a: str,
-    cond_b: str,
-    task: str,
-    variant: str,
-    clean: str,
+    labels: tuple[str, str, str, str, str],
     n_resamples: int,
     seed: int,
     confidence: float,
     pooled: str,
+    per_language: bool,
 ) -> list[dict[str, object]]:
+    cond_a, cond_b, task, variant, clean = labels
     side_a, side_b = (cond_a, variant), (cond_b, variant)
     if side_a not in wide.columns and side_b not in wide.columns:
         return []
@@ -154,7 +160,7 @@ def _did_rows(
         )
     part = wide.loc[present.to_numpy()]
     out = []
-    for language, mask in by_language(part.index, pooled):
+    for language, mask in by_language(part.index, pooled, per_language):
         cell = part.loc[mask]
         u = (cell[(cond_a, clean)] - cell[side_a]).to_numpy(np.float64)
         v = (cell[(cond_b, clean)] - cell[side_b]).to_numpy(np.float64)

@@ -73,15 +73,18 @@ def paired_summary(
     }
 
 
-def by_language(index: pd.MultiIndex, pooled: str) -> list[tuple[str, np.ndarray]]:
-    """(label, row mask): the pool of all languages present, then each one.
+def by_language(
+    index: pd.MultiIndex, pooled: str, each: bool = True
+) -> list[tuple[str, np.ndarray]]:
+    """(label, row mask): the pool of all languages present, then each one (unless `each` is
+    False: the pool alone).
 
     The pooled row is always there, also when only one language is present (it then repeats that
     language's estimates and test, with an interval drawn from its own bootstrap seed), so every
     cell of a table has exactly one pooled row to select.
     """
     languages = index.get_level_values("language").to_numpy()
-    names = sorted(set(languages.tolist()))
     masks = [(pooled, np.ones(len(languages), dtype=bool))]
-    masks += [(str(lang), languages == lang) for lang in names]
+    if each:
+        masks += [(str(lang), languages == lang) for lang in sorted(set(languages.tolist()))]
     return masks
