@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -11,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from dvc.utils import serialize, strictyaml
 from dvc.utils.serialize import _yaml
 
 from xstilts import dvc_lockfile
@@ -18,15 +21,19 @@ from xstilts import dvc_lockfile
 ROOT = Path(__file__).resolve().parents[1]
 DVC_DUMP = _yaml._dump
 DVC_PARSE_FOR_UPDATE = _yaml.parse_yaml_for_update
+DVC_PARSE = _yaml.parse_yaml
 
 
 @pytest.fixture
 def installed(monkeypatch: pytest.MonkeyPatch) -> None:
     """The faster rewrite installed for the test, DVC's own functions back afterwards."""
-    for name in ("parse_yaml_for_update", "_dump"):
+    for name in ("parse_yaml_for_update", "_dump", "parse_yaml"):
         monkeypatch.setattr(_yaml, name, getattr(_yaml, name))
+    for module in (serialize, strictyaml):
+        monkeypatch.setattr(module, "parse_yaml", module.parse_yaml)
     assert dvc_lockfile.install()
     assert dvc_lockfile.install(), "installing twice is a no-op"
+    assert serialize.parse_yaml == _yaml.parse_yaml == strictyaml.parse_yaml
 
 
 def _rewritten(text: str, change) -> tuple[str, str]:
@@ -80,6 +87,44 @@ def test_other_files_keep_the_round_trip_parse(installed: None) -> None:
     out = io.StringIO()
     _yaml._dump(parsed, out)
     assert out.getvalue().startswith("# kept")
+
+
+def _repository_folder(tmp_path: Path) -> Path:
+    """A folder laid out as a DVC repository's (its `.dvc/tmp`), holding the committed lock."""
+    (tmp_path / ".dvc" / "tmp").mkdir(parents=True)
+    shutil.copy(ROOT / "dvc.lock", tmp_path / "dvc.lock")
+    return tmp_path / "dvc.lock"
+
+
+def test_a_lock_text_parsed_once_is_read_back_from_its_json(installed, tmp_path, monkeypatch):
+    """The second parse of the same text reads the kept JSON (the YAML parser is not called):
+    the same data; a text with one byte changed is parsed anew, never served stale data."""
+    lock = _repository_folder(tmp_path)
+    text = lock.read_text(encoding="utf-8")
+    first = _yaml.parse_yaml(text, str(lock))
+    assert first == DVC_PARSE(text, "", typ="safe")
+    calls = []
+    rewriter = _yaml.parse_yaml.__self__
+    monkeypatch.setattr(rewriter, "parse", lambda *a, **k: calls.append(a) or DVC_PARSE(*a, **k))
+    assert strictyaml.parse_yaml(text, str(lock)) == first and not calls
+    assert _yaml.parse_yaml_for_update(text, str(lock)) == first and not calls
+    changed = text.replace("schema: '2.0'", "schema: '2.1'", 1)
+    assert _yaml.parse_yaml(changed, str(lock))["schema"] == "2.1" and len(calls) == 1
+    assert _yaml.parse_yaml("# x\na: 1\n", "dvc.yaml", typ="rt")["a"] == 1  # other files
+
+
+def test_a_rewrite_keeps_the_data_of_the_text_it_wrote(installed, tmp_path) -> None:
+    """After a stage's entry changes, the kept data is what the safe loader makes of the new
+    text, under the new text's hash."""
+    lock = _repository_folder(tmp_path)
+    data = _yaml.parse_yaml_for_update(lock.read_text(encoding="utf-8"), str(lock))
+    _changed_stage(data)
+    out = io.StringIO()
+    _yaml._dump(data, out)
+    written = out.getvalue()
+    kept = json.loads((tmp_path / dvc_lockfile.PARSED_FILE).read_text(encoding="utf-8"))
+    assert kept["sha256"] == hashlib.sha256(written.encode()).hexdigest()
+    assert kept["data"] == DVC_PARSE(written, "", typ="safe")
 
 
 def test_an_unfamiliar_dvc_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -143,3 +188,10 @@ def test_runs_write_the_lock_that_dvc_writes(tmp_path: Path) -> None:
     _run(dvc_lockfile.command(["repro"]), through)
     assert (through / "dvc.lock").read_bytes() == (plain / "dvc.lock").read_bytes()
     assert (through / "joined.txt").read_text() == "4 1\n4 2\nzwei\n"
+    # the data kept beside the repository is the last lock's, and a run finds nothing to redo
+    kept = json.loads((through / dvc_lockfile.PARSED_FILE).read_text(encoding="utf-8"))
+    text = (through / "dvc.lock").read_text(encoding="utf-8")
+    assert kept["sha256"] == hashlib.sha256(text.encode()).hexdigest()
+    assert kept["data"] == DVC_PARSE(text, "", typ="safe")
+    _run(dvc_lockfile.command(["repro"]), through)
+    assert (through / "dvc.lock").read_text(encoding="utf-8") == text
