@@ -25,6 +25,7 @@ from pathlib import Path
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from xstilts.demo.family_cache import FamilyCache
 from xstilts.demo.inputs import (
     InputError,
     Limits,
@@ -40,7 +41,7 @@ from xstilts.io import read_jsonl
 from xstilts.modeling.device import model_device
 from xstilts.modeling.meta import encoder_source
 from xstilts.modeling.model import load_encoder, load_tokenizer
-from xstilts.perturb import Perturbation, Resources, build_families, families
+from xstilts.perturb import Perturbation, families
 from xstilts.perturb.effective import is_effective
 from xstilts.retrieval.embeddings import middle_layer, sentence_vectors
 from xstilts.retrieval.search import normalized, top_k
@@ -162,10 +163,8 @@ class RetrievalDemo:
         limits: Limits | None = None,
     ) -> None:
         self.models, self.pool = models, list(pool)
-        self.lexicon_dir = lexicon_dir if lexicon_dir and Path(lexicon_dir).is_dir() else None
+        self.families = FamilyCache(lexicon_dir)
         self.limits = limits or Limits()
-        self._families: dict[str, dict[str, Perturbation]] = {}
-        self._families_lock = threading.Lock()
 
     def model_keys(self) -> list[str]:
         return list(self.models)
@@ -227,14 +226,7 @@ class RetrievalDemo:
         drop what it erases); the caller holds the model's lock."""
         if name not in families():
             raise InputError(f"unknown family {shown(name)}; known: {', '.join(families())}")
-        with self._families_lock:
-            built = self._families.get(model.key)
-        if built is None:
-            resources = Resources(lexicon_dir=self.lexicon_dir, tokenizer=model.tokenizer)
-            built = build_families(families(), resources)
-            with self._families_lock:
-                built = self._families.setdefault(model.key, built)
-        return built[str(name)]
+        return self.families.get(model.key, model.tokenizer)[str(name)]
 
     @staticmethod
     def _check_k(value: object) -> int:

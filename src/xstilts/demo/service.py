@@ -12,7 +12,6 @@ untruncated. Different checkpoints still run side by side.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -23,6 +22,7 @@ import numpy as np
 
 from xstilts.attack import AttackBudget, Attacker
 from xstilts.demo.catalogue import Catalogue, LoadedModel
+from xstilts.demo.family_cache import FamilyCache
 from xstilts.demo.headline import headline_table
 from xstilts.demo.inputs import (
     DemoInput,
@@ -49,7 +49,7 @@ from xstilts.demo.retrieval import RetrievalDemo
 from xstilts.demo.tagview import TagResult, perturb_sentence, tag_with
 from xstilts.examples import ChoiceExample, Example, TaggedExample
 from xstilts.modeling.predict import predict
-from xstilts.perturb import Edit, Perturbation, Resources, build_families, families, rng_for
+from xstilts.perturb import Edit, Perturbation, families, rng_for
 from xstilts.perturb.effective import token_ids
 from xstilts.tasks import get_task
 
@@ -135,15 +135,13 @@ class DemoService:
         # the Retrieval tab's encoders, or the line saying why there are none
         self.retrieval = retrieval
         self.metrics_dir = Path(metrics_dir) if metrics_dir else None
-        self.lexicon_dir = Path(lexicon_dir) if lexicon_dir and Path(lexicon_dir).is_dir() else None
+        self.families = FamilyCache(lexicon_dir)
         self.limits = limits or Limits()
         self.max_length = max_length
         self.runs = runs
         self.attack_presets = dict(attack_presets or {})  # the run's attacks (params.yaml)
         self.conditions = dict(conditions or {})  # condition -> intermediate tasks (params.yaml)
         self.report = report  # the run's REPORT.md
-        self._families: dict[str, dict[str, Perturbation]] = {}
-        self._families_lock = threading.Lock()
 
     # --- what the UI offers -----------------------------------------------------------------
 
@@ -204,19 +202,12 @@ class DemoService:
         return str(name)
 
     def families_for(self, model: LoadedModel | None) -> dict[str, Perturbation]:
-        """Every family, built once per checkpoint with its tokenizer (homoglyph and invisible
-        drop what it erases), or once with the static check for `None`. The caller holds the
-        checkpoint's lock while it builds or uses them: they call its tokenizer."""
-        key = str(model.path) if model is not None else ""
-        with self._families_lock:
-            built = self._families.get(key)
-        if built is None:
-            tokenizer = model.tokenizer if model is not None else None
-            resources = Resources(lexicon_dir=self.lexicon_dir, tokenizer=tokenizer)
-            built = build_families(families(), resources)
-            with self._families_lock:
-                built = self._families.setdefault(key, built)
-        return built
+        """Every family, built once per checkpoint with its tokenizer, or once with the static
+        check for `None` (`FamilyCache`). The caller holds the checkpoint's lock while it builds
+        or uses them: they call its tokenizer."""
+        if model is None:
+            return self.families.get("", None)
+        return self.families.get(str(model.path), model.tokenizer)
 
     @staticmethod
     def _view_owner(models: list[LoadedModel]) -> LoadedModel | None:
