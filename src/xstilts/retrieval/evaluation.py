@@ -28,8 +28,6 @@ The rows carry the evaluate stage's per-example fields (`id`, `lang`, `variant`,
 
 from __future__ import annotations
 
-import functools
-import random
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -44,9 +42,14 @@ from xstilts.retrieval.attack import TEMPERATURE, PoolScorer, attack_queries
 from xstilts.retrieval.bucc import MiningSplit, bucc_score
 from xstilts.retrieval.embeddings import middle_layer
 from xstilts.retrieval.metrics import gold_ranks
-from xstilts.retrieval.parallel import PIVOT, Vectors, language_sides, sentence_vectorizer
+from xstilts.retrieval.parallel import (
+    PIVOT,
+    Vectors,
+    language_sides,
+    perturbed_texts,
+    sentence_vectorizer,
+)
 from xstilts.retrieval.search import normalized
-from xstilts.seeding import derive_seed
 
 TATOEBA = "tatoeba"
 
@@ -163,11 +166,21 @@ def _perturbed(
                 rows = [_row(side, i, variant, None, not_applicable=True) for i in range(count)]
                 out.append((variant, rows))
                 continue
-            change = functools.partial(_changed, family, strength, seed, side)
-            texts = change(side.texts[:count], side.lang, "retrieval")
+            texts = perturbed_texts(
+                family, side.texts[:count], side.lang, strength, seed, side.lang, side.ids
+            )
             candidates, english = side.english, side.references
             if robustness.candidates and family.supports(PIVOT):
-                english = change(side.references, PIVOT, "retrieval-candidate")
+                english = perturbed_texts(
+                    family,
+                    side.references,
+                    PIVOT,
+                    strength,
+                    seed,
+                    side.lang,
+                    side.ids,
+                    stream="retrieval-candidate",
+                )
                 candidates = normalized(vectors(english))
             ranks = _ranks(normalized(vectors(texts)), candidates)
             rows = []
@@ -181,29 +194,6 @@ def _perturbed(
                 )
             out.append((variant, rows))
     return out
-
-
-def _changed(
-    family: Perturbation,
-    strength: float,
-    seed: int,
-    side: Side,
-    texts: Sequence[str],
-    language: str,
-    stream: str,
-) -> list[str]:
-    """The texts of the side's first rows, each perturbed once as `language` with a generator
-    seeded by (stream, seed, the set's language, row, family, strength): the same for every
-    condition."""
-    return [
-        family.apply(
-            text,
-            language,
-            strength,
-            random.Random(derive_seed(stream, seed, side.lang, row, family.name, strength)),
-        ).text
-        for row, text in zip(side.ids, texts, strict=False)
-    ]
 
 
 def _sees(tokenizer: PreTrainedTokenizerBase, clean: str, changed: str, max_length: int) -> bool:

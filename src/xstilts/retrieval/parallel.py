@@ -151,16 +151,31 @@ def perturbed_accuracy(
         if not family.supports(language):
             scores[language] = PerturbedScore(accuracy, None, len(rows))
             continue
-        changed = [
-            family.apply(
-                text,
-                language,
-                strength,
-                random.Random(derive_seed("retrieval", seed, language, row, family.name, strength)),
-            ).text
-            for row, text in zip(rows, clean, strict=True)
-        ]
+        changed = perturbed_texts(family, clean, language, strength, seed, language, rows)
         scores[language] = PerturbedScore(
             accuracy, nearest_accuracy(vectors(changed), ours), len(rows)
         )
     return scores
+
+
+def perturbed_texts(
+    family: Perturbation,
+    texts: Sequence[str],
+    language: str,
+    strength: float,
+    seed: int,
+    set_language: str,
+    rows: Sequence[int | str],
+    stream: str = "retrieval",
+) -> list[str]:
+    """Each text perturbed once as `language`, its generator seeded by (stream, seed, the
+    set's language, its row, family, strength): whatever encoder reads them, the same texts."""
+    return [
+        family.apply(
+            text,
+            language,
+            strength,
+            random.Random(derive_seed(stream, seed, set_language, row, family.name, strength)),
+        ).text
+        for row, text in zip(rows, texts, strict=False)
+    ]
