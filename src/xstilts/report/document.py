@@ -16,7 +16,6 @@ import pandas as pd
 from xstilts import paths
 from xstilts.config import MLM_TASK, Params
 from xstilts.data.prepared import read_split, target_languages
-from xstilts.errors import XstiltsError
 from xstilts.examples import example_texts
 from xstilts.io import read_json
 from xstilts.modeling.meta import read_meta
@@ -29,7 +28,7 @@ from xstilts.report.answer import (
 )
 from xstilts.report.generalized import generalized_lines, split_variants
 from xstilts.report.markdown import table
-from xstilts.report.per_example import load_frame
+from xstilts.report.per_example import listed_run, load_frame
 from xstilts.report.plots import write_plots
 from xstilts.report.retrieval import retrieval_section
 from xstilts.report.robustness import (
@@ -61,15 +60,10 @@ def collect(params: Params, root: Path) -> dict[str, dict[str, list[dict]]]:
     for task in params.targets:
         for condition in params.conditions_for(task):
             runs.setdefault(task, {})[condition] = [
-                _read_run(root / paths.eval_metrics(condition, task, seed)) for seed in params.seeds
+                read_json(listed_run(root / paths.eval_metrics(condition, task, seed)))
+                for seed in params.seeds
             ]
     return runs
-
-
-def _read_run(path: Path) -> dict:
-    if not path.exists():
-        raise XstiltsError(f"{path} is missing: params lists this run; run `dvc repro` first")
-    return read_json(path)
 
 
 def summarize(params: Params, runs: dict[str, dict[str, list[dict]]]) -> dict:

@@ -30,16 +30,16 @@ def run_rows(root: Path, condition: str, task: str, seed: int) -> list[tuple]:
     key = (condition, task, seed)
     rows = [
         (*key, r["lang"], "clean", r["id"], r["pred"] == r["gold"])
-        for r in _read(root / paths.eval_predictions(*key))
+        for r in read_jsonl(listed_run(root / paths.eval_predictions(*key)))
     ]
     rows += [
         (*key, r["lang"], r["variant"], r["id"], r["pred"] == r["gold"])
-        for r in _read(root / paths.robust_predictions(*key))
+        for r in read_jsonl(listed_run(root / paths.robust_predictions(*key)))
         if r["effective"] and not r.get("not_applicable", False)
     ]
     rows += [
         (*key, r["lang"], f"attack:{r['attack']}", r["id"], r["correct"])
-        for r in _read(root / paths.attack_manifest(*key))
+        for r in read_jsonl(listed_run(root / paths.attack_manifest(*key)))
         if not r.get("not_applicable", False)
     ]
     return rows
@@ -59,7 +59,9 @@ def load_frame(params: Params, root: Path) -> pd.DataFrame:
     return frame
 
 
-def _read(path: Path) -> list[dict]:
+def listed_run(path: Path) -> Path:
+    """`path`, a file of a run params lists; a missing one is an error naming it (never a gap
+    in a table)."""
     if not path.exists():
         raise XstiltsError(f"{path} is missing: params lists this run; run `dvc repro` first")
-    return read_jsonl(path)
+    return path

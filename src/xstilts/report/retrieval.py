@@ -22,11 +22,10 @@ import pandas as pd
 
 from xstilts import paths
 from xstilts.config import Params
-from xstilts.errors import XstiltsError
 from xstilts.io import read_json, read_jsonl
 from xstilts.report.answer import drop_comparisons
 from xstilts.report.markdown import table
-from xstilts.report.per_example import COLUMNS
+from xstilts.report.per_example import COLUMNS, listed_run
 from xstilts.report.transfer import AtChance
 from xstilts.stats import above_chance_p
 
@@ -38,7 +37,7 @@ def retrieval_runs(params: Params, root: Path) -> Runs:
     """The retrieve stage's metrics of every condition and seed params lists."""
     return {
         condition: [
-            _read(root / paths.retrieve_metrics(condition, seed), read_json)
+            read_json(listed_run(root / paths.retrieve_metrics(condition, seed)))
             for seed in params.seeds
         ]
         for condition in params.conditions
@@ -51,7 +50,7 @@ def retrieval_frame(params: Params, root: Path) -> pd.DataFrame:
         (condition, r["task"], seed, r["lang"], r["variant"], r["id"], r["correct"])
         for condition in params.conditions
         for seed in params.seeds
-        for r in _read(root / paths.retrieve_rows(condition, seed), read_jsonl)
+        for r in read_jsonl(listed_run(root / paths.retrieve_rows(condition, seed)))
         if r.get("effective", True) and not r.get("not_applicable", False)
     ]
     frame = pd.DataFrame(rows, columns=COLUMNS)
@@ -232,9 +231,3 @@ def _chance_lines(chance: AtChance) -> list[str]:
         return ["Every condition's xx->en accuracy is above chance in every language.", ""]
     named = "; ".join(f"{c}: {', '.join(langs)}" for c, langs in found.items())
     return [f"Not above chance (left out of the comparisons of that condition): {named}.", ""]
-
-
-def _read(path: Path, reader: Any) -> Any:
-    if not path.exists():
-        raise XstiltsError(f"{path} is missing: params lists this run; run `dvc repro` first")
-    return reader(path)
