@@ -47,8 +47,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("stats",),  # paired tests and comparison tables
     ("report",),  # the report document
     ("stages", "plan"),  # one module per DVC stage; the run plan
-    # the demo's logic; the full graph against a stand-in hub; `dvc repro` side by side
-    ("demo", "rehearsal", "lanes"),
+    # the demo's logic; `dvc repro` side by side
+    ("demo", "lanes"),
+    ("grid",),  # the stages as Slurm jobs (one thread rule of lanes)
+    ("rehearsal",),  # the full graph against a stand-in hub, by `dvc repro` or the grid
     ("cli",),  # the command line
 )
 RANK = {unit: rank for rank, layer in enumerate(LAYERS) for unit in layer}

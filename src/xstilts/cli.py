@@ -267,7 +267,12 @@ def _rehearse(args: argparse.Namespace) -> int:
     """The full profile's whole graph against a local stand-in hub (xstilts.rehearsal)."""
     from xstilts.rehearsal.run import rehearse
 
-    result = rehearse(Path("."), Path(args.keep) if args.keep else None)
+    grid = None
+    if args.grid is not None:
+        from xstilts.grid.cli import parse_submit_options
+
+        grid = parse_submit_options(args.grid)
+    result = rehearse(Path("."), Path(args.keep) if args.keep else None, grid)
     print(result.summary())
     return 0 if result.ok else 1
 
@@ -284,6 +289,13 @@ def _app(argv: list[str]) -> int:
         )
     namespace = runpy.run_path(str(script), run_name="xstilts_app")
     return namespace["main"](argv)
+
+
+def _grid(argv: list[str]) -> int:
+    """The stages as Slurm jobs (xstilts.grid)."""
+    from xstilts.grid.cli import main as grid_main
+
+    return grid_main(argv)
 
 
 def _check_condition(params: Params, condition: str, task: str) -> None:
@@ -376,6 +388,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the full profile's whole graph at tiny sizes against a local stand-in hub",
     )
     rehearse.add_argument("--keep", metavar="DIR", help="copy the scratch run into DIR")
+    rehearse.add_argument(
+        "--grid",
+        metavar="OPTIONS",
+        help="run the graph as Slurm jobs (`xstilts grid submit` with these options, quoted as "
+        'one argument, e.g. "--partition debug --cpus 2") on nodes that reach 127.0.0.1',
+    )
+    sub.add_parser(
+        "grid",
+        help="run the stages as Slurm jobs, one per stage (options: `xstilts grid --help`)",
+        add_help=False,
+    )
     sub.add_parser(
         "app",
         help="start the Gradio demo (options: `xstilts app --help`)",
@@ -399,6 +422,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(argv: list[str]) -> int:
     """The command in this interpreter."""
+    if argv[:1] == ["grid"]:  # parses its own options; not imported by the stages' commands
+        return _grid(argv[1:])
     if argv[:1] == ["app"]:  # the demo parses its own options
         try:
             return _app(argv[1:])

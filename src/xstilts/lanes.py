@@ -144,6 +144,13 @@ def default_jobs() -> int:
     return 1 if torch.cuda.is_available() else min(os.cpu_count() or 1, MAX_DEFAULT_JOBS)
 
 
+def single_thread_defaults(env: dict[str, str]) -> dict[str, str]:
+    """`env` with one thread per stage process unless set (see above)."""
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(name, "1")
+    return env
+
+
 def run_lanes(
     params: Params,
     jobs: int,
@@ -157,9 +164,7 @@ def run_lanes(
     libraries (`xstilts.forkserver`) instead of each starting its own. `dvc` is the command that
     runs DVC: by default DVC through `xstilts.dvc_lockfile`, which parses dvc.lock faster."""
     dvc = dvc_lockfile.command([]) if dvc is None else dvc
-    env = dict(os.environ)
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        env.setdefault(name, "1")
+    env = single_thread_defaults(dict(os.environ))
     server = forkserver.started(env, echo) if fork_server else contextlib.nullcontext()
     with server:
         if jobs == 1:

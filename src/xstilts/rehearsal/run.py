@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xstilts import dvc_lockfile, forkserver
-from xstilts.config import parse_params, render_params
+from xstilts.config import load_params, parse_params, render_params
 from xstilts.errors import XstiltsError
+from xstilts.grid.submit import GridOptions
 from xstilts.perturb.lexicon import MUSE_BASE_ENV
 from xstilts.rehearsal.hub_server import StandInServer
 from xstilts.rehearsal.overlay import rehearsal_params, stand_in_sizes
@@ -40,6 +41,7 @@ PROBES = "xstilts.rehearsal.probes"
 RUNNING = re.compile(r"^Running stage '([^']+)'")
 FAILED = re.compile(r"failed to reproduce '([^']+)'")
 HF_OFFLINE_VARS = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE")
+GRID_TIMEOUT_S = 3 * 3600  # a rehearsal's jobs, queued behind others on a busy cluster
 OUTPUTS = ("reports/REPORT.md", "metrics/summary.json", "lexicons/missing.json")
 
 
@@ -204,6 +206,43 @@ def _close_stage(result: RehearsalResult, began: float) -> None:
         result.stage_seconds[result.stages_run[-1]] = time.monotonic() - began
 
 
+def run_grid(
+    scratch: Path, env: dict[str, str], log: Path, result: RehearsalResult, options: GridOptions
+) -> None:
+    """The graph as Slurm jobs (`xstilts grid submit`), waited for; the jobs' states and logs
+    to `log`. sbatch hands the submitting environment (the stand-in hub's) to every job."""
+    from xstilts.grid.slurm import Slurm
+    from xstilts.grid.state import GridFolder
+    from xstilts.grid.status import DONE, JOB_DONE, format_status, wait_for
+    from xstilts.grid.submit import submit
+
+    grid = GridFolder(scratch / options.folder)
+    # the jobs check the sample inputs out of the DVC cache: put the copied ones there
+    commit = dvc_lockfile.command(["commit", "--force", "--quiet", *SAMPLE_INPUTS.values()])
+    subprocess.run(commit, cwd=scratch, env=env, check=True)
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        summary = submit(scratch, load_params(scratch / "params.yaml"), options)
+        print(f"  {summary}", flush=True)
+        states = wait_for(grid, Slurm(), timeout=GRID_TIMEOUT_S)
+        report = format_status(grid, Slurm())
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    stages = {name: state for name, state in states.items() if name != "assemble"}
+    result.stages_run = [name for name, state in stages.items() if state == DONE]
+    result.stages_failed = [name for name, state in stages.items() if state != DONE]
+    result.returncode = 0 if set(states.values()) == {DONE} else 1
+    with log.open("w", encoding="utf-8") as out:
+        out.write(f"{summary}\n{report}\n")
+        for path in sorted((grid.root / "logs").glob("*.out")):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            out.write(f"==> {path.name} <==\n{text}")
+            if done := JOB_DONE.search(text):
+                result.stage_seconds[done[1]] = float(done[2])
+
+
 def dvc_up_to_date(scratch: Path, env: dict[str, str]) -> bool:
     """`dvc status`: every stage's recorded deps and outputs match the workspace."""
     done = subprocess.run(
@@ -238,8 +277,11 @@ def write_record(path: Path, result: RehearsalResult) -> None:
     path.write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
-def rehearse(repo: Path, keep: Path | None = None) -> RehearsalResult:
-    """Run the rehearsal of `repo`'s full profile; `keep`: copy the scratch directory there."""
+def rehearse(
+    repo: Path, keep: Path | None = None, grid: GridOptions | None = None
+) -> RehearsalResult:
+    """Run the rehearsal of `repo`'s full profile; `keep`: copy the scratch directory there;
+    `grid`: run the graph as Slurm jobs instead of one `dvc repro`."""
     repo = repo.resolve()
     params = rehearsal_params(repo)
     sizes = stand_in_sizes(repo)
@@ -259,8 +301,11 @@ def rehearse(repo: Path, keep: Path | None = None) -> RehearsalResult:
         with StandInServer(Path(tmp) / "hub") as server:
             require_loopback(server.url)
             env = stage_environment(scratch, server.url)
-            with forkserver.started(env):
-                run_dvc(scratch, env, log, result)
+            if grid is None:
+                with forkserver.started(env):
+                    run_dvc(scratch, env, log, result)
+            else:
+                run_grid(scratch, env, log, result, grid)
             result.up_to_date = dvc_up_to_date(scratch, env)
             run_probes(scratch, env, result)
             result.requests = Counter(status for _, _, status in server.log.entries)
