@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install data repro rehearse test lint format clean-outputs app pretrained check-pretrained
+.PHONY: install data repro rehearse test test-grid lint format clean-outputs app pretrained check-pretrained
 
 install: $(VENV)/.installed
 
@@ -45,6 +45,12 @@ app: install  ## the Gradio demo on http://127.0.0.1:7860 (after `make repro`); 
 test: data  ## the test suite (CI runs exactly this)
 	pytest -n auto --dist loadfile
 
+# The sample profile's graph and the full profile's rehearsal as jobs on a one-node Slurm that
+# the tests start on localhost (needs Debian's slurm-wlm and munge, and root; CI runs it after
+# `make test`). About half an hour on 2 cores.
+test-grid: data  ## the project's graphs through a local Slurm cluster (`xstilts grid`)
+	pytest -m grid
+
 lint: install
 	ruff check .
 	ruff format --check .
@@ -54,4 +60,4 @@ format: install
 	ruff format .
 
 clean-outputs:  ## remove pipeline outputs (not data/, not the DVC cache)
-	rm -rf prepared models predictions metrics reports state perturbed lexicons neighbours augmented
+	rm -rf prepared models predictions metrics reports state perturbed lexicons neighbours augmented .grid
