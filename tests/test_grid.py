@@ -15,7 +15,16 @@ from xstilts.grid.lockfile import merged, read_entries, write_entries
 from xstilts.grid.resources import ResourcePolicy, stage_hours, stage_resources
 from xstilts.grid.slurm import job_script
 from xstilts.grid.state import GridFolder, Submission, file_name
-from xstilts.grid.status import DONE, MERGED, NO_RECORD, done_line, format_status, job_states
+from xstilts.grid.status import (
+    DONE,
+    MERGED,
+    NEVER_STARTED,
+    NO_RECORD,
+    done_line,
+    failed_line,
+    format_status,
+    job_states,
+)
 
 from .toy_dvc import make_toy
 
@@ -139,19 +148,27 @@ class ForgetfulSlurm:
 
 def test_status_reads_results_and_logs_when_slurm_has_forgotten_the_jobs(tmp_path):
     grid = GridFolder(tmp_path / ".grid")
-    jobs = {"a": "10", "b": "11", "c": "12", "d": "13"}
+    jobs = {"a": "10", "b": "11", "c": "12", "d": "13", "e": "15", "f": "16", "g": "17"}
     stages = [{"name": n, "after": [], "tracked": [], "resources": []} for n in jobs]
-    grid.write(Submission("/r", "/c", None, "s", "py", stages, jobs, ["e"], "14"))
+    grid.write(Submission("/r", "/c", None, "s", "py", stages, jobs, ["z"], "14"))
     grid.record_done("a", {"cmd": "x"}, "10")  # recorded, not yet merged
-    for stage, job, last in (("b", "11", done_line("b", 7)), ("d", "13", "Killed")):
+    for stage, job, last in (
+        ("b", "11", done_line("b", 7)),
+        ("d", "13", "Killed"),
+        ("e", "15", "slurmstepd: error: *** JOB 15 ON n1 CANCELLED AT 2026-12-07T19:04:50 ***"),
+        ("f", "16", failed_line("f", 2, tmp_path / "work" / "f")),
+    ):
         grid.log(stage, job).parent.mkdir(parents=True, exist_ok=True)
         grid.log(stage, job).write_text(f"$ dvc repro\n{last}\n")
     grid.log("assemble", "14").write_text(f"xstilts grid: 4 stage(s) {MERGED}\n")
     states = job_states(grid, ForgetfulSlurm())
-    assert states == {"a": DONE, "b": DONE, "c": "running", "d": NO_RECORD, "assemble": DONE}
+    assert states == {
+        **{"a": DONE, "b": DONE, "c": "running", "d": NO_RECORD, "e": "cancelled"},
+        **{"f": "failed", "g": NEVER_STARTED, "assemble": DONE},
+    }
     text = format_status(grid, ForgetfulSlurm())
     assert text.splitlines()[0] == (
-        "4 stage job(s) submitted, 1 skipped (up to date); 2 done, 2 left: done 2, "
-        f"{NO_RECORD} 1, running 1"
+        "7 stage job(s) submitted, 1 skipped (up to date); 2 done, 5 left: cancelled 1, done 2, "
+        f"{NO_RECORD} 1, failed 1, {NEVER_STARTED} 1, running 1"
     )
     assert f"  d: {NO_RECORD} (job 13, log {grid.log('d', '13')})" in text

@@ -13,8 +13,10 @@ from xstilts.grid.state import GridFolder
 
 DONE = "done"
 NO_RECORD = "ended without a result"
+NEVER_STARTED = "never started"
 # the last line of a stage job that succeeded (its log's end)
 JOB_DONE = re.compile(r"^xstilts grid: stage (\S+) done in (\d+) s$", re.MULTILINE)
+JOB_FAILED = re.compile(r"^xstilts grid: stage (\S+) failed", re.MULTILINE)
 MERGED = "merged into dvc.lock"  # the end of the assembly job's closing line
 
 
@@ -31,11 +33,28 @@ def job_states(grid: GridFolder, slurm: Slurm) -> dict[str, str]:
     states = {}
     for stage, job in jobs.items():
         state = slurm_states.get(job, "")
-        if stage in done or state == "COMPLETED" or _log_says_done(grid.log(stage, job), stage):
+        log = grid.log(stage, job)
+        if stage in done or state == "COMPLETED" or _log_says_done(log, stage):
             states[stage] = DONE
         else:
-            states[stage] = state.lower() if state else NO_RECORD
+            states[stage] = state.lower() if state else _how_it_ended(log)
     return states
+
+
+def _how_it_ended(log: Path) -> str:
+    """What a job Slurm has forgotten left in its log: no log, it never started (cancelled
+    while pending, e.g. below a failed job); Slurm's own cancellation line; the job's line
+    saying its stage failed."""
+    if not log.is_file():
+        return NEVER_STARTED
+    text = log.read_text(encoding="utf-8", errors="replace")
+    if "DUE TO TIME LIMIT" in text:
+        return "timeout"
+    if "CANCELLED AT" in text:
+        return "cancelled"
+    if JOB_FAILED.search(text):
+        return "failed"
+    return NO_RECORD
 
 
 def wait_for(grid: GridFolder, slurm: Slurm, timeout: float, poll: float = 2.0) -> dict[str, str]:
@@ -52,6 +71,13 @@ def wait_for(grid: GridFolder, slurm: Slurm, timeout: float, poll: float = 2.0) 
 
 def done_line(stage: str, seconds: float) -> str:
     return f"xstilts grid: stage {stage} done in {seconds:.0f} s"
+
+
+def failed_line(stage: str, status: int, workspace: Path) -> str:
+    return (
+        f"xstilts grid: stage {stage} failed (exit status {status}); its workspace is kept "
+        f"at {workspace}"
+    )
 
 
 def _log_says_done(log: Path, stage: str) -> bool:

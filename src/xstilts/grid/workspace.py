@@ -23,7 +23,7 @@ from xstilts import dvc_lockfile
 from xstilts.errors import XstiltsError
 from xstilts.grid.lockfile import read_entries, write_entries
 from xstilts.grid.state import GridFolder, Submission
-from xstilts.grid.status import done_line
+from xstilts.grid.status import done_line, failed_line
 from xstilts.lanes import single_thread_defaults
 
 
@@ -44,11 +44,7 @@ def run_stage(grid: GridFolder, submission: Submission, name: str, job: str | No
         return 1
     status = _dvc(["repro", "--single-item", name])
     if status:
-        print(
-            f"xstilts grid: stage {name} failed (exit status {status}); its workspace is kept "
-            f"at {workspace}",
-            file=sys.stderr,
-        )
+        print(failed_line(name, status, workspace), file=sys.stderr)
         return status
     entry = read_entries(workspace / "dvc.lock").get(name)
     if entry is None:
