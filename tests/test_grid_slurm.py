@@ -8,6 +8,7 @@ no Slurm and an unknown partition are one line each."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -80,8 +81,12 @@ def test_the_grid_gives_the_plain_runs_outputs(cluster, reference, tmp_path):
     assert (repo / "out" / "report.txt").read_text() == "ALPHA CHARLIE DELTA | 3 | alpha | charlie"
     assert subprocess.run([sys.executable, "-m", "dvc", "status", "-q"], cwd=repo).returncode == 0
     assert not (grid.root / "work").exists() or not any((grid.root / "work").iterdir())
-    # nothing left to do: a second submission submits nothing
+    # nothing left to do: a second submission submits nothing, also when the outputs are in
+    # the cache only (removed from the workspace, or a fresh clone on the shared cache)
     assert "nothing to submit" in grid_submit(repo)
+    shutil.rmtree(repo / "out")
+    assert grid_submit(repo).startswith("0 stage job(s) to submit, 0 left to running jobs, 6 up")
+    assert (repo / "out" / "report.txt").read_text() == "ALPHA CHARLIE DELTA | 3 | alpha | charlie"
 
 
 def _cache_files(repo: Path) -> set[str]:

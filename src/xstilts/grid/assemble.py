@@ -35,6 +35,13 @@ def assemble(grid: GridFolder, repo: Path, order: list[str], status: bool = True
     return Assembly(tuple(done), checked_out, up_to_date)
 
 
+def restore_cached(repo: Path) -> None:
+    """Check out every output of the repository's dvc.lock that the DVC cache holds (a stage
+    run before, by the grid or not, whose outputs were removed or never checked out here):
+    `dvc status` then finds it up to date instead of sending it to Slurm again."""
+    _dvc(repo, ["checkout", "--quiet", "--allow-missing"])
+
+
 def changed_stages(repo: Path) -> set[str]:
     """The stages (and `.dvc` files) `dvc status` finds changed in `repo`, by their addresses
     from its root (DVC names them from the current directory)."""

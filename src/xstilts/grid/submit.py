@@ -2,10 +2,11 @@
 Slurm jobs, and what became of them.
 
 What is submitted: every stage that `dvc status` finds changed in the repository (after the
-results of earlier grid jobs were merged in and checked out), and every stage that reads one of
-them, directly or not. A stage whose job is still pending or running is left to that job (its
-readers wait on it); a stage whose outputs the repository already has is skipped. A submission
-ends with one more job, after all the others, that assembles dvc.lock and the outputs.
+results of earlier grid jobs were merged in, and every output the DVC cache holds was checked
+out), and every stage that reads one of them, directly or not. A stage whose job is still
+pending or running is left to that job (its readers wait on it); a stage whose outputs the
+repository or its cache already has is skipped. A submission ends with one more job, after all
+the others, that assembles dvc.lock and the outputs.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from xstilts.config import Params
 from xstilts.errors import XstiltsError
-from xstilts.grid.assemble import assemble, changed_stages
+from xstilts.grid.assemble import assemble, changed_stages, restore_cached
 from xstilts.grid.graph import GridStage, critical_first, downstream, read_graph
 from xstilts.grid.resources import ResourcePolicy, Resources, stage_hours, stage_resources
 from xstilts.grid.slurm import ACTIVE, Slurm, job_script
@@ -66,6 +67,7 @@ def decide(repo: Path, params: Params, grid: GridFolder, options: GridOptions, d
         result = assemble(grid, repo, order, status=False)
         if not result.checked_out:
             raise XstiltsError("the recorded results could not be checked out (see above)")
+        restore_cached(repo)
     stages = read_graph(repo)
     changed = changed_stages(repo)
     _require_tracked_inputs(stages, changed)
