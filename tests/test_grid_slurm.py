@@ -3,10 +3,12 @@ runs a small DVC project's graph (a `.dvc`-tracked input, a matrix stage, a diam
 graph's plain `dvc repro` being the reference. Behaviour checked: outputs and dvc.lock equal the
 plain run's; a failing stage's readers are cancelled, nothing of it reaches the cache, and a
 rerun submits only what is missing; so does a rerun after a job is cancelled mid-way (scancel);
-no Slurm and an unknown partition are one line each."""
+no Slurm and an unknown partition are one line each; the srun wrapper of a stage over several
+nodes starts accelerate's processes inside a job."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -174,3 +176,36 @@ def test_no_slurm_is_one_line(tmp_path, monkeypatch):
         "xstilts: error: sbatch not found: this machine has no Slurm (xstilts grid submits with "
         "sbatch); on one machine run `xstilts repro` instead"
     ]
+
+
+PROBE = """import json, os
+keys = ("RANK", "WORLD_SIZE", "MASTER_ADDR", "SLURM_PROCID")
+print(json.dumps({k: os.environ.get(k) for k in keys}))
+"""
+
+
+def test_the_srun_wrapper_starts_accelerates_processes_inside_a_job(cluster, tmp_path):
+    """scripts/srun_accelerate.sh (a stage's XSTILTS_LAUNCH over several nodes) under srun in a
+    Slurm job: one node here, so rank 0 of 1 machine, its two processes (CPU, gloo) told their
+    ranks and the node as the main process."""
+    (tmp_path / "probe.py").write_text(PROBE)
+    launch = (
+        f"srun --ntasks-per-node=1 sh {ROOT / 'scripts' / 'srun_accelerate.sh'} --multi_gpu "
+        "--num_processes 2 --main_process_port 29517"
+    )
+    script = tmp_path / "job.sh"
+    script.write_text(
+        f"#!/bin/bash\nset -eu\nexport PATH={Path(sys.executable).parent}:$PATH\n"
+        f"export ACCELERATE_USE_CPU=true\n{launch} {tmp_path / 'probe.py'}\n"
+    )
+    log = tmp_path / "job.out"
+    sbatch = ["sbatch", "--parsable", f"--partition={PARTITION}", "--cpus-per-task=2"]
+    job = subprocess.run(
+        [*sbatch, "--mem=2G", f"--output={log}", str(script)],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    cluster.wait_idle(300)
+    rows = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    assert sorted(r["RANK"] for r in rows) == ["0", "1"], log.read_text()
+    assert {r["WORLD_SIZE"] for r in rows} == {"2"} and {r["SLURM_PROCID"] for r in rows} == {"0"}
+    assert Slurm().states([job]).get(job) == "COMPLETED"
