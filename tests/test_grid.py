@@ -14,7 +14,7 @@ from xstilts.grid.graph import downstream, read_graph
 from xstilts.grid.lockfile import merged, read_entries, write_entries
 from xstilts.grid.resources import ResourcePolicy, stage_hours, stage_resources
 from xstilts.grid.slurm import job_script
-from xstilts.grid.state import GridFolder, Submission, file_name
+from xstilts.grid.state import ASSEMBLY, GridFolder, Submission, file_name
 from xstilts.grid.status import (
     DONE,
     MERGED,
@@ -105,7 +105,7 @@ def test_merged_entries_keep_their_place_and_new_ones_follow_the_graph():
 
 def test_file_names_keep_stage_addresses_readable():
     assert file_name("evaluate@multi+mlm-xnli-0") == "evaluate@multi+mlm-xnli-0"
-    assert file_name("sub/dvc.yaml:train") == "sub%2Fdvc.yaml%3Atrain"
+    assert file_name("sub/dvc.yaml:train") == "sub~2Fdvc.yaml~3Atrain"  # no % for sbatch
 
 
 def test_a_job_script_runs_the_setup_then_the_job():
@@ -160,11 +160,11 @@ def test_status_reads_results_and_logs_when_slurm_has_forgotten_the_jobs(tmp_pat
     ):
         grid.log(stage, job).parent.mkdir(parents=True, exist_ok=True)
         grid.log(stage, job).write_text(f"$ dvc repro\n{last}\n")
-    grid.log("assemble", "14").write_text(f"xstilts grid: 4 stage(s) {MERGED}\n")
+    grid.log(ASSEMBLY, "14").write_text(f"xstilts grid: 4 stage(s) {MERGED}\n")
     states = job_states(grid, ForgetfulSlurm())
     assert states == {
         **{"a": DONE, "b": DONE, "c": "running", "d": NO_RECORD, "e": "cancelled"},
-        **{"f": "failed", "g": NEVER_STARTED, "assemble": DONE},
+        **{"f": "failed", "g": NEVER_STARTED, ASSEMBLY: DONE},
     }
     text = format_status(grid, ForgetfulSlurm())
     assert text.splitlines()[0] == (
@@ -172,3 +172,10 @@ def test_status_reads_results_and_logs_when_slurm_has_forgotten_the_jobs(tmp_pat
         f"{NO_RECORD} 1, failed 1, {NEVER_STARTED} 1, running 1"
     )
     assert f"  d: {NO_RECORD} (job 13, log {grid.log('d', '13')})" in text
+
+
+def test_a_log_pattern_keeps_sbatchs_percent_signs_for_the_job_id(tmp_path):
+    grid = GridFolder(tmp_path / "100%")
+    pattern = grid.log_pattern("sub/dvc.yaml:train")
+    assert pattern == f"{tmp_path}/100%%/logs/sub~2Fdvc.yaml~3Atrain.%j.out"
+    assert pattern.replace("%%", "%").replace("%j", "7") == str(grid.log("sub/dvc.yaml:train", "7"))

@@ -23,7 +23,7 @@ from xstilts.errors import XstiltsError
 from xstilts.grid.lockfile import read_entries
 from xstilts.grid.resources import ResourcePolicy
 from xstilts.grid.slurm import Slurm
-from xstilts.grid.state import GridFolder
+from xstilts.grid.state import ASSEMBLY, GridFolder
 from xstilts.grid.status import DONE, job_states
 from xstilts.grid.submit import GridOptions, submit
 
@@ -78,7 +78,7 @@ def test_the_grid_gives_the_plain_runs_outputs(cluster, reference, tmp_path):
     print(f"toy grid: {time.monotonic() - began:.0f} s")
     grid = GridFolder(repo / ".grid")
     states = job_states(grid, Slurm())
-    assert states == {**{s: DONE for s in STAGES}, "assemble": DONE}
+    assert states == {**{s: DONE for s in STAGES}, ASSEMBLY: DONE}
     assert read_entries(repo / "dvc.lock") == reference
     assert (repo / "out" / "report.txt").read_text() == "ALPHA CHARLIE DELTA | 3 | alpha | charlie"
     assert subprocess.run([sys.executable, "-m", "dvc", "status", "-q"], cwd=repo).returncode == 0
@@ -107,7 +107,7 @@ def test_a_failing_stage_cancels_its_readers_and_a_rerun_submits_what_is_missing
     grid = GridFolder(repo / ".grid")
     states = job_states(grid, Slurm())
     assert states["upper"] == "failed"
-    assert states["report"] == states["assemble"] == "cancelled"  # not pending forever
+    assert states["report"] == states[ASSEMBLY] == "cancelled"  # not pending forever
     assert {states[s] for s in ("words", "count", "shard@1", "shard@2")} == {DONE}
     assert "partial" not in _cache_files(repo)  # the failed command's output never cached
     log = next((grid.root / "logs").glob("upper.*.out")).read_text()
@@ -120,16 +120,22 @@ def test_a_failing_stage_cancels_its_readers_and_a_rerun_submits_what_is_missing
     assert read_entries(repo / "dvc.lock") == reference
 
 
-def test_a_job_cancelled_mid_way_is_resubmitted_alone(cluster, reference, tmp_path):
-    repo = tmp_path / "toy"
-    make_toy(repo)
+def running_count_job(repo: Path, grid: GridFolder) -> str:
+    """Submit the toy grid with `count` sleeping; its job id once it runs."""
     grid_submit(repo, TOY_SLEEP="count:600")
-    grid = GridFolder(repo / ".grid")
     job = grid.read().jobs["count"]
     deadline = time.monotonic() + 120
     while Slurm().states([job]).get(job) != "RUNNING":
         assert time.monotonic() < deadline, "count never started"
         time.sleep(0.5)
+    return job
+
+
+def test_a_job_cancelled_mid_way_is_resubmitted_alone(cluster, reference, tmp_path):
+    repo = tmp_path / "toy"
+    make_toy(repo)
+    grid = GridFolder(repo / ".grid")
+    job = running_count_job(repo, grid)
     subprocess.run(["scancel", job], check=True)
     cluster.wait_idle(300)
     states = job_states(grid, Slurm())
@@ -209,3 +215,19 @@ def test_the_srun_wrapper_starts_accelerates_processes_inside_a_job(cluster, tmp
     assert sorted(r["RANK"] for r in rows) == ["0", "1"], log.read_text()
     assert {r["WORLD_SIZE"] for r in rows} == {"2"} and {r["SLURM_PROCID"] for r in rows} == {"0"}
     assert Slurm().states([job]).get(job) == "COMPLETED"
+
+
+def test_a_resubmission_after_a_code_change_replaces_the_jobs_still_running(cluster, tmp_path):
+    """A job left running from before an edit would record results of the old code: the new
+    submission cancels it and submits its stage again (unchanged code keeps it: see above)."""
+    repo = tmp_path / "toy"
+    make_toy(repo)
+    grid = GridFolder(repo / ".grid")
+    old = running_count_job(repo, grid)
+    (repo / "NOTES.md").write_text("an edit the snapshot sees\n")
+    summary = grid_submit(repo)
+    assert ", 0 left to running jobs," in summary
+    new = grid.read().jobs["count"]
+    assert new != old and Slurm().states([old])[old] in ("CANCELLED", "COMPLETING")
+    cluster.wait_idle(300)
+    assert set(job_states(grid, Slurm()).values()) == {DONE}

@@ -10,7 +10,9 @@ out into the repository. The modules, in the order a grid run uses them:
   lock entry;
 - `workspace`: what a job does: a fresh workspace, its inputs checked out from the cache,
   `dvc repro --single-item`, its lock entry recorded;
-- `lockfile`: merging the recorded entries into the repository's dvc.lock;
+- `lockfile`: reading and writing dvc.lock entries as DVC does;
+- `assemble`: the recorded entries merged into the repository's dvc.lock, outputs checked out;
 - `slurm`: sbatch, squeue, scancel and sinfo, and the job scripts;
-- `submit`: deciding what to submit and submitting it; `status`.
+- `submit`: deciding what to submit and submitting it; `status`: what became of the jobs;
+- `job`: the command inside a job; `cli`: `xstilts grid`'s options.
 """

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from xstilts.config import load_params
 from xstilts.errors import XstiltsError
-from xstilts.grid.assemble import assemble
+from xstilts.grid.assemble import assemble, report
 from xstilts.grid.resources import ResourcePolicy
 from xstilts.grid.slurm import ACTIVE, Slurm
-from xstilts.grid.state import FOLDER, GridFolder
+from xstilts.grid.state import ASSEMBLY, FOLDER, GridFolder
 from xstilts.grid.status import format_status, job_states
 from xstilts.grid.submit import GridOptions, submit
 
@@ -124,17 +124,14 @@ def run(args: argparse.Namespace) -> int:
         print(format_status(grid, slurm))
         return 0
     if args.grid_command == "cancel":
-        states = job_states(grid, slurm)
         submission = grid.read()
-        jobs = {**submission.jobs, "assemble": submission.assemble_job or ""}
+        jobs = {**submission.jobs, ASSEMBLY: submission.assemble_job or ""}
+        states = job_states(grid, slurm)
         active = [jobs[s] for s, state in states.items() if state.upper() in ACTIVE]
         slurm.cancel(active)
         print(f"xstilts grid: cancelled {len(active)} job(s)")
         return 0
     names = [stage["name"] for stage in grid.read().stages]
-    result = assemble(grid, repo, names)
-    print(
-        f"xstilts grid: {len(result.stages)} stage(s) merged into dvc.lock; `dvc status`: "
-        + ("up to date" if result.up_to_date else "not up to date")
-    )
-    return 0 if result.checked_out and result.up_to_date else 1
+    line, code = report(assemble(grid, repo, names))
+    print(line, file=sys.stderr if code else sys.stdout)
+    return code

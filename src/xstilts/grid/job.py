@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 from xstilts.errors import XstiltsError
-from xstilts.grid.assemble import assemble
+from xstilts.grid.assemble import assemble, report
 from xstilts.grid.state import GridFolder
-from xstilts.grid.status import MERGED
 from xstilts.grid.workspace import run_stage
 
 
@@ -26,12 +25,9 @@ def main(argv: list[str] | None = None) -> int:
         submission = grid.read()
         if args.assemble:
             names = [stage["name"] for stage in submission.stages]
-            result = assemble(grid, Path(submission.repo), names)
-            if not result.checked_out or not result.up_to_date:
-                print("xstilts grid: `dvc status` is not clean after the assembly", file=sys.stderr)
-                return 1
-            print(f"xstilts grid: {len(result.stages)} stage(s) {MERGED}")
-            return 0
+            line, code = report(assemble(grid, Path(submission.repo), names))
+            print(line, file=sys.stderr if code else sys.stdout)
+            return code
         if not args.stage:
             parser.error("a stage, or --assemble")
         return run_stage(grid, submission, args.stage, os.environ.get("SLURM_JOB_ID"))

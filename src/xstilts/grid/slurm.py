@@ -18,8 +18,10 @@ from pathlib import Path
 
 from xstilts.errors import XstiltsError
 
+# job states in which a job may still run (squeue's long names)
 ACTIVE = frozenset({"PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "REQUEUED", "RESIZING",
-                    "SUSPENDED"})  # fmt: skip
+                    "SUSPENDED", "STOPPED", "REQUEUE_HOLD", "REQUEUE_FED", "SIGNALING",
+                    "STAGE_OUT"})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -45,10 +47,10 @@ class Slurm:
             )
 
     def submit(
-        self, script: Path, name: str, log: Path, options: Sequence[str], after: Sequence[str]
+        self, script: Path, name: str, log: str, options: Sequence[str], after: Sequence[str]
     ) -> str:
         """Submit `script`; its job id. `after`: job ids that must end successfully first (the
-        job is cancelled if one of them fails)."""
+        job is cancelled if one of them fails); `log`: sbatch's `--output` pattern."""
         command = ["sbatch", "--parsable", f"--job-name={name}", f"--output={log}"]
         command += ["--kill-on-invalid-dep=yes"]
         if after:

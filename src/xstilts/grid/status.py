@@ -9,7 +9,7 @@ from pathlib import Path
 
 from xstilts.errors import XstiltsError
 from xstilts.grid.slurm import ACTIVE, Slurm
-from xstilts.grid.state import GridFolder
+from xstilts.grid.state import ASSEMBLY, GridFolder
 
 DONE = "done"
 NO_RECORD = "ended without a result"
@@ -27,7 +27,7 @@ def job_states(grid: GridFolder, slurm: Slurm) -> dict[str, str]:
     submission = grid.read()
     jobs = dict(submission.jobs)
     if submission.assemble_job:
-        jobs["assemble"] = submission.assemble_job
+        jobs[ASSEMBLY] = submission.assemble_job
     slurm_states = slurm.states(list(jobs.values()))
     done = set(grid.done_entries())
     states = {}
@@ -92,7 +92,7 @@ def _log_says_done(log: Path, stage: str) -> bool:
 def format_status(grid: GridFolder, slurm: Slurm) -> str:
     submission = grid.read()
     states = job_states(grid, slurm)
-    stage_states = {s: v for s, v in states.items() if s != "assemble"}
+    stage_states = {s: v for s, v in states.items() if s != ASSEMBLY}
     counts = Counter(stage_states.values())
     left = sum(n for state, n in counts.items() if state != DONE)
     lines = [
@@ -100,8 +100,8 @@ def format_status(grid: GridFolder, slurm: Slurm) -> str:
         f"date); {counts.get(DONE, 0)} done, {left} left: "
         + ", ".join(f"{state} {n}" for state, n in sorted(counts.items())),
     ]
-    if "assemble" in states:
-        lines.append(f"assembly job {submission.assemble_job}: {states['assemble']}")
+    if ASSEMBLY in states:
+        lines.append(f"assembly job {submission.assemble_job}: {states[ASSEMBLY]}")
     for stage, state in stage_states.items():
         if state != DONE and state.upper() not in ACTIVE:
             job = submission.jobs[stage]

@@ -4,13 +4,16 @@ Slurm jobs, and what became of them.
 What is submitted: every stage that `dvc status` finds changed in the repository (after the
 results of earlier grid jobs were merged in, and every output the DVC cache holds was checked
 out), and every stage that reads one of them, directly or not. A stage whose job is still
-pending or running is left to that job (its readers wait on it); a stage whose outputs the
+pending or running is left to that job (its readers wait on it), unless the code or params
+changed since that job was submitted (then it is cancelled and its stage submitted again); a
+stage whose outputs the
 repository or its cache already has is skipped. A submission ends with one more job, after all
 the others, that assembles dvc.lock and the outputs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from dataclasses import dataclass, field
@@ -22,10 +25,18 @@ from xstilts.grid.assemble import assemble, changed_stages, restore_cached
 from xstilts.grid.graph import GridStage, critical_first, downstream, read_graph
 from xstilts.grid.resources import ResourcePolicy, Resources, stage_hours, stage_resources
 from xstilts.grid.slurm import ACTIVE, Slurm, job_script
-from xstilts.grid.state import FOLDER, GridFolder, Submission, take_snapshot
+from xstilts.grid.state import (
+    ASSEMBLY,
+    FOLDER,
+    GridFolder,
+    Submission,
+    source_digest,
+    take_snapshot,
+)
 from xstilts.plan import plan_runs
 
-ASSEMBLE = "assemble"  # the last job's name in the grid's records
+# the last job merges YAML and checks files out: one CPU, a little memory
+ASSEMBLY_RESOURCES = Resources(gpus=0, cpus=1, mem="4G", minutes=240)
 JOB_SECONDS = 5.0  # a job's fixed cost (a workspace, DVC's bookkeeping), for the order of jobs
 
 
@@ -49,6 +60,7 @@ class Decision:
     skipped: list[str]
     resources: dict[str, Resources]
     waiting_assembly: str | None = None  # the earlier submission's last job, not yet run
+    stale: list[str] = field(default_factory=list)  # jobs of an earlier submission's code
 
 
 def decide(repo: Path, params: Params, grid: GridFolder, options: GridOptions, dry_run: bool):
@@ -56,12 +68,15 @@ def decide(repo: Path, params: Params, grid: GridFolder, options: GridOptions, d
     recorded but unmerged results as up to date and asks Slurm nothing."""
     previous = grid.read() if grid.record.is_file() else None
     active: dict[str, str] = {}
+    stale: list[str] = []
     waiting_assembly = None
     if previous and not dry_run:
         states = options.slurm.states([*previous.jobs.values(), previous.assemble_job or ""])
         active = {s: job for s, job in previous.jobs.items() if states.get(job) in ACTIVE}
         if states.get(previous.assemble_job or "") in ACTIVE:
             waiting_assembly = previous.assemble_job
+        if active and previous.source != source_digest(repo, _repository_dvc(repo)[2]):
+            stale, active = list(active.values()), {}  # they would run the old code or params
     if not dry_run:
         order = [stage["name"] for stage in previous.stages] if previous else []
         result = assemble(grid, repo, order, status=False)
@@ -80,7 +95,7 @@ def decide(repo: Path, params: Params, grid: GridFolder, options: GridOptions, d
     todo = [stage for stage in critical_first(stages, seconds) if stage.name in rerun]
     skipped = [s.name for s in stages if s.name not in rerun and s.name not in active]
     resources = stage_resources([s.name for s in stages], hours, options.policy)
-    return Decision(stages, todo, active, skipped, resources, waiting_assembly)
+    return Decision(stages, todo, active, skipped, resources, waiting_assembly, stale)
 
 
 def _require_tracked_inputs(stages: list[GridStage], changed: set[str]) -> None:
@@ -105,8 +120,8 @@ def submit(repo: Path, params: Params, options: GridOptions, dry_run: bool = Fal
         return describe(decision)
     if not decision.todo:
         return _summary(decision, None)
-    if decision.waiting_assembly:  # the new submission's last job waits for every job
-        options.slurm.cancel([decision.waiting_assembly])
+    if decision.stale:  # their stages are submitted again below, with the code as it is now
+        options.slurm.cancel(decision.stale)
     grid.clear_done([stage.name for stage in decision.todo])
     submission = _submission(repo, grid, decision, options)
     grid.write(submission)
@@ -118,18 +133,20 @@ def submit(repo: Path, params: Params, options: GridOptions, dry_run: bool = Fal
                               decision.resources[stage.name].sbatch_options(), after)  # fmt: skip
             submission.jobs[stage.name] = job
             submitted.append(job)
-        waits = list(submission.jobs.values())
-        assembly = Resources(0, 1, options.policy.mem, options.policy.cpu_minutes)
         submission.assemble_job = _submit_job(
-            grid, options, ASSEMBLE, ["--grid", str(grid.root), "--assemble"],
-            assembly.sbatch_options(), waits,
+            grid, options, ASSEMBLY, ["--grid", str(grid.root), "--assemble"],
+            ASSEMBLY_RESOURCES.sbatch_options(), list(submission.jobs.values()),
         )  # fmt: skip
-    except XstiltsError:
-        options.slurm.cancel(submitted)  # nothing left pending on a half-made submission
+    except BaseException:  # interrupted too: nothing left pending that the records do not list
+        with contextlib.suppress(XstiltsError):
+            options.slurm.cancel(submitted)
         submission.jobs = dict(decision.active)
         grid.write(submission)
         raise
     grid.write(submission)
+    if decision.waiting_assembly:  # the new last job waits for every job, old ones included
+        with contextlib.suppress(XstiltsError):
+            options.slurm.cancel([decision.waiting_assembly])
     return _summary(decision, submission)
 
 
@@ -137,11 +154,12 @@ def _submission(
     repo: Path, grid: GridFolder, decision: Decision, options: GridOptions
 ) -> Submission:
     cache, cache_type, skip = _repository_dvc(repo)
+    snapshot = take_snapshot(grid, repo, skip)
     return Submission(
         repo=str(repo),
         cache=cache,
         cache_type=cache_type,
-        snapshot=take_snapshot(grid, repo, skip),
+        snapshot=snapshot,
         python=options.python,
         stages=[
             {
@@ -154,6 +172,7 @@ def _submission(
         ],
         jobs=dict(decision.active),
         skipped=decision.skipped,
+        source=source_digest(repo, skip),
     )
 
 
@@ -188,10 +207,10 @@ def _submit_job(
 ) -> str:  # fmt: skip
     script = grid.script(name)
     script.parent.mkdir(parents=True, exist_ok=True)
-    grid.log(name).parent.mkdir(parents=True, exist_ok=True)
+    (grid.root / "logs").mkdir(parents=True, exist_ok=True)
     text = job_script(options.python, arguments, options.setup, options.launcher)
     script.write_text(text, encoding="utf-8")
-    return options.slurm.submit(script, f"xstilts:{name}", grid.log(name), resources, after)
+    return options.slurm.submit(script, f"xstilts:{name}", grid.log_pattern(name), resources, after)
 
 
 def describe(decision: Decision) -> str:
@@ -207,7 +226,7 @@ def describe(decision: Decision) -> str:
             + (f"  after: {', '.join(waits)}" if waits else "")
         )
     if decision.todo:
-        lines.append(f"{ASSEMBLE}  after: every job above")
+        lines.append("assemble  after: every job above")
     lines.append(_counts(decision))
     return "\n".join(lines)
 

@@ -40,7 +40,8 @@ def run_stage(grid: GridFolder, submission: Submission, name: str, job: str | No
     os.chdir(workspace)
     inputs = [*stage["after"], *stage["tracked"]]
     if inputs and _dvc(["checkout", *inputs]):
-        print(f"xstilts grid: the inputs of {name} could not be checked out", file=sys.stderr)
+        print(f"xstilts grid: the inputs of {name} are not in the DVC cache", file=sys.stderr)
+        print(failed_line(name, 1, workspace), file=sys.stderr)
         return 1
     status = _dvc(["repro", "--single-item", name])
     if status:
@@ -72,10 +73,11 @@ def prepare_workspace(grid: GridFolder, submission: Submission, workspace: Path)
 def input_entries(
     grid: GridFolder, submission: Submission, after: list[str]
 ) -> dict[str, dict[str, Any]]:
-    """The lock entries of the stages a stage reads: recorded by this grid's jobs, else the
-    repository's dvc.lock's (a stage that was up to date when the grid was submitted)."""
+    """The lock entries of the stages a stage reads: recorded by this grid's jobs, else those
+    of the dvc.lock in the submission's snapshot (a stage that was up to date when the grid was
+    submitted; the repository's own dvc.lock may have changed since)."""
     done = grid.done_entries()
-    repository = read_entries(Path(submission.repo) / "dvc.lock")
+    repository = read_entries(grid.snapshot(submission.snapshot) / "dvc.lock")
     entries = {}
     for name in after:
         entry = done.get(name) or repository.get(name)

@@ -13,6 +13,7 @@ directory and the stand-in are gone afterwards (`--keep DIR` copies the scratch 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -212,7 +213,7 @@ def run_grid(
     """The graph as Slurm jobs (`xstilts grid submit`), waited for; the jobs' states and logs
     to `log`. sbatch hands the submitting environment (the stand-in hub's) to every job."""
     from xstilts.grid.slurm import Slurm
-    from xstilts.grid.state import GridFolder
+    from xstilts.grid.state import ASSEMBLY, GridFolder
     from xstilts.grid.status import DONE, JOB_DONE, format_status, wait_for
     from xstilts.grid.submit import submit
 
@@ -225,12 +226,19 @@ def run_grid(
     try:
         summary = submit(scratch, load_params(scratch / "params.yaml"), options)
         print(f"  {summary}", flush=True)
-        states = wait_for(grid, Slurm(), timeout=GRID_TIMEOUT_S)
+        try:
+            states = wait_for(grid, Slurm(), timeout=GRID_TIMEOUT_S)
+        except BaseException:  # the scratch folder goes with this process: so do its jobs
+            submission = grid.read()
+            with contextlib.suppress(XstiltsError):
+                jobs = [*submission.jobs.values(), submission.assemble_job]
+                Slurm().cancel([job for job in jobs if job])
+            raise
         report = format_status(grid, Slurm())
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    stages = {name: state for name, state in states.items() if name != "assemble"}
+    stages = {name: state for name, state in states.items() if name != ASSEMBLY}
     result.stages_run = [name for name, state in stages.items() if state == DONE]
     result.stages_failed = [name for name, state in stages.items() if state != DONE]
     result.returncode = 0 if set(states.values()) == {DONE} else 1
