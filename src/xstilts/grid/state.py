@@ -160,18 +160,22 @@ def repository_files(repo: Path, skip: tuple[str, ...]) -> list[str]:
 
 def source_digest(repo: Path, skip: tuple[str, ...], lock: bool = False) -> str:
     """A digest of the repository's files (names and contents); dvc.lock only with `lock`."""
+    names = repository_files(repo, skip)
+    return _digest(repo, names if lock else [n for n in names if n != "dvc.lock"])
+
+
+def _digest(repo: Path, names: list[str]) -> str:
     digest = hashlib.sha256()
-    for name in sorted(repository_files(repo, skip)):
-        if name != "dvc.lock" or lock:
-            content = hashlib.sha256((repo / name).read_bytes()).digest()
-            digest.update(os.fsencode(name) + b"\0" + content)
+    for name in sorted(names):
+        content = hashlib.sha256((repo / name).read_bytes()).digest()
+        digest.update(os.fsencode(name) + b"\0" + content)
     return digest.hexdigest()[:16]
 
 
 def take_snapshot(grid: GridFolder, repo: Path, skip: tuple[str, ...]) -> str:
     """Copy the repository's files into the grid folder once per content; their digest."""
     names = repository_files(repo, skip)
-    key = source_digest(repo, skip, lock=True)
+    key = _digest(repo, names)
     target = grid.snapshot(key)
     if not target.is_dir():
         partial = target.with_name(f".{key}.partial")

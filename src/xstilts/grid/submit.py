@@ -63,9 +63,13 @@ class Decision:
     stale: list[str] = field(default_factory=list)  # jobs of an earlier submission's code
 
 
-def decide(repo: Path, params: Params, grid: GridFolder, options: GridOptions, dry_run: bool):
-    """The stages to submit (see the module's docstring). A dry run changes nothing: it counts
-    recorded but unmerged results as up to date and asks Slurm nothing."""
+def decide(
+    repo: Path, params: Params, grid: GridFolder, options: GridOptions, source: str | None
+) -> Decision:
+    """The stages to submit (see the module's docstring); `source`: the digest of the
+    repository's files now (`source_digest`), None for a dry run, which changes nothing: it
+    counts recorded but unmerged results as up to date and asks Slurm nothing."""
+    dry_run = source is None
     previous = grid.read() if grid.record.is_file() else None
     active: dict[str, str] = {}
     stale: list[str] = []
@@ -75,7 +79,7 @@ def decide(repo: Path, params: Params, grid: GridFolder, options: GridOptions, d
         active = {s: job for s, job in previous.jobs.items() if states.get(job) in ACTIVE}
         if states.get(previous.assemble_job or "") in ACTIVE:
             waiting_assembly = previous.assemble_job
-        if active and previous.source != source_digest(repo, _repository_dvc(repo)[2]):
+        if active and previous.source != source:
             stale, active = list(active.values()), {}  # they would run the old code or params
     if not dry_run:
         order = [stage["name"] for stage in previous.stages] if previous else []
@@ -115,15 +119,17 @@ def submit(repo: Path, params: Params, options: GridOptions, dry_run: bool = Fal
     if not dry_run:
         options.slurm.require()
     grid = GridFolder(repo / options.folder)
-    decision = decide(repo, params, grid, options, dry_run)
     if dry_run:
-        return describe(decision)
+        return describe(decide(repo, params, grid, options, None))
+    dvc = _repository_dvc(repo)
+    source = source_digest(repo, dvc.skip)
+    decision = decide(repo, params, grid, options, source)
     if not decision.todo:
         return _summary(decision, None)
     if decision.stale:  # their stages are submitted again below, with the code as it is now
         options.slurm.cancel(decision.stale)
     grid.clear_done([stage.name for stage in decision.todo])
-    submission = _submission(repo, grid, decision, options)
+    submission = _submission(repo, grid, decision, options, dvc, source)
     grid.write(submission)
     submitted: list[str] = []
     try:
@@ -151,15 +157,18 @@ def submit(repo: Path, params: Params, options: GridOptions, dry_run: bool = Fal
 
 
 def _submission(
-    repo: Path, grid: GridFolder, decision: Decision, options: GridOptions
+    repo: Path,
+    grid: GridFolder,
+    decision: Decision,
+    options: GridOptions,
+    dvc: RepositoryDvc,
+    source: str,
 ) -> Submission:
-    cache, cache_type, skip = _repository_dvc(repo)
-    snapshot = take_snapshot(grid, repo, skip)
     return Submission(
         repo=str(repo),
-        cache=cache,
-        cache_type=cache_type,
-        snapshot=snapshot,
+        cache=dvc.cache,
+        cache_type=dvc.cache_type,
+        snapshot=take_snapshot(grid, repo, dvc.skip),
         python=options.python,
         stages=[
             {
@@ -172,13 +181,22 @@ def _submission(
         ],
         jobs=dict(decision.active),
         skipped=decision.skipped,
-        source=source_digest(repo, skip),
+        source=source,
     )
 
 
-def _repository_dvc(repo: Path) -> tuple[str, str | None, tuple[str, ...]]:
+@dataclass(frozen=True)
+class RepositoryDvc:
     """The repository's DVC cache folder and cache.type, and what the snapshot leaves out:
     `.dvc`-tracked data (checked out from the cache instead) and a local remote inside it."""
+
+    cache: str
+    cache_type: str | None
+    skip: tuple[str, ...]
+
+
+def _repository_dvc(repo: Path) -> RepositoryDvc:
+    """Read once per submission (opening DVC's repository takes a second or two)."""
     from dvc.repo import Repo
 
     with Repo(str(repo)) as dvc:
@@ -198,7 +216,7 @@ def _repository_dvc(repo: Path) -> tuple[str, str | None, tuple[str, ...]]:
                 skip.append(os.path.relpath(url, repo))
     if isinstance(cache_type, list):
         cache_type = ",".join(cache_type)
-    return str(cache), cache_type, tuple(skip)
+    return RepositoryDvc(str(cache), cache_type, tuple(skip))
 
 
 def _submit_job(
@@ -216,11 +234,10 @@ def _submit_job(
 def describe(decision: Decision) -> str:
     """The dry run's list: one line per job."""
     lines = []
+    jobs = {s.name for s in decision.todo} | set(decision.active)
     for stage in decision.todo:
         r = decision.resources[stage.name]
-        waits = [
-            n for n in stage.after if n in {s.name for s in decision.todo} | set(decision.active)
-        ]
+        waits = [n for n in stage.after if n in jobs]
         lines.append(
             f"{stage.name}  gpus={r.gpus} cpus={r.cpus} mem={r.mem} time={r.minutes}min"
             + (f"  after: {', '.join(waits)}" if waits else "")
