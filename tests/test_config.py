@@ -114,7 +114,7 @@ def test_a_run_shrunk_to_one_target_keeps_the_others_settings_inert(profile: str
             {"conditions": {"none": [], "multi": ["qqp", "mnlii"]}},
             "conditions.multi: unknown intermediate task 'mnlii'; known: anli_plus,",
         ),
-        ({"targets": ["xnli", "tydiqa"]}, "unknown target task 'tydiqa'"),
+        ({"targets": ["xnli", "mewslix"]}, "unknown target task 'mewslix'"),
         ({"profile": "huge"}, "profile = 'huge'"),
         ({"seeds": [1, 1]}, "distinct"),
         ({"intermediate": {"epochs": 2}}, "set exactly one of 'epochs' or 'max_steps'"),
@@ -176,11 +176,11 @@ def test_target_overrides_merge_over_defaults() -> None:
             "'race' (choice, labels ()) cannot train the head of 'xnli'",
         ),
         (
-            {"target": {"train_sequence": {"tydiqa": ["copa"]}}},
-            "target.train_sequence.tydiqa: unknown target task; known: ",
+            {"target": {"train_sequence": {"mewslix": ["copa"]}}},
+            "target.train_sequence.mewslix: unknown target task; known: ",
         ),
         ({"target": {"overrides": {"siqa": {"epochs": 1}}}}, "nor a train_sequence step"),
-        ({"target": {"overrides": {"xnil": {"epochs": 1}}}}, "neither a target task (panx, pawsx"),
+        ({"target": {"overrides": {"xnil": {"epochs": 1}}}}, "neither a target task (mlqa, panx, pawsx"),
         ({"data": {"languages": ["en", "xx"]}}, "data.languages: 'xx' is not a language"),
         ({"plan": {"tokens_per_second": 0}}, "plan.tokens_per_second = 0"),
         (

@@ -31,7 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "tag_metrics",
         "tagsets",
     ),
-    ("io",),  # atomic files, JSON(L); rank-aware
+    ("io", "qa_metrics"),  # atomic files, JSON(L), rank-aware; QA answer scores
     # domain libraries, independent of each other: task specs, perturbation families, the
     # offline sample-world generator
     ("tasks", "perturb", "sample"),

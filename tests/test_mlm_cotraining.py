@@ -149,7 +149,7 @@ def test_wikipedia_streams_through_the_hub_client_at_the_pinned_commit(tmp_path)
     sources = [WIKIPEDIA.for_lang(lang) for lang in ("en", "zh", "ar")]
     base = tmp_path / "hub" / "datasets" / WIKIPEDIA.path / WIKIPEDIA_REVISION
     for source in sources:
-        write_parquet(source, 4, base / data_file(source))
+        write_parquet([source], 4, base / data_file(source))
     (base / "README.md").write_text(readme(sources), encoding="utf-8")
     env = {**os.environ, "HF_HOME": str(tmp_path / "hf"), "PYTHONPATH": str(REPO / "src")}
     for name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):

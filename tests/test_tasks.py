@@ -57,8 +57,10 @@ def test_registry_holds_every_task_once_with_its_role() -> None:
         "hellaswag",
         "cosmosqa",
         "commonsenseqa",
+        "squad",
     }
-    assert set(target_task_names()) == {"xnli", "pawsx", "xcopa", "udpos", "panx"}
+    targets = {"xnli", "pawsx", "xcopa", "udpos", "panx", "xquad", "mlqa", "tydiqa"}
+    assert set(target_task_names()) == targets
     nli = {get_task(t).head_name for t in ("mnli", "xnli", "anli_plus")}
     assert nli == {"nli"}
     assert get_task("xnli").labels == get_task("mnli").labels == NLI_LABELS

@@ -89,6 +89,19 @@ class LoopConfig(Section):
     group_by_length: bool = False  # seeded mega-batches sorted by length: less padding
 
 
+class SpanConfig(Section):
+    """Extractive QA: how question + context become windows, and how an answer is chosen.
+    XTREME's QA script (`scripts/train_qa.sh`, `third_party/run_squad.py`): windows of
+    `max_length` tokens (384 there) starting every `doc_stride` tokens, questions cut to
+    `max_query_length`, the best of the `n_best` start and end scores, answers of at most
+    `max_answer_length` tokens."""
+
+    doc_stride: PositiveInt = 128
+    max_query_length: PositiveInt = 64
+    n_best: PositiveInt = 20
+    max_answer_length: PositiveInt = 30
+
+
 class TrainingConfig(LoopConfig):
     """One fine-tuning recipe (intermediate or target phase)."""
 
@@ -99,6 +112,7 @@ class TrainingConfig(LoopConfig):
     eval_batch_size: PositiveInt = 128
     dropout: Fraction | None = None  # None keeps the encoder's own setting
     sampler: SamplerConfig = SamplerConfig()  # multi-task runs only
+    spans: SpanConfig = SpanConfig()  # span QA tasks only
 
     @model_validator(mode="after")
     def _one_length(self) -> TrainingConfig:

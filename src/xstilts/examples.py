@@ -1,8 +1,8 @@
 """Typed examples: what every loader yields and every model consumes.
 
 Labels are indices into the task's canonical label names (or, for multiple choice, the index of
-the correct choice; for tagging, one tag index per word). The prepared JSONL files hold these
-records one per line.
+the correct choice; for tagging, one tag index per word; for span QA, answer texts and offsets).
+The prepared JSONL files hold these records one per line.
 """
 
 from __future__ import annotations
@@ -72,19 +72,51 @@ class TaggedExample:
         return " ".join(self.words)
 
 
-Example = PairExample | TextExample | ChoiceExample | TaggedExample
+@dataclass(frozen=True)
+class SpanExample:
+    """Extractive question answering (SQuAD, XQuAD, MLQA, TyDiQA-GoldP): the answer is a span
+    of `context`. `answers` are the gold texts (one in training data, several in some dev and
+    test sets, none for a question typed into the demo) and `starts` their character offsets in
+    `context`; `context[s:s + len(a)] == a`
+    holds for every pair (the loaders check it). Each layer has its span module:
+    `modeling.span_inputs` (question + context windows, offsets back to characters),
+    `modeling.heads.SpanHead`, `modeling.predict_spans` (the best span over windows),
+    `training.span_objective`, `qa_metrics` (F1 and exact match with each benchmark's answer
+    normalisation) and `evaluate.spans`."""
+
+    id: str
+    lang: str
+    context: str
+    question: str
+    answers: tuple[str, ...]
+    starts: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.answers) != len(self.starts):
+            raise ValueError(f"{len(self.answers)} answers but {len(self.starts)} starts")
+        for text, start in zip(self.answers, self.starts, strict=True):
+            if self.context[start : start + len(text)] != text:
+                raise ValueError(f"answer {text!r} is not at offset {start} of the context")
+
+
+Example = PairExample | TextExample | ChoiceExample | TaggedExample | SpanExample
 EXAMPLE_TYPES: dict[str, type] = {
     "pair": PairExample,
     "single": TextExample,
     "choice": ChoiceExample,
     "tagging": TaggedExample,
+    "span": SpanExample,
 }
-_SEQUENCE_FIELDS = {"choice": ("choices",), "tagging": ("words", "tags")}
+_SEQUENCE_FIELDS = {
+    "choice": ("choices",),
+    "tagging": ("words", "tags"),
+    "span": ("answers", "starts"),
+}
 
 
 def example_to_dict(example: Example) -> dict[str, Any]:
     record = dataclasses.asdict(example)
-    for name in ("choices", "words", "tags"):
+    for name in ("choices", "words", "tags", "answers", "starts"):
         if name in record:
             record[name] = list(record[name])
     return record
@@ -102,6 +134,8 @@ def example_texts(example: Example) -> list[str]:
         return [example.text_a, example.text_b]
     if isinstance(example, TextExample | TaggedExample):
         return [example.text]
+    if isinstance(example, SpanExample):
+        return [example.context, example.question]
     return [example.context, example.question, *example.choices]
 
 

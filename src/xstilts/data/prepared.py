@@ -19,6 +19,7 @@ from xstilts.data.sources import load_split, source_name
 from xstilts.errors import XstiltsError
 from xstilts.examples import (
     Example,
+    SpanExample,
     TaggedExample,
     example_from_dict,
     example_to_dict,
@@ -89,17 +90,23 @@ def validate(examples: list[Example], key: SplitKey, where: str) -> None:
             raise XstiltsError(f"{where}, row {index}: language {example.lang!r}, not {key.lang!r}")
         if any(not text.strip() for text in required_texts(example)):
             raise XstiltsError(f"{where}, row {index}: empty text")
-    if key.split == "train" and len(label_counts(examples)) < 2:
+    labels = label_counts(examples)
+    if key.split == "train" and labels and len(labels) < 2:
         raise XstiltsError(f"{where}: every training example has the same label")
 
 
 def label_counts(examples: list[Example]) -> Counter[str]:
-    """How often each label occurs (for tagging: each tag, over all words)."""
-    return Counter(
-        str(label)
-        for e in examples
-        for label in (e.tags if isinstance(e, TaggedExample) else (e.label,))
-    )
+    """How often each label occurs (for tagging: each tag, over all words; span QA has no
+    labels)."""
+    return Counter(str(label) for e in examples for label in example_labels(e))
+
+
+def example_labels(example: Example) -> tuple[int, ...]:
+    if isinstance(example, TaggedExample):
+        return example.tags
+    if isinstance(example, SpanExample):
+        return ()
+    return (example.label,)
 
 
 def prepare(params: Params, out_dir: str | Path, data_root: str | Path | None = None) -> dict:
@@ -122,6 +129,8 @@ def prepare(params: Params, out_dir: str | Path, data_root: str | Path | None = 
             }
             if loaded.skipped:
                 summary[key.filename]["skipped_rows"] = dict(sorted(loaded.skipped.items()))
+            if loaded.repaired:
+                summary[key.filename]["repaired_rows"] = dict(sorted(loaded.repaired.items()))
         if params.mlm_conditions:
             summary.update(write_corpus(params, tmp, data_root))
         (tmp / "summary.json").write_text(dumps(summary), encoding="utf-8")

@@ -17,8 +17,8 @@ from xstilts.errors import XstiltsError
 from xstilts.examples import Example
 from xstilts.tasks.spec import (
     EMPTY_TEXT_SHARE,
-    EmptyText,
     HubSource,
+    RareDefect,
     RowError,
     SkipRow,
     SplitSource,
@@ -72,7 +72,17 @@ def _parts(
     parts: tuple[HubSource, ...] = tuple(p.for_lang(lang) for p in source.hub_parts)
     for part in parts:
         prefix = f"{part.config or part.path}-{part.split}:" if len(parts) > 1 else ""
-        yield part.describe(), prefix, hub_rows(part)
+        rows = hub_rows(part)
+        if part.id_prefix is not None:
+            rows = _with_id_prefix(rows, part.id_prefix)
+        yield part.describe(), prefix, rows
+
+
+def _with_id_prefix(rows: Iterator[dict[str, Any]], prefix: str) -> Iterator[dict[str, Any]]:
+    """The rows whose `id` starts with `prefix` (one language of a multilingual table)."""
+    for row in rows:
+        if str(row.get("id", "")).startswith(prefix):
+            yield row
 
 
 @dataclass
@@ -81,6 +91,7 @@ class LoadedSplit:
 
     examples: list[Example]
     skipped: Counter[str] = field(default_factory=Counter)
+    repaired: Counter[str] = field(default_factory=Counter)  # rows kept after a repair
 
 
 def load_examples(
@@ -92,35 +103,43 @@ def load_examples(
 
 def load_split(spec: TaskSpec, split: str, lang: str, profile: str, data_root: Path) -> LoadedSplit:
     """Every example of one split in one language, validated row by row. Rows the dataset
-    marks as unusable (SkipRow) and a few rows with an empty text (EmptyText, at most
-    EMPTY_TEXT_SHARE of a source) are dropped and counted; any other bad row is an error."""
+    marks as unusable (SkipRow) and a few rows with a rare defect (RareDefect: an empty text, a
+    misplaced answer; each at most EMPTY_TEXT_SHARE of a source) are dropped and counted; any
+    other bad row is an error."""
     source = _split_source(spec, split, profile)
     loaded = LoadedSplit([])
     for where, prefix, rows in _parts(source, lang, profile, data_root):
         skipped: Counter[str] = Counter()
-        first_empty = ""
+        repaired: Counter[str] = Counter()
+        first_defect: dict[str, str] = {}
         index = -1
         for index, row in enumerate(rows):
             try:
-                example = spec.make_example(row, index, lang)
+                example, repair = spec.make_example_noting(row, index, lang)
             except SkipRow as skip:
                 skipped[skip.reason] += 1
                 continue
             except RowError as err:
                 message = f"task {spec.name}, {where}, row {index}: field {err}"
-                if not isinstance(err, EmptyText):
+                if not isinstance(err, RareDefect):
                     raise XstiltsError(message) from None
-                first_empty = first_empty or message
-                skipped["empty text"] += 1
+                first_defect.setdefault(err.reason, message)
+                skipped[err.reason] += 1
                 continue
+            if repair:
+                repaired[repair] += 1
             loaded.examples.append(example if not prefix else _with_prefix(example, prefix))
-        if skipped["empty text"] > EMPTY_TEXT_SHARE * (index + 1):
-            raise XstiltsError(
-                f"{first_empty} ({skipped['empty text']} empty texts in {index + 1} rows: more "
-                f"than the {EMPTY_TEXT_SHARE:.1%} a dataset may have; is the field right?)"
-            )
+        for reason, first in first_defect.items():
+            if skipped[reason] > EMPTY_TEXT_SHARE * (index + 1):
+                raise XstiltsError(
+                    f"{first} ({skipped[reason]} rows with '{reason}' in {index + 1} rows: more "
+                    f"than the {EMPTY_TEXT_SHARE:.1%} a dataset may have; is the field right?)"
+                )
         for reason, count in sorted(skipped.items()):
             log.warning("task %s, %s: dropped %d rows (%s)", spec.name, where, count, reason)
+        for repair, count in sorted(repaired.items()):
+            log.warning("task %s, %s: %d rows repaired (%s)", spec.name, where, count, repair)
+        loaded.repaired.update(repaired)
         loaded.skipped.update(skipped)
     if not loaded.examples:
         raise XstiltsError(

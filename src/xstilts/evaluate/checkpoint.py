@@ -21,11 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from xstilts.attack import AttackBudget, Attacker, BatchPredictor
+from xstilts.attack.spans import SpanAttacker
 from xstilts.attack.tagging import TaggingAttacker
 from xstilts.config import AttackConfig, Params
 from xstilts.data.prepared import read_split, target_languages
 from xstilts.evaluate.generalized import is_generalized
 from xstilts.evaluate.perturbed_set import family_resources, read_perturbed_set
+from xstilts.evaluate.span_attack import run_span_attack, summarize_span_attack
+from xstilts.evaluate.spans import SpanPredictor, evaluate_span_perturbations, scored_answers
+from xstilts.evaluate.spans import clean_records as span_records
+from xstilts.evaluate.spans import language_scores as span_language_scores
 from xstilts.evaluate.tagging import (
     TagPredictor,
     argmax_tags,
@@ -40,6 +45,8 @@ from xstilts.examples import Example
 from xstilts.io import read_json
 from xstilts.modeling.model import MultiTaskModel, load_checkpoint
 from xstilts.modeling.predict import accuracy
+from xstilts.modeling.predict_spans import SpanChoice
+from xstilts.modeling.span_inputs import Windowing
 from xstilts.perturb import build_families
 from xstilts.tasks import get_task
 
@@ -53,8 +60,20 @@ class Evaluation:
         self.params, self.task = params, task
         self.spec = get_task(task)
         self.head = self.spec.head_name
-        self.max_length = params.target.training_for(task).max_length_for(task)
+        training = params.target.training_for(task)
+        self.max_length = training.max_length_for(task)
         evaluate = params.evaluate
+        if self.spans:
+            self.predict = SpanPredictor(
+                self.model,
+                self.tokenizer,
+                self.head,
+                Windowing.of(training, task),
+                SpanChoice.of(training),
+                evaluate.batch_size,
+                evaluate.precision,
+            )
+            return
         predictor = TagPredictor if self.tagging else BatchPredictor
         self.predict = predictor(
             self.model,
@@ -68,6 +87,10 @@ class Evaluation:
     @property
     def tagging(self) -> bool:
         return self.spec.kind == "tagging"
+
+    @property
+    def spans(self) -> bool:
+        return self.spec.kind == "span"
 
 
 @dataclass(frozen=True)
@@ -93,6 +116,13 @@ def evaluate_robustness(
     """The perturbed set's variants, then every attack, against the clean predictions."""
     clean_pred = {(r["lang"], r["id"]): r["pred"] for r in records}
     variants = read_perturbed_set(perturbed_set, clean)
+    if ev.spans:
+        by_key = {(r["lang"], r["id"]): r for r in records}
+        rows, perturbations = evaluate_span_perturbations(
+            variants, ev.predict, by_key, ev.spec.normalization
+        )
+        attack_rows, attacks = evaluate_span_attacks(ev, clean, by_key, seed, lexicons)
+        return RobustnessResults(rows, perturbations, attack_rows, attacks, {})
     inputs = model_inputs(ev.tokenizer, ev.max_length)
     if ev.tagging:
         rows, perturbations = evaluate_tag_perturbations(
@@ -106,6 +136,31 @@ def evaluate_robustness(
     pair_rows, generalized = evaluate_perturbations(pairs, ev.predict, inputs, clean_pred)
     attack_rows, attacks = evaluate_attacks(ev, ev.params, clean, clean_pred, seed, lexicons)
     return RobustnessResults(rows + pair_rows, perturbations, attack_rows, attacks, generalized)
+
+
+def evaluate_span_attacks(
+    ev: Evaluation,
+    clean: dict[tuple[str, str], Example],
+    clean_rows: dict[tuple[str, str], dict[str, Any]],
+    seed: int,
+    lexicons: Path,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Every attack of the profile against a span-QA checkpoint (`xstilts.attack.spans`)."""
+    robustness = ev.params.robustness
+    examples = attack_examples(ev.params, ev.task, clean)
+    resources = family_resources(ev.params, lexicons, ev.tokenizer)
+    rows, metrics = [], {}
+    for name, config in robustness.attacks.items():
+        families = build_families(config.families, resources)
+        attacker = SpanAttacker(
+            families, lambda xs: scored_answers(ev.predict, xs), ev.spec.normalization
+        )
+        attack_rows = run_span_attack(
+            name, attacker, attack_budget(config), examples, clean_rows, seed
+        )
+        metrics[name] = summarize_span_attack(attack_rows, robustness.budget_curve)
+        rows += attack_rows
+    return rows, metrics
 
 
 def evaluate_tag_attacks(
@@ -136,6 +191,8 @@ def evaluate_clean(
 ) -> tuple[dict[tuple[str, str], Example], list[dict[str, Any]], dict[str, Any]]:
     if ev.tagging:
         return evaluate_clean_tags(ev, prepared)
+    if ev.spans:
+        return evaluate_clean_spans(ev, prepared)
     sources = read_json(prepared / "summary.json")
     clean: dict[tuple[str, str], Example] = {}
     records, scores, sizes, splits, widths = [], {}, {}, {}, set()
@@ -210,6 +267,45 @@ def evaluate_clean_tags(
     }
     if metric == "accuracy":  # XTREME's UD-POS number, for comparison with published results
         metrics["pos_f1"] = {lang: values["pos_f1"] for lang, values in per_lang.items()}
+    return clean, records, metrics
+
+
+def evaluate_clean_spans(
+    ev: Evaluation, prepared: Path
+) -> tuple[dict[tuple[str, str], Example], list[dict[str, Any]], dict[str, Any]]:
+    """Clean scores of a span-QA target: F1 and exact match per language (`evaluate.spans`),
+    and the windows the questions took."""
+    sources = read_json(prepared / "summary.json")
+    clean: dict[tuple[str, str], Example] = {}
+    records: list[dict[str, Any]] = []
+    per_lang, sizes, splits, windows, cut = {}, {}, {}, {}, {}
+    for lang in target_languages(ev.params, ev.task):
+        examples = read_split(prepared, ev.task, "test", lang)
+        encoded = ev.predict.encode(examples)
+        rows = span_records(examples, ev.predict.answers(encoded), ev.spec.normalization)
+        per_lang[lang] = span_language_scores(rows)
+        sizes[lang], windows[lang] = len(examples), len(encoded)
+        cut[lang] = encoded.truncated_questions
+        splits[lang] = sources[f"{ev.task}/test.{lang}.jsonl"]["source"]
+        clean.update(((lang, e.id), e) for e in examples)
+        records += rows
+    f1 = {lang: values["f1"] for lang, values in per_lang.items()}
+    zero_shot = [score for lang, score in f1.items() if lang != "en"]
+    metrics = {
+        "dev_en": ev.meta["dev_mean"],
+        "metric": "f1",
+        "f1": f1,
+        "exact_match": {lang: values["exact_match"] for lang, values in per_lang.items()},
+        "mean": statistics.fmean(f1.values()),
+        "chance": 0.0,
+        "mean_zero_shot": statistics.fmean(zero_shot) if zero_shot else None,
+        "examples": sizes,
+        "windows": windows,
+        # questions longer than `spans.max_query_length` tokens, cut as XTREME cuts them
+        "truncated_questions": cut,
+        "normalization": ev.spec.normalization,
+        "eval_splits": splits,
+    }
     return clean, records, metrics
 
 

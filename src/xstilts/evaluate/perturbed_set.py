@@ -5,7 +5,9 @@ Each JSONL record is the manifest entry of one perturbed example: id, language, 
 strength, seed, the perturbed field texts, the edits as code-point offsets into the clean
 fields, and the units counted and edited (for the perturbed-unit ratio). A tagged sentence's
 fields are its perturbed `words` and `tags` (the words carry the tags, see
-`xstilts.perturb.tagged`), its edits offsets into the clean words joined by single spaces.
+`xstilts.perturb.tagged`), its edits offsets into the clean words joined by single spaces. A
+span-QA example's fields are its perturbed `question` and `context` and the gold answers'
+`starts` in that context (`xstilts.perturb.spans`).
 
 A family that does not apply to an example's language (code-switching without a lexicon for it,
 a keyboard typo without a layout) leaves the example unchanged; its record is kept, flagged
@@ -22,7 +24,7 @@ from typing import Any
 
 from xstilts.config import Params
 from xstilts.data.prepared import read_split, target_languages
-from xstilts.examples import Example, TaggedExample
+from xstilts.examples import Example, SpanExample, TaggedExample
 from xstilts.perturb import Perturbation, Perturbed, Resources
 from xstilts.perturb.examples import perturb_example, with_fields
 
@@ -99,6 +101,8 @@ def _record_fields(perturbed: Example, results: dict[str, Perturbed]) -> dict[st
     rebuilds it from: its text alone would not say which word has which tag)."""
     if isinstance(perturbed, TaggedExample):
         return {"words": list(perturbed.words), "tags": list(perturbed.tags)}
+    if isinstance(perturbed, SpanExample):  # the answers' offsets in the perturbed context
+        return {f: p.text for f, p in results.items()} | {"starts": list(perturbed.starts)}
     return {f: p.text for f, p in results.items()}
 
 

@@ -19,6 +19,7 @@ from transformers import PreTrainedTokenizerBase
 
 from xstilts.examples import ChoiceExample, Example, PairExample, TaggedExample, TextExample
 from xstilts.modeling.encoded import EncodedChunk, EncodedSplit, Features
+from xstilts.modeling.span_inputs import EncodedSpans, collate_spans
 from xstilts.modeling.tagged_inputs import EncodedTags, collate_tagged, encode_tagged
 
 __all__ = ["EncodedSplit", "Features", "collate", "encode", "sequence_length", "sequence_lengths"]
@@ -91,7 +92,7 @@ def sequence_length(feature: Features) -> int:
 
 def sequence_lengths(features: Sequence[Features]) -> list[int]:
     """`sequence_length` of every feature; read off the offsets of an encoded split."""
-    if isinstance(features, EncodedSplit | EncodedTags):
+    if isinstance(features, EncodedSplit | EncodedTags | EncodedSpans):
         return features.lengths()
     return [sequence_length(f) for f in features]
 
@@ -100,6 +101,8 @@ def collate(features: list[Features], pad_id: int) -> dict[str, torch.Tensor]:
     """Pad a batch to its longest sequence (and, for choices, to its largest choice count)."""
     if "token_labels" in features[0]:
         return collate_tagged(features, pad_id)
+    if "answer_start" in features[0]:
+        return collate_spans(features, pad_id)
     labels = torch.tensor([f["label"] for f in features], dtype=torch.long)
     if isinstance(features[0]["input_ids"][0], list):
         return _collate_choices(features, pad_id) | {"labels": labels}

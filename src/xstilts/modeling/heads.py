@@ -9,6 +9,9 @@ module with one output, scoring each (context, question + choice) sequence.
 A tagging head scores every position instead: dropout and one linear layer over each final
 hidden state, as `XLMRobertaForTokenClassification` does; only each word's first sub-token is
 read (`xstilts.modeling.tagged_inputs`).
+
+A span head (extractive QA) is one linear layer giving each position a start and an end score,
+as `XLMRobertaForQuestionAnswering`'s `qa_outputs` (no dropout there either).
 """
 
 from __future__ import annotations
@@ -39,3 +42,14 @@ class TokenClassificationHead(nn.Module):
     def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
         """Logits [batch, length, tags]."""
         return self.out_proj(self.dropout(hidden_states))
+
+
+class SpanHead(nn.Module):
+    def __init__(self, hidden_size: int, num_outputs: int, dropout: float) -> None:
+        super().__init__()
+        assert num_outputs == 2, "a span head scores a start and an end"
+        self.qa_outputs = nn.Linear(hidden_size, 2)
+
+    def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        """Logits [batch, length, 2]: start scores in [..., 0], end scores in [..., 1]."""
+        return self.qa_outputs(hidden_states)

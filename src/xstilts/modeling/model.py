@@ -24,27 +24,30 @@ from transformers import (
 )
 
 from xstilts.modeling.device import to_model_device
-from xstilts.modeling.heads import ClassificationHead, TokenClassificationHead
+from xstilts.modeling.heads import ClassificationHead, SpanHead, TokenClassificationHead
 from xstilts.modeling.meta import META_FILE, corrupt, read_meta, require_dir
 from xstilts.modeling.precision import ATTN_IMPLEMENTATION
 from xstilts.tasks import get_task
 
 HEADS_FILE = "heads.safetensors"
+# a head per position for these kinds; a sequence head (reading `<s>`) for the others
+TOKEN_HEADS: dict[str, type[nn.Module]] = {"tagging": TokenClassificationHead, "span": SpanHead}
 
 
 @dataclass(frozen=True)
 class HeadInfo:
     name: str
-    kind: str  # pair | single | choice | tagging
+    kind: str  # pair | single | choice | tagging | span
     labels: tuple[str, ...] = ()
 
     @property
     def num_outputs(self) -> int:
-        return 1 if self.kind == "choice" else len(self.labels)
+        return {"choice": 1, "span": 2}.get(self.kind, len(self.labels))
 
     def build(self, hidden_size: int, dropout: float) -> nn.Module:
-        """A per-token head for tagging, a sequence head (reading `<s>`) for the others."""
-        head = TokenClassificationHead if self.kind == "tagging" else ClassificationHead
+        """A per-token head for tagging and spans, a sequence head (reading `<s>`) for the
+        others."""
+        head = TOKEN_HEADS.get(self.kind, ClassificationHead)
         return head(hidden_size, self.num_outputs, dropout)
 
     @classmethod
@@ -80,8 +83,9 @@ class MultiTaskModel(nn.Module):
         attention_mask: torch.Tensor,
         choice_mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Logits [batch, labels], [batch, choices] when inputs are [batch, choices, len], or
-        [batch, len, tags] from a tagging head."""
+        """Logits [batch, labels], [batch, choices] when inputs are [batch, choices, len],
+        [batch, len, tags] from a tagging head, or [batch, len, 2] (start, end) from a span
+        head."""
         shape = input_ids.shape
         if input_ids.dim() == 3:
             input_ids, attention_mask = input_ids.flatten(0, 1), attention_mask.flatten(0, 1)

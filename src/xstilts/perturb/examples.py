@@ -9,7 +9,10 @@ choice. A multiple-choice *question* is left alone: in COPA/XCOPA it is the rela
 ("cause"/"effect"), i.e. part of the label space rather than of the input text. A tagged
 sentence is one field, `text` (its words joined by single spaces), perturbed over its own words
 with the tags carried along (`xstilts.perturb.tagged`); it is rebuilt from `words` and `tags`,
-never from a text, which would not say where the words and their tags are.
+never from a text, which would not say where the words and their tags are. A span-QA example's
+fields are its question and its context, the context edited around the gold answers only, and
+the answers' offsets carried along (`xstilts.perturb.spans`); it is rebuilt from `question`,
+`context` and `starts`.
 """
 
 from __future__ import annotations
@@ -18,9 +21,17 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from xstilts.examples import ChoiceExample, Example, PairExample, TaggedExample, TextExample
+from xstilts.examples import (
+    ChoiceExample,
+    Example,
+    PairExample,
+    SpanExample,
+    TaggedExample,
+    TextExample,
+)
 from xstilts.perturb.base import Perturbation, Perturbed
 from xstilts.perturb.rng import rng_for
+from xstilts.perturb.spans import perturb_span_example
 from xstilts.perturb.tagged import FIELD as TAGGED_FIELD
 from xstilts.perturb.tagged import perturb_tagged
 
@@ -35,6 +46,8 @@ def example_fields(example: Example) -> dict[str, str]:
         return {"text": example.text}
     if isinstance(example, TaggedExample):
         return {TAGGED_FIELD: example.text}
+    if isinstance(example, SpanExample):
+        return {"question": example.question, "context": example.context}
     if isinstance(example, ChoiceExample):
         return {"context": example.context} | {
             f"choice{i}": c for i, c in enumerate(example.choices)
@@ -47,6 +60,8 @@ def with_fields(example: Example, texts: Mapping[str, Any]) -> Example:
     tagged example takes `words` and `tags` instead of its text."""
     if isinstance(example, TaggedExample):
         return _with_words(example, texts)
+    if isinstance(example, SpanExample):
+        return _with_span_fields(example, texts)
     if isinstance(example, ChoiceExample):
         choices = tuple(texts.get(f"choice{i}", choice) for i, choice in enumerate(example.choices))
         return dataclasses.replace(
@@ -70,6 +85,25 @@ def _with_words(example: TaggedExample, fields: Mapping[str, Any]) -> TaggedExam
     return dataclasses.replace(example, words=words, tags=tags)
 
 
+SPAN_FIELDS = ("question", "context", "starts")
+
+
+def _with_span_fields(example: SpanExample, fields: Mapping[str, Any]) -> SpanExample:
+    """A span example with a new question and/or context; a new context needs the answers' new
+    `starts` (the example checks each answer is at its offset)."""
+    unknown = set(fields) - set(SPAN_FIELDS)
+    if unknown:
+        raise KeyError(f"unknown fields {sorted(unknown)} for SpanExample ({SPAN_FIELDS})")
+    if "context" in fields and fields["context"] != example.context and "starts" not in fields:
+        raise KeyError("a SpanExample's new context needs its answers' new 'starts'")
+    return dataclasses.replace(
+        example,
+        question=fields.get("question", example.question),
+        context=fields.get("context", example.context),
+        starts=tuple(fields.get("starts", example.starts)),
+    )
+
+
 def perturb_example(
     example: Example,
     family: Perturbation,
@@ -87,6 +121,8 @@ def perturb_example(
             )
         perturbed, result = perturb_tagged(example, family, strength, seed, tag_names)
         return perturbed, {TAGGED_FIELD: result}
+    if isinstance(example, SpanExample):
+        return perturb_span_example(example, family, strength, seed)
     results = {}
     for name, text in example_fields(example).items():
         rng = rng_for(seed, example.id, family.name, name)

@@ -118,7 +118,10 @@ def with_class_labels(dataset: Any, column: str, names: list[str]) -> Any:
 
 def source_language(source: HubSource) -> str:
     """The language of a source's rows: its config where the config is a language code (XNLI,
-    WikiANN), the code whose name ends a named config (google/xtreme's `udpos.German`)."""
+    WikiANN), the code whose name ends a named config (google/xtreme's `udpos.German`), the
+    code whose name begins the rows' ids (TyDiQA's `arabic-`)."""
+    if source.id_prefix:  # TyDiQA: `arabic-...` ids hold the language
+        return {name: code for code, name in source.config_names}[source.id_prefix[:-1]]
     if not source.config:
         return "en"
     last = source.config.rsplit(".", 1)[-1]
@@ -133,15 +136,25 @@ def data_file(source: HubSource) -> str:
     return f"{folder}/{source.split}-00000-of-00001.parquet"
 
 
-def write_parquet(source: HubSource, count: int, target: Path) -> list[dict[str, Any]]:
-    """`count` rows of the source's schema, with its ClassLabel where the card declares one
-    (on the spec's `label_field`: `label`, or a tag column as a list of ClassLabel)."""
+def write_parquet(sources: list[HubSource], count: int, target: Path) -> list[dict[str, Any]]:
+    """`count` rows of the sources' schema (one file), with its ClassLabel where the card
+    declares one (on the spec's `label_field`: `label`, or a tag column as a list of
+    ClassLabel). Sources that share a file and differ in their rows' id prefix (TyDiQA's
+    languages in one table) get `count` rows each, ids prefixed."""
     import datasets
 
+    source = sources[0]
     key = source_key(source.path, source.config)
-    language = source_language(source) if key in LOCALIZED_FIELDS else "en"
-    tatoeba = source == TATOEBA_SOURCE  # every language's pairs in one split
-    rows = tatoeba_rows(count) if tatoeba else served_rows(key, count, language)
+    if source == TATOEBA_SOURCE:  # every language's pairs in one split
+        rows = tatoeba_rows(count)
+    else:
+        rows = []
+        for part in sources:
+            language = source_language(part) if key in LOCALIZED_FIELDS else "en"
+            served = served_rows(key, count, language)
+            for row in served if part.id_prefix else ():
+                row["id"] = f"{part.id_prefix}{row['id']}"
+            rows += served
     dataset = datasets.Dataset.from_list(rows)
     if key in CARD_LABEL_NAMES:
         dataset = with_class_labels(dataset, source.label_field, CARD_LABEL_NAMES[key])
@@ -156,7 +169,8 @@ def readme(sources: list[HubSource]) -> str:
     for source in sources:
         name = source.config or ONLY_CONFIG.get(source.path, "default")
         path = data_file(source).replace("-00000-of-00001.parquet", "-*")
-        configs[name].append({"split": source.split, "path": path})
+        if {"split": source.split, "path": path} not in configs[name]:  # TyDiQA's languages
+            configs[name].append({"split": source.split, "path": path})
     header = [{"config_name": name, "data_files": files} for name, files in configs.items()]
     front = json.dumps({"configs": header}, indent=1)  # JSON is YAML
     return f"---\n{front}\n---\n\n# {sources[0].path}\n\nServed by the rehearsal's stand-in hub.\n"
@@ -171,8 +185,11 @@ def write_datasets(root: Path, sizes: StandInSizes) -> list[dict[str, Any]]:
     written = []
     for (path, revision), sources in by_repo.items():
         base = root / "datasets" / path / revision
+        by_file: dict[str, list[HubSource]] = defaultdict(list)
         for source in sources:
-            written += write_parquet(source, sizes.rows_for(source.split), base / data_file(source))
+            by_file[data_file(source)].append(source)
+        for file, parts in by_file.items():
+            written += write_parquet(parts, sizes.rows_for(parts[0].split), base / file)
         if path not in CONVERTED:
             (base / "README.md").write_text(readme(sources), encoding="utf-8")
         (base / ".gitattributes").write_text("*.parquet filter=lfs diff=lfs merge=lfs -text\n")

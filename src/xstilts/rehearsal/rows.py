@@ -26,6 +26,20 @@ COPA = {
     "idx": 5,
     "label": 1,
 }
+SPAN_ROWS = [
+    {
+        "id": "5733be284776f41900661182",
+        "context": "Tom has a cat. The cat is black and sleeps all day.",
+        "question": "What does Tom have?",
+        "answers": {"text": ["a cat"], "answer_start": [8]},
+    },
+    {
+        "id": "5733be284776f41900661183",
+        "context": "The river flows to the sea. Boats carry salt down the river.",
+        "question": "What do boats carry?",
+        "answers": {"text": ["salt", "salt"], "answer_start": [40, 40]},
+    },
+]
 # dataset path -> two rows (different labels and ids) with that dataset's exact schema
 HUB_ROWS: dict[str, list[dict[str, Any]]] = {
     "nyu-mll/glue:mnli": [{**NLI, "idx": 0}, {**NLI, "label": 0, "idx": 1}],
@@ -153,6 +167,16 @@ HUB_ROWS: dict[str, list[dict[str, Any]]] = {
             "spans": ["ORG: United Nations", "LOC: New York"],
         },
     ],
+    # span QA: SQuAD-format rows, `answers` a struct of lists; `id` numbered per served row
+    # (TyDiQA's keeps its language prefix, `english-...`); validation rows of SQuAD carry
+    # several gold answers
+    "rajpurkar/squad": [
+        {**SPAN_ROWS[0], "title": "Cats"},
+        {**SPAN_ROWS[1], "title": "Rivers"},
+    ],
+    "google/xquad": SPAN_ROWS,
+    "google/xtreme:MLQA": [{**row, "title": "Cats"} for row in SPAN_ROWS],
+    "google-research-datasets/tydiqa": [{**row, "title": "Cats"} for row in SPAN_ROWS],
     # the masked-LM corpus of a condition that lists `mlm` (`data.mlm_corpus`): one article per
     # row, paragraphs and section headings on their own lines, as the 20231101 dump's `text`
     "wikimedia/wikipedia": [
@@ -227,8 +251,12 @@ ID_FIELDS = ("idx", "id", "uid", "ind")
 
 
 def source_key(path: str, name: str | None) -> str:
-    """The HUB_ROWS key of a dataset (and config)."""
-    return f"{path}:{name}" if f"{path}:{name}" in HUB_ROWS else path
+    """The HUB_ROWS key of a dataset (and config, or config family: google/xtreme's
+    `MLQA.<lang>.<lang>` configs share `google/xtreme:MLQA`)."""
+    for key in (f"{path}:{name}", f"{path}:{(name or '').split('.')[0]}"):
+        if key in HUB_ROWS:
+            return key
+    return path
 
 
 # the text fields of the target tasks' test sets, which are in each test language: a text, or
@@ -240,6 +268,9 @@ LOCALIZED_FIELDS = {
     "cambridgeltl/xcopa": ("premise", "choice1", "choice2"),
     "google/xtreme": ("tokens",),
     "unimelb-nlp/wikiann": ("tokens",),
+    "google/xquad": ("context", "question"),
+    "google/xtreme:MLQA": ("context", "question"),
+    "google-research-datasets/tydiqa": ("context", "question"),
     "wikimedia/wikipedia": ("text",),
 }
 # WikiANN's derived columns, kept true to a served row's tokens and tags: the language once per
@@ -289,6 +320,15 @@ def english_words(text: str | list[str]) -> list[str]:
     return [core for token in text.split() if (core := token.strip(".,?!"))]
 
 
+def localized_answers(answers: dict[str, list], context: str, language: str) -> dict[str, list]:
+    """A span row's answers in `language`: each text localized as its context was, at the
+    offset where it now occurs (localizing is word by word, so it does occur)."""
+    texts = [localize(text, language) for text in answers["text"]]
+    starts = [context.find(text) for text in texts]
+    assert min(starts) >= 0, (texts, context)
+    return {"text": texts, "answer_start": starts}
+
+
 def entity_spans(tokens: list[str], tags: list[int], names: list[str]) -> list[str]:
     """WikiANN's `spans` column: each entity of the BIO tags as "TYPE: its words" (joined by
     spaces). An I- tag that continues no entity of its type starts one, as seqeval reads it."""
@@ -336,6 +376,8 @@ def served_rows(key: str, count: int, language: str = "en") -> list[dict[str, An
         if language != "en":
             for name in LOCALIZED_FIELDS.get(key, ()):
                 row[name] = localize_field(row[name], language)
+            if "answers" in row and "context" in LOCALIZED_FIELDS.get(key, ()):
+                row["answers"] = localized_answers(row["answers"], row["context"], language)
         if key in LANGUAGE_LISTS:
             row[LANGUAGE_LISTS[key]] = [language] * len(row["tokens"])
         if key in ENTITY_SPANS:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,15 @@ from xstilts.config import MLM_TASK, ExecutionConfig, TrainingConfig
 from xstilts.data.mlm_corpus import prepared_languages, read_corpus
 from xstilts.data.prepared import iter_examples, iter_split
 from xstilts.errors import XstiltsError
+from xstilts.examples import Example
 from xstilts.modeling.encoding import encode
 from xstilts.modeling.model import MultiTaskModel
+from xstilts.modeling.predict_spans import SpanChoice
+from xstilts.modeling.span_inputs import Windowing, encode_spans
 from xstilts.tasks import get_task
 from xstilts.training.loop import Trainer, TrainingRun, TrainResult
 from xstilts.training.objectives import MaskedLMObjective, TaskObjective
+from xstilts.training.span_objective import SpanObjective
 from xstilts.training.tagging_objective import TaggingObjective
 
 log = logging.getLogger(__name__)
@@ -43,6 +48,8 @@ def task_objective(
         if train_file is None
         else iter_examples(train_file, task)
     )
+    if spec.kind == "span":
+        return span_objective(task, prepared, tokenizer, config, head, train)
     common = {
         "name": task,
         "head": head or spec.head_name,
@@ -62,6 +69,43 @@ def task_objective(
                 )
         return TaggingObjective(**common, tag_names=spec.labels, metric=spec.metric)
     return TaskObjective(**common)
+
+
+def span_objective(
+    task: str,
+    prepared: Path,
+    tokenizer: PreTrainedTokenizerBase,
+    config: TrainingConfig,
+    head: str | None,
+    train: Iterable[Example],
+) -> SpanObjective:
+    """A span task's objective: windows of its train split, answers chosen on dev windows."""
+    spec = get_task(task)
+    windowing = Windowing.of(config, task)
+    encoded = {
+        "train": encode_spans(train, tokenizer, windowing),
+        "dev": encode_spans(iter_split(prepared, task, "dev"), tokenizer, windowing),
+    }
+    for split, data in encoded.items():
+        if data.truncated_questions or data.unreachable_answers:
+            log.warning(
+                "%s %s: %d questions cut to %d tokens, %d answers on no context token",
+                task,
+                split,
+                data.truncated_questions,
+                windowing.max_query_length,
+                data.unreachable_answers,
+            )
+    return SpanObjective(
+        name=task,
+        head=head or spec.head_name,
+        train=encoded["train"],
+        dev=encoded["dev"],
+        pad_id=tokenizer.pad_token_id,
+        eval_batch_size=config.eval_batch_size,
+        choice=SpanChoice.of(config),
+        normalization=spec.normalization,
+    )
 
 
 def mlm_objective(
@@ -107,7 +151,9 @@ def at_chance(score: float, chance: float, examples: int) -> bool:
 
 def chance_level(objective: TaskObjective) -> float:
     """One in the number of labels (or choices); for tagging, one in the number of tags, which
-    a model that never finds an entity (F1 0) stays under."""
+    a model that never finds an entity (F1 0) stays under; for span QA, no floor (0)."""
+    if isinstance(objective, SpanObjective):
+        return 0.0
     first = objective.dev[0]["input_ids"]
     if first and isinstance(first[0], list):  # multiple choice
         return 1 / len(first)

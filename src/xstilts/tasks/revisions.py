@@ -29,3 +29,13 @@ WIKIANN = "f0a3be6dc5564c0cc4150bb660144800a1f539d4"  # unimelb-nlp/wikiann (unv
 # `huggingface-cli download --repo-type dataset google/xtreme --include 'udpos.English/*'`
 # prints the commit it downloaded.
 XTREME: str | None = None  # google/xtreme (not pinned)
+
+# Span QA. Each SHA below is pinned, with the Parquet file it reads, by public code; none could
+# be checked against the hub from where this was written.
+SQUAD = "7b6d24c440a36b6815f21b70d25016731768db1f"  # rajpurkar/squad (plain_text/*.parquet)
+XQUAD = "51adfef1c1287aab1d2d91b5bead9bcfb9c68583"  # google/xquad (xquad.<lang>/*.parquet)
+TYDIQA = "da78f23f9119363459acbaf46bf89426ff26c259"  # google-research-datasets/tydiqa
+# facebook/mlqa's main holds only a loading script and no public code pins its Parquet branch;
+# google/xtreme's MLQA.<lang>.<lang> configs are Parquet at this commit (MLQA.en.en's
+# test/validation files are read at it in public code; the other six from the same conversion)
+XTREME_MLQA = "ec5f1f46e9af79639a90684a7a70a956c4998f04"  # google/xtreme, MLQA configs only

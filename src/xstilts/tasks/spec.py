@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from xstilts.examples import EXAMPLE_TYPES, ChoiceExample, Example, TaggedExample
+from xstilts.examples import EXAMPLE_TYPES, ChoiceExample, Example, SpanExample, TaggedExample
 
-Kind = Literal["pair", "single", "choice", "tagging"]
+Kind = Literal["pair", "single", "choice", "tagging", "span"]
 # intermediate: usable in conditions; target: trained in English, evaluated in every language;
 # training: English training data that only a target's `train_sequence` uses (SIQA, COPA).
 Role = Literal["intermediate", "target", "training"]
@@ -37,13 +37,32 @@ class SkipRow(Exception):
     reason = "no gold label"
 
 
-class EmptyText(RowError):
-    """A text field that is empty. Real datasets have a few (GLUE QQP's train split has two rows
-    with an empty question2), so the loader drops and counts them, up to `EMPTY_TEXT_SHARE` of
-    a split; more than that means a wrong field, and the first one is reported as an error."""
+class RareDefect(RowError):
+    """A defect real datasets have in a few rows: the loader drops and counts them under
+    `reason`, up to `EMPTY_TEXT_SHARE` of a source; more than that means a wrong field, and the
+    first one is reported as an error."""
+
+    reason = "defective row"
+
+
+class EmptyText(RareDefect):
+    """A text field that is empty (GLUE QQP's train split has two rows with an empty
+    question2)."""
+
+    reason = "empty text"
+
+
+class MisplacedAnswer(RareDefect):
+    """A gold answer whose text does not occur in its context (span QA). A dataset where many
+    do (a wrong field) exceeds the share and fails."""
+
+    reason = "answer not in its context"
 
 
 EMPTY_TEXT_SHARE = 0.001
+# a converter's note that it repaired the row (e.g. moved an answer offset), under this key of
+# its fields; the loader counts the notes and `prepare` reports them (`repaired_rows`)
+REPAIRED = "_repaired"
 
 
 @dataclass(frozen=True)
@@ -66,16 +85,21 @@ class HubSource:
     # `{name}` in `config` is filled from these (code, config name) pairs (google/xtreme's
     # UD-POS configs are named by language name: `udpos.English`)
     config_names: tuple[tuple[str, str], ...] = ()
+    # keep only rows whose `id` starts with this (`{lang}`/`{name}` filled as in `config`): a
+    # split that holds every language in one table (TyDiQA's ids begin `english-`, `arabic-`)
+    id_prefix: str | None = None
 
     def for_lang(self, lang: str) -> HubSource:
         name = dict(self.config_names).get(lang, lang)
         config = self.config.format(lang=lang, name=name) if self.config else None
-        return replace(self, config=config, split=self.split.format(lang=lang))
+        prefix = self.id_prefix.format(lang=lang, name=name) if self.id_prefix else None
+        return replace(self, config=config, split=self.split.format(lang=lang), id_prefix=prefix)
 
     def describe(self) -> str:
         config = f" ({self.config})" if self.config else ""
         pin = f"at revision {self.revision}" if self.revision else "(no pinned revision)"
-        return f"{self.path}{config} split '{self.split}' {pin}"
+        rows = f", ids '{self.id_prefix}...'" if self.id_prefix else ""
+        return f"{self.path}{config} split '{self.split}'{rows} {pin}"
 
 
 @dataclass(frozen=True)
@@ -132,6 +156,8 @@ class TaskSpec:
     parallel_test: bool = False
     notes: str = ""  # documented choices (input format, truncation, splits)
     size: SizeFacts | None = None  # stated sizes for `plan` (full profile)
+    # span QA: the answer normalisation of the benchmark's official script (`qa_metrics`)
+    normalization: str = "squad"
 
     @property
     def head_name(self) -> str:
@@ -143,17 +169,25 @@ class TaskSpec:
 
     def make_example(self, row: Row, index: int, lang: str) -> Example:
         """Convert one source row; raises RowError naming the field at fault."""
-        fields = self.convert(row)
+        return self.make_example_noting(row, index, lang)[0]
+
+    def make_example_noting(self, row: Row, index: int, lang: str) -> tuple[Example, str | None]:
+        """`make_example`, and the repair the converter made to the row, if any (`REPAIRED`:
+        the loader counts them)."""
+        fields = dict(self.convert(row))
+        repair = fields.pop(REPAIRED, None)
         example_id = str(row[self.id_field]) if self.id_field else str(index)
         example = EXAMPLE_TYPES[self.kind](id=example_id, lang=lang, **fields)
         self._check(example)
-        return example
+        return example, repair
 
     def _check(self, example: Example) -> None:
         if isinstance(example, TaggedExample):
             for position, tag in enumerate(example.tags):
                 if not 0 <= tag < self.num_labels:
                     raise RowError(f"tags[{position}]: {tag} outside {self.labels}")
+        elif isinstance(example, SpanExample):
+            return
         elif isinstance(example, ChoiceExample):
             if len(example.choices) < 2:
                 raise RowError("choices: fewer than two choices")
@@ -265,6 +299,63 @@ def tagging_converter(
         return {"words": tuple(word_list), "tags": tuple(decoded)}
 
     return convert
+
+
+def span_converter(
+    context: str = "context", question: str = "question", answers: str = "answers"
+) -> Callable[[Row], dict[str, Any]]:
+    """SQuAD-format rows (SQuAD, XQuAD, MLQA, TyDiQA-GoldP on the hub): a context, a question
+    and `answers` as `{text: [...], answer_start: [...]}` (character offsets).
+
+    An answer whose text is not at its stated offset is moved to the nearest place where the
+    text occurs in the context (counted as a repair: the hub's loaders stripped leading
+    whitespace off some contexts without moving the offsets, e.g. TyDiQA-GoldP); one whose text
+    does not occur at all makes the row a counted skip (`MisplacedAnswer`). A row without
+    answers (SQuAD v2's unanswerable) is an error."""
+
+    def convert(row: Row) -> dict[str, Any]:
+        ctx, query = text_field(row, context), text_field(row, question)
+        gold = field_value(row, answers)
+        if not isinstance(gold, Mapping) or not {"text", "answer_start"} <= set(gold):
+            raise RowError(f"{answers}: expected {{text: [...], answer_start: [...]}}")
+        texts, starts = list(gold["text"]), list(gold["answer_start"])
+        if not texts:
+            raise RowError(f"{answers}: no answer (unanswerable questions are not span QA)")
+        if len(texts) != len(starts) or not all(isinstance(t, str) for t in texts):
+            raise RowError(f"{answers}: {len(texts)} texts for {len(starts)} answer_start")
+        placed, moved = [], False
+        for position, (text, start) in enumerate(zip(texts, starts, strict=True)):
+            if not isinstance(start, int) or isinstance(start, bool):
+                raise RowError(f"{answers}.answer_start[{position}]: expected an integer")
+            if not text.strip():
+                raise EmptyText(f"{answers}.text[{position}]: empty text")
+            where = nearest_occurrence(ctx, text, start)
+            if where is None:
+                raise MisplacedAnswer(
+                    f"{answers}.text[{position}]: {text!r} does not occur in the context"
+                )
+            placed.append(where)
+            moved |= where != start
+        fields = {"context": ctx, "question": query, "answers": tuple(texts)}
+        fields["starts"] = tuple(placed)
+        if moved:
+            fields[REPAIRED] = "answer offset moved to where its text is"
+        return fields
+
+    return convert
+
+
+def nearest_occurrence(context: str, text: str, start: int) -> int | None:
+    """`start` when `text` is there, else the offset of the occurrence of `text` nearest to it
+    (the earlier one on a tie), or None when it does not occur."""
+    if start >= 0 and context.startswith(text, start):
+        return start
+    best, found = None, context.find(text)
+    while found != -1:
+        if best is None or abs(found - start) < abs(best - start):
+            best = found
+        found = context.find(text, found + 1)
+    return best
 
 
 # The NLI sources encode 0 entailment, 1 neutral, 2 contradiction (their declared class names,
