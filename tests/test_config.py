@@ -180,7 +180,7 @@ def test_target_overrides_merge_over_defaults() -> None:
             "target.train_sequence.mewslix: unknown target task; known: ",
         ),
         ({"target": {"overrides": {"siqa": {"epochs": 1}}}}, "nor a train_sequence step"),
-        ({"target": {"overrides": {"xnil": {"epochs": 1}}}}, "neither a target task (mlqa, panx, pawsx"),
+        ({"target": {"overrides": {"xnil": {"epochs": 1}}}}, "neither a target task (mlqa, panx"),
         ({"data": {"languages": ["en", "xx"]}}, "data.languages: 'xx' is not a language"),
         ({"plan": {"tokens_per_second": 0}}, "plan.tokens_per_second = 0"),
         (

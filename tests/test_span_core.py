@@ -194,7 +194,8 @@ def test_a_tiny_model_learns_to_extract_spans_and_predicts_what_dev_scored(
     assert f1 == pytest.approx(result.best_score)
     # small windows: the same questions, read in pieces, are still answered
     small = predict_spans(model, tokenizer, "squad", dev[:20], Windowing(24, 8, 16))
-    assert np.mean([score(a.text, e.answers)[1] for a, e in zip(small, dev[:20], strict=True)]) > 0.5
+    small_f1 = [score(a.text, e.answers)[1] for a, e in zip(small, dev[:20], strict=True)]
+    assert np.mean(small_f1) > 0.5
     # the head round-trips through a checkpoint
     model.save(tmp_path / "ckpt", tokenizer, {"stage": "test"})
     loaded, _, _ = load_checkpoint(tmp_path / "ckpt", "cpu")
@@ -220,7 +221,8 @@ def families():
 def test_perturbations_never_touch_the_gold_answers(families, seed) -> None:
     context = "Tom has a cat . The cat is black and sleeps all day long in the warm sun ."
     start = context.index("black")
-    example = SpanExample(str(seed), "en", context, "What colour is the cat ?", ("black",), (start,))
+    question = "What colour is the cat ?"
+    example = SpanExample(str(seed), "en", context, question, ("black",), (start,))
     for family in families.values():
         for strength in (0.1, 0.5, 1.0):
             perturbed, results = perturb_example(example, family, strength, seed)
