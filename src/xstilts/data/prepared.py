@@ -43,7 +43,13 @@ class SplitKey:
 def target_languages(params: Params, task: str) -> tuple[str, ...]:
     """Evaluation languages of a target task in the active profile (restricted by params)."""
     spec = get_task(task)
-    pool = params.sample_world.languages if params.profile == "sample" else spec.languages
+    pool = spec.languages
+    if params.profile == "sample":
+        pool = tuple(
+            lang
+            for lang in params.sample_world.languages
+            if spec.sample_languages is None or lang in spec.sample_languages
+        )
     chosen = params.data.languages
     return tuple(lang for lang in pool if chosen is None or lang in chosen)
 

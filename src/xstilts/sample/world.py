@@ -1,8 +1,8 @@
 """Write the whole sample world (tasks, corpora, lexicons, manifest) to a directory.
 
-Intermediate tasks (QQP, MNLI, RACE) are English-only; target tasks (XNLI, PAWS-X, XCOPA and
-the tagging tasks UD-POS and PAN-X of ``tagging``) have English train/validation and a parallel
-test set per language, rendered from the same rows so that ids, order and labels agree
+Intermediate tasks (QQP, MNLI, RACE, and SQuAD of ``qa``) are English-only; target tasks (XNLI,
+PAWS-X, XCOPA, the tagging tasks UD-POS and PAN-X of ``tagging``, the QA tasks XQuAD and TyDiQA
+of ``qa``) have English train/validation and a parallel test set per language, rendered from the same rows so that ids, order and labels agree
 everywhere. The retrieval sets of ``retrieval`` (Tatoeba- and BUCC-shaped) hold sentences of no
 pretraining corpus. All files are UTF-8, NFC, LF-terminated and free
 of timestamps, so equal configs give byte-identical trees.
@@ -17,6 +17,7 @@ from pathlib import Path
 from .borrowing import SWITCH_SENTENCES, SWITCH_WORDS
 from .corpus import monolingual, parallel
 from .neighbours import english_neighbours
+from .qa import qa_files
 from .retrieval import retrieval_files
 from .tagging import tagging_files
 from .tasks import TASKS, Row, TaskShape, build_split, hub_row, render_row
@@ -126,4 +127,6 @@ def _write_tasks(
         for lang, lexicon in lexicons.items():
             writer.rows(f"tasks/{name}/{lang}/test.jsonl", spec, splits["test"], lexicon, "test")
     for rel, lines in tagging_files(config, lexicons).items():
+        writer.lines(rel, lines)
+    for rel, lines in qa_files(config, lexicons).items():
         writer.lines(rel, lines)

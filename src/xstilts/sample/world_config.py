@@ -32,6 +32,8 @@ class SampleWorldConfig:
     xcopa_train: int = 1000
     udpos_train: int = 3000
     panx_train: int = 3000
+    squad_train: int = 3000  # extractive QA (`qa.py`): SQuAD-shaped English training items
+    tydiqa_train: int = 1500  # and TyDiQA-GoldP-shaped ones (its own English training set)
     dev_size: int = 300
     test_size: int = 300
     # retrieval sets (`retrieval.py`): translation pairs per language, gold pairs per BUCC split

@@ -31,7 +31,8 @@ register(
         splits={
             "train": SplitSource("tasks/squad/train.jsonl", squad.hub("train")),
             "dev": SplitSource("tasks/squad/validation.jsonl", squad.hub("validation")),
-            "test": SplitSource("tasks/mlqa/{lang}/test.jsonl", _hub("MLQA.{lang}.{lang}")),
+            # no sample set: MLQA's normalisation has no rule for Russian, a sample language
+            "test": SplitSource(None, _hub("MLQA.{lang}.{lang}")),
         },
         # test sizes: en 11,590, es 5,253, de 4,517, ar 5,335, hi 4,918, vi 5,495, zh 5,137
         size=SizeFacts(rows={"train": 87_599, "dev": 10_570, "test": 5_300}, tokens=384),

@@ -148,6 +148,9 @@ class TaskSpec:
     head: str | None = None  # tasks sharing a head share its name (one NLI head, ...)
     metric: str = "accuracy"
     languages: tuple[str, ...] = ("en",)  # full-profile evaluation languages
+    # the sample world's test languages, when not every sample language (TyDiQA-shaped: the
+    # ones TyDiQA has)
+    sample_languages: tuple[str, ...] | None = None
     id_field: str | None = None  # row field used as example id (else the row index)
     # test rows with one id are translations of one another in every language (XNLI, PAWS-X,
     # XCOPA): the attack's word budget is a fraction of the English example's words

@@ -49,6 +49,7 @@ register(
         id_field="id",
         metric="f1",
         languages=tuple(code for code, _ in NAMES),
+        sample_languages=("en", "ar", "ru"),  # the sample languages TyDiQA has
         splits={
             "train": SplitSource("tasks/tydiqa/en/train.jsonl", _hub("train", "english")),
             "dev": SplitSource("tasks/tydiqa/en/validation.jsonl", _hub("validation", "english")),
