@@ -38,7 +38,7 @@ def project_graph():
 
 def test_the_graph_is_dvcs_with_dependencies_first(project_graph):
     names = [stage.name for stage in project_graph]
-    assert len(names) == len(set(names)) == 92
+    assert len(names) == len(set(names)) == 105
     seen: set[str] = set()
     for stage in project_graph:
         assert seen.issuperset(stage.after), stage.name

@@ -17,7 +17,7 @@ from xstilts.config import load_params
 from xstilts.data import hub
 from xstilts.data.mlm_corpus import WIKIPEDIA_REVISION
 from xstilts.data.prepared import prepare
-from xstilts.data.sources import load_examples
+from xstilts.data.sources import load_examples, load_split
 from xstilts.errors import XstiltsError
 from xstilts.examples import TaggedExample, example_to_dict
 from xstilts.io import read_json, read_jsonl
@@ -143,7 +143,25 @@ def test_full_profile_prepare_reads_every_task_through_the_hub_loader(tmp_path, 
         "O", "B-ORG", "I-ORG", "O", "O", "B-LOC", "I-LOC"
     ]  # fmt: skip
     assert summary["panx/test.zh.jsonl"]["source"].startswith("unimelb-nlp/wikiann (zh)")
-    assert not any(path.startswith("google/xtreme") for path, *_ in calls)
+    # google/xtreme is read for MLQA only (its UD-POS configs have no pin)
+    xtreme = {name for path, name, *_ in calls if path == "google/xtreme"}
+    assert xtreme == {f"MLQA.{lang}.{lang}" for lang in ("en", "de", "zh")}
+    # span QA: SQuAD trains XQuAD and MLQA; TyDiQA trains on its English rows, tests each
+    # language's rows of the one validation table (ids name the language)
+    squad = read_jsonl(tmp_path / "prepared/squad/train.en.jsonl")
+    assert squad[1]["answers"] == ["salt", "salt"] and squad[1]["starts"] == [40, 40]
+    assert read_jsonl(tmp_path / "prepared/xquad/train.en.jsonl") == squad
+    assert {k for k in summary if k.startswith("mlqa/test.")} == {
+        f"mlqa/test.{lang}.jsonl" for lang in ("en", "de", "zh")
+    }
+    tydiqa = read_jsonl(tmp_path / "prepared/tydiqa/train.en.jsonl")
+    assert [r["id"][:8] for r in tydiqa] == ["english-"] * 2
+    swahili = read_jsonl(tmp_path / "prepared/tydiqa/test.sw.jsonl")
+    assert [r["id"][:8] for r in swahili] == ["swahili-"] * 2
+    assert summary["tydiqa/test.sw.jsonl"]["source"].endswith(
+        "split 'validation', ids 'swahili-...' at revision "
+        + get_task("tydiqa").splits["test"].hub_parts[0].revision
+    )
     assert read_json(tmp_path / "prepared/summary.json") == summary
 
 
@@ -180,6 +198,9 @@ MISSING = [
     ("pawsx", "dev", "sentence1"),
     ("xcopa", "test", "question"),
     ("panx", "test", "tokens"),
+    ("squad", "dev", "context"),
+    ("xquad", "test", "answers"),
+    ("mlqa", "test", "question"),
 ]
 
 
@@ -313,6 +334,31 @@ def test_untranslated_pawsx_rows_are_dropped_and_counted(serve_hub, tmp_path) ->
     untranslated = {'untranslated ("NS" placeholder)': 1}
     assert summary["pawsx/test.de.jsonl"]["skipped_rows"] == untranslated
     assert len(read_jsonl(tmp_path / "prepared/pawsx/test.de.jsonl")) == 2
+
+
+def test_misplaced_answers_are_moved_or_dropped_and_counted(serve_hub, tmp_path) -> None:
+    """Span QA: the hub's TyDiQA-GoldP and XQuAD loaders stripped contexts without moving the
+    answer offsets; an answer found elsewhere in its context is moved there and counted, one
+    that does not occur is dropped and counted, and a table where many do not fails in one
+    line (a wrong field)."""
+    rows = copy.deepcopy(HUB_ROWS)
+    good = rows["google/xquad"][0]
+    shifted = {**good, "id": "s1", "answers": {"text": ["a cat"], "answer_start": [9]}}
+    absent = {**good, "id": "s2", "answers": {"text": ["a dog"], "answer_start": [8]}}
+    # 0.1% of a table may be defective: one absent answer among 2,003 rows is dropped
+    rows["google/xquad"] += [shifted, *({**good, "id": f"g{i}"} for i in range(2000)), absent]
+    serve_hub(rows)
+    loaded = load_split(get_task("xquad"), "test", "de", "full", REPO)
+    moved = next(e for e in loaded.examples if e.id == "s1")
+    assert moved.starts == (8,) and moved.context[8:13] == "a cat"
+    assert loaded.repaired == {"answer offset moved to where its text is": 1}
+    assert loaded.skipped == {"answer not in its context": 1}
+    rows["google/xquad"] = [absent, {**absent, "id": "s3"}, good]
+    serve_hub(rows)
+    with pytest.raises(XstiltsError, match="rows with 'answer not in its context'") as caught:
+        load_split(get_task("xquad"), "test", "de", "full", REPO)
+    assert "does not occur in the context" in str(caught.value)
+    assert "\n" not in str(caught.value)
 
 
 def test_an_unpinned_source_is_refused_in_one_line_without_the_network(monkeypatch) -> None:

@@ -128,8 +128,8 @@ def test_full_plan_counts_state_writes_and_disk() -> None:
     trained = sum(1 for tasks in params.conditions.values() if tasks)
     rsda = len(params.rsda.conditions) * len(params.rsda.tasks)
     checkpoints = n_seed * (trained + len(params.conditions) * n_target + rsda)
-    # 11 trained conditions, 12 conditions x 4 targets, 2 RS-DA conditions x 2 targets
-    assert checkpoints == 3 * (11 + 12 * 4 + 2 * 2)
+    # 12 trained conditions, 13 conditions x 7 targets, 2 RS-DA conditions x 2 targets
+    assert checkpoints == 3 * (12 + 13 * 7 + 2 * 2)
     assert f"checkpoints   {checkpoints} " in disk
     assert f"{2 * checkpoints * model_gb:,.0f} GB" in disk  # workspace + DVC cache copy
     assert "6.7 GB of GPU memory" in disk

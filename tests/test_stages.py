@@ -100,11 +100,14 @@ def test_pipeline_stages_in_order(tmp_path, small_world, monkeypatch) -> None:
     assert set(summary["xcopa"]) == {"none", "multi"}  # RS-DA trains XNLI and PAWS-X only
     assert "| none+rsda |" in report and "randomized smoothing" in report
     primary = summary["robustness"]["primary"]
-    classification = [t for t in params.targets if get_task(t).kind != "tagging"]
+    classification = [t for t in params.targets if get_task(t).kind not in ("tagging", "span")]
     assert {(r["task"], r["variant"]) for r in primary} == {
         (t, f"attack:{a}") for t in classification for a in params.robustness.attacks
     }
     assert summary["robustness"]["tagging"]["tasks"] == ["udpos", "panx"]
+    assert summary["robustness"]["qa"]["tasks"] == ["xquad"]
+    assert "## Question-answering targets: what their numbers are" in report
+    assert "### xquad (answer F1 %, no-skill level 0)" in report
     assert summary["robustness"]["generalized_significant"] >= 0
     assert "## Cross-lingual retrieval (encoders only, no target training)" in report
     assert "### BUCC: test F1 % (threshold chosen on dev)" in report

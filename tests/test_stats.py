@@ -250,7 +250,7 @@ def test_malformed_tables_raise_named_error() -> None:
     with pytest.raises(XstiltsError, match="duplicated"):
         compare(pd.concat([PLANTED, PLANTED.head(1)]))
     with pytest.raises(XstiltsError, match="0/1"):
-        compare(PLANTED.assign(correct=0.5))
+        compare(PLANTED.assign(correct=1.5))
 
 
 def test_tables_are_deterministic_and_independent_of_row_order_and_selection() -> None:
@@ -341,3 +341,16 @@ def test_pooled_rows_alone_are_the_pooled_rows_of_the_full_table() -> None:
     assert set(pooled["language"]) == {"all"} and set(full["language"]) != {"all"}
     expected = full[full["language"] == "all"].reset_index(drop=True)
     pd.testing.assert_frame_equal(pooled.reset_index(drop=True), expected)
+
+
+def test_sign_flip_test_takes_real_valued_differences() -> None:
+    """Per-example F1 differences (QA): exact over sign patterns for few, normal beyond."""
+    exact = sign_flip_test(np.array([0.5, 0.5, 0.5, 0.0]))
+    # 8 sign patterns of three halves: |sum| = 1.5 for two of them, 0.5 for six
+    assert exact.method == "exact" and exact.p_value == pytest.approx(0.25)
+    assert sign_flip_test(np.array([0.25, -0.25])).p_value == pytest.approx(1.0)
+    many = np.full(100, 0.3)
+    normal = sign_flip_test(many)
+    assert normal.method == "chi2" and normal.statistic == pytest.approx(100.0)
+    assert normal.p_value < 1e-20
+    assert sign_flip_test(np.zeros(5) + 0.0).method == "none"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from xstilts.config import ExecutionConfig, LoopConfig, SamplerConfig, TrainingConfig
+from xstilts.config import ExecutionConfig, LoopConfig, SamplerConfig, SpanConfig, TrainingConfig
 from xstilts.data.sources import load_examples
 from xstilts.errors import XstiltsError
 from xstilts.modeling.encoding import encode
@@ -271,6 +271,7 @@ CHANGED = {
     "eval_batch_size": 64,
     "dropout": 0.0,
     "sampler": SamplerConfig(strategy="uniform"),
+    "spans": SpanConfig(doc_stride=64),
 }
 
 

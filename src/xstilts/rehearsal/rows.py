@@ -26,6 +26,10 @@ COPA = {
     "idx": 5,
     "label": 1,
 }
+TYDIQA_NAMES = (
+    "english", "arabic", "bengali", "finnish", "indonesian", "korean", "russian", "swahili",
+    "telugu",
+)  # fmt: skip
 SPAN_ROWS = [
     {
         "id": "5733be284776f41900661182",
@@ -176,7 +180,12 @@ HUB_ROWS: dict[str, list[dict[str, Any]]] = {
     ],
     "google/xquad": SPAN_ROWS,
     "google/xtreme:MLQA": [{**row, "title": "Cats"} for row in SPAN_ROWS],
-    "google-research-datasets/tydiqa": [{**row, "title": "Cats"} for row in SPAN_ROWS],
+    # one table for every language, a row's language the prefix of its id
+    "google-research-datasets/tydiqa": [
+        {**row, "id": f"{name}-{row['id']}", "title": "Cats"}
+        for name in TYDIQA_NAMES
+        for row in SPAN_ROWS
+    ],
     # the masked-LM corpus of a condition that lists `mlm` (`data.mlm_corpus`): one article per
     # row, paragraphs and section headings on their own lines, as the 20231101 dump's `text`
     "wikimedia/wikipedia": [

@@ -39,7 +39,14 @@ from xstilts.report.robustness import (
     not_applicable,
     not_applicable_lines,
 )
-from xstilts.report.scores import chance_level, chance_varies, clean_scores, metric_label
+from xstilts.report.scores import (
+    chance_level,
+    chance_varies,
+    clean_scores,
+    is_span,
+    metric_label,
+)
+from xstilts.report.spans import span_lines, span_tasks
 from xstilts.report.tagging import tagging_lines, tagging_tasks
 from xstilts.report.transfer import AtChance, at_chance, transfer_cells, transfer_section
 
@@ -104,6 +111,8 @@ def target_tables(params: Params, runs: dict[str, dict[str, list[dict]]]) -> lis
             no_skill = [f"{100 * chance_level(first, lang):.1f}" for lang in langs]
             rows.insert(0, ["no-skill level", "-", *no_skill, "-"])
             title = f"### {task} ({metric_label(first)} %)"
+        elif is_span(first):
+            title = f"### {task} (answer F1 %, no-skill level 0)"
         else:
             title = f"### {task} (accuracy %, chance {100 * chance_level(first, 'en'):.1f})"
         lines += [
@@ -120,15 +129,22 @@ def exact_match_table(
     task: str, by_condition: dict[str, list[dict]], langs: list[str]
 ) -> list[str]:
     """A tagging target's share of test sentences with every tag right, the per-example outcome
-    its paired statistics compare; nothing for a classification target."""
-    if "exact_match" not in next(iter(by_condition.values()))[0]:
+    its paired statistics compare, or a QA target's exact match; nothing for a classification
+    target."""
+    first = next(iter(by_condition.values()))[0]
+    if "exact_match" not in first:
         return []
     rows = [
         [condition, *[_cell([m["exact_match"][lang] for m in seeds]) for lang in langs]]
         for condition, seeds in by_condition.items()
     ]
+    what = (
+        "exact match %, next to its F1"
+        if is_span(first)
+        else "sentence exact match %, the unit of its paired statistics"
+    )
     return [
-        f"### {task} (sentence exact match %, the unit of its paired statistics)",
+        f"### {task} ({what})",
         "",
         *table(["condition", *langs], rows),
         "",
@@ -222,7 +238,12 @@ def build_report(params: Params, root: Path, plots_dir: Path) -> tuple[list[str]
         *retrieval,
     ]
     lines = report_lines(
-        params, transfer, answer, tables, tagging_lines(runs), _mlm_lines(params, root)
+        params,
+        transfer,
+        answer,
+        tables,
+        tagging_lines(runs) + span_lines(runs),
+        _mlm_lines(params, root),
     )
     return lines, summary
 
@@ -273,14 +294,18 @@ def robustness_section(
     """
     chance = chance or {}
     tagging = tagging_tasks(runs)
+    qa = span_tasks(runs)
     is_tagging = frame["task"].isin(tagging)
+    is_qa = frame["task"].isin(qa)
+    is_own = is_tagging | is_qa
     attacks = [f"attack:{name}" for name in params.robustness.attacks]
     variants, pairs = split_variants(sorted(v for v in frame["variant"].unique() if "@" in v))
-    primary = drop_comparisons(frame[~is_tagging], params, attacks, chance)
-    exploratory = drop_comparisons(frame[~is_tagging], params, variants, chance)
-    generalized = drop_comparisons(frame[~is_tagging], params, pairs, chance)
+    primary = drop_comparisons(frame[~is_own], params, attacks, chance)
+    exploratory = drop_comparisons(frame[~is_own], params, variants, chance)
+    generalized = drop_comparisons(frame[~is_own], params, pairs, chance)
     per_task = drop_comparisons(frame[is_tagging], params, [*attacks, *variants], chance)
-    answer = answer_lines(primary, chance, tagging)
+    per_qa = drop_comparisons(frame[is_qa], params, [*attacks, *variants], chance)
+    answer = answer_lines(primary, chance, tagging, qa)
     texts = language_texts(params, root / paths.PREPARED)
     details = ["## Robustness", ""]
     for task, by_condition in runs.items():
@@ -289,6 +314,7 @@ def robustness_section(
         details += language_table(task, by_condition, texts.get(task, {}), chance.get(task))
         details += family_table(task, by_condition)
     details += exploratory_lines(exploratory) + tagging_comparison_lines(per_task, tagging)
+    details += span_comparison_lines(per_qa, qa)
     details += generalized_lines(
         runs, generalized_comparison_lines(generalized), params.robustness.max_examples
     )
@@ -301,13 +327,17 @@ def robustness_section(
         summary["generalized_significant"] = significant(generalized)
     if tagging:
         summary["tagging"] = {"tasks": tagging, "significant": significant(per_task)}
+    if qa:
+        summary["qa"] = {"tasks": qa, "significant": significant(per_qa)}
     missing = {task: not_applicable(by_condition) for task, by_condition in runs.items()}
     if any(missing.values()):
         summary["not_applicable"] = {task: found for task, found in missing.items() if found}
     return answer, details, summary
 
 
-def answer_lines(primary: pd.DataFrame, chance: AtChance, tagging: list[str]) -> list[str]:
+def answer_lines(
+    primary: pd.DataFrame, chance: AtChance, tagging: list[str], qa: list[str] | None = None
+) -> list[str]:
     """The answer: the verdict over the primary comparisons, one sentence each, how they were
     made, and which targets they leave to their own table."""
     power = power_summary(primary)
@@ -338,6 +368,7 @@ def answer_lines(primary: pd.DataFrame, chance: AtChance, tagging: list[str]) ->
         "noise.",
         "",
         *([TAGGING_NOT_PRIMARY.format(tasks=", ".join(tagging)), ""] if tagging else []),
+        *([QA_NOT_PRIMARY.format(tasks=", ".join(qa)), ""] if qa else []),
         *uninformative_lines(chance),
     ]
 
@@ -346,6 +377,14 @@ TAGGING_NOT_PRIMARY = (
     "The tagging targets ({tasks}) are not in the primary comparisons or in this count: their "
     "per-example outcome is sentence exact match, not one example's class; their comparisons "
     "are per task, in their own table under Robustness, with their own Holm correction."
+)
+
+
+QA_NOT_PRIMARY = (
+    "The question-answering targets ({tasks}) are not in the primary comparisons or in this "
+    "count: their per-example outcome is the answer's F1, not one example's class; their "
+    "comparisons are per task, in their own table under Robustness, with their own Holm "
+    "correction."
 )
 
 
@@ -403,6 +442,27 @@ def tagging_comparison_lines(per_task: pd.DataFrame, tagging: list[str]) -> list
         "within this table only (a family of their own) and not pooled with the classification "
         "targets. Languages, pooling and `left out (at chance)` (no-skill level, see the "
         f"transfer section) as in the exploratory table. {INTERVALS_VS_HOLM} {DETECTABLE_COLUMN}",
+        "",
+        *comparison_table(per_task),
+        "",
+    ]
+
+
+def span_comparison_lines(per_task: pd.DataFrame, qa: list[str]) -> list[str]:
+    """The QA targets' comparisons, per task, on per-question answer F1; nothing without a QA
+    target."""
+    if not qa:
+        return []
+    return [
+        "### Question-answering targets: drop in answer F1, pooled zero-shot, per task",
+        "",
+        f"QA targets ({', '.join(qa)}). Drop = clean minus perturbed (or attacked) answer F1 on "
+        "the same questions, in pp; the difference in drops is bootstrapped (questions "
+        "resampled with all their seeds, within languages) and tested with the sign-flip test "
+        "on per-question differences, which fits a continuous F1 (the McNemar columns stay "
+        "empty). Holm-corrected within this table only (a family of its own), not pooled with "
+        "the classification targets. Languages, pooling and `left out (at chance)` as in the "
+        f"exploratory table. {INTERVALS_VS_HOLM} {DETECTABLE_COLUMN}",
         "",
         *comparison_table(per_task),
         "",

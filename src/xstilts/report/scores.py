@@ -1,8 +1,9 @@
 """Reading one run's metrics file: its metric, clean scores, no-skill level, trials and attacks.
 
 Every metrics file names its metric (`"metric"`): "accuracy" for the classification targets and
-for UD-POS (word accuracy), "f1" for WikiANN NER (entity F1); the clean per-language scores are
-under the key it names. A file without the key predates tagging targets and holds accuracy. The
+for UD-POS (word accuracy), "f1" for WikiANN NER (entity F1) and for span QA (answer F1, whose
+files also name their answer `normalization`); the clean per-language scores are under the key
+it names. A file without the key predates tagging targets and holds accuracy. The
 two kinds of target differ in the rest of their shape:
 
 - chance: one float for a classification target (one over the number of classes); a no-skill
@@ -12,7 +13,7 @@ two kinds of target differ in the rest of their shape:
   entities) for tagging;
 - per-variant perturbation and per-attack metrics: `accuracy`, `clean_accuracy`,
   `accuracy_at_budget`, ... for classification, `score`, `clean_score`, `score_at_budget`, ...
-  for tagging (`value_key` maps one to the other);
+  for tagging, `f1`, `clean_f1`, `f1_at_budget`, ... for span QA (`value_key` maps them);
 - an attack the evaluate stage did not run on the task is `{"not_run": reason}`, never numbers.
 
 Every reader of clean scores goes through here, so that none reads accuracy off a run that
@@ -36,6 +37,16 @@ TAGGING_KEYS = {
 }
 
 
+# ... and in a span-QA target's (its per-example outcome is the answer's F1)
+SPAN_KEYS = {
+    "accuracy": "f1",
+    "clean_accuracy": "clean_f1",
+    "accuracy_effective": "f1_effective",
+    "clean_accuracy_effective": "clean_f1_effective",
+    "accuracy_at_budget": "f1_at_budget",
+}
+
+
 def metric(metrics: Metrics) -> str:
     """The metric the run's clean scores are in: "accuracy" or "f1"."""
     return str(metrics.get("metric", DEFAULT_METRIC))
@@ -52,15 +63,23 @@ def is_tagging(metrics: Metrics) -> bool:
     return "trials" in metrics or isinstance(metrics.get("chance"), dict)
 
 
+def is_span(metrics: Metrics) -> bool:
+    """Whether the run is a span-QA target's (the evaluate stage names its answer
+    normalisation)."""
+    return "normalization" in metrics
+
+
 def metric_short(metrics: Metrics) -> str:
     """The metric's name for a table column: "acc", "word acc" or "F1"."""
-    return {"accuracy": "acc", "word accuracy": "word acc", "entity F1": "F1"}[
-        metric_label(metrics)
-    ]
+    short = {"accuracy": "acc", "word accuracy": "word acc", "entity F1": "F1", "answer F1": "F1"}
+    return short[metric_label(metrics)]
 
 
 def metric_label(metrics: Metrics) -> str:
-    """What the scores measure, in words: "accuracy", "word accuracy" or "entity F1"."""
+    """What the scores measure, in words: "accuracy", "word accuracy", "entity F1" or
+    "answer F1"."""
+    if is_span(metrics):
+        return "answer F1"
     if metric(metrics) == "f1":
         return "entity F1"
     return "word accuracy" if is_tagging(metrics) else "accuracy"
@@ -87,6 +106,8 @@ def value_key(metrics: Metrics, key: str) -> str:
     """The name of a per-variant or per-attack value (given by its classification name) in this
     run's metrics; names both kinds share (drop_effective, effective_rate, success_rate,
     mean_queries, ...) pass as they are."""
+    if is_span(metrics):
+        return SPAN_KEYS.get(key, key)
     return TAGGING_KEYS.get(key, key) if is_tagging(metrics) else key
 
 

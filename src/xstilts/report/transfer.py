@@ -119,8 +119,11 @@ def transfer_section(
         'English is significantly above chance, else "-".',
         "",
     ]
-    if any(_tagging(by_condition) for by_condition in cells.values()):
+    labels = {next(iter(next(iter(c.values())).values())).label for c in cells.values()}
+    if labels & {"word accuracy", "entity F1"}:
         lines += [TAGGING_TEST, ""]
+    if "answer F1" in labels:
+        lines += [SPAN_TEST, ""]
     for task, by_condition in cells.items():
         lines += _task_tables(task, by_condition)
     return lines
@@ -134,6 +137,14 @@ TAGGING_TEST = (
     "overstates n and is lenient. Entity F1 is not a share of independent trials and has no "
     "binomial test: a language counts as above no-skill (yes) when its F1 is above 0, i.e. the "
     "model finds some entity right there, and no p-value is computed."
+)
+
+
+SPAN_TEST = (
+    "Question-answering targets: the no-skill level of answer F1 is 0 (a model that returns "
+    "nothing); F1 is not a share of independent trials, so there is no binomial test: a "
+    "language counts as above no-skill (yes) when its F1 is above 0, which is lenient (an "
+    "answer of the right kind from the wrong sentence already scores some F1)."
 )
 
 

@@ -2,10 +2,10 @@
 
 Intermediate tasks (QQP, MNLI, RACE, and SQuAD of ``qa``) are English-only; target tasks (XNLI,
 PAWS-X, XCOPA, the tagging tasks UD-POS and PAN-X of ``tagging``, the QA tasks XQuAD and TyDiQA
-of ``qa``) have English train/validation and a parallel test set per language, rendered from the same rows so that ids, order and labels agree
-everywhere. The retrieval sets of ``retrieval`` (Tatoeba- and BUCC-shaped) hold sentences of no
-pretraining corpus. All files are UTF-8, NFC, LF-terminated and free
-of timestamps, so equal configs give byte-identical trees.
+of ``qa``) have English train/validation and a parallel test set per language, rendered from
+the same rows so that ids, order and labels agree everywhere. The retrieval sets of
+``retrieval`` (Tatoeba- and BUCC-shaped) hold sentences of no pretraining corpus. All files are
+UTF-8, NFC, LF-terminated and free of timestamps, so equal configs give byte-identical trees.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """The tidy table of per-example correctness, validated and pivoted so paired rows line up.
 
-One row per (condition, task, seed, language, variant, example_id) with `correct` in {0, 1}. Rows
+One row per (condition, task, seed, language, variant, example_id) with `correct` in {0, 1}, or
+a score in [0, 1] (a span-QA answer's F1: the bootstrap and the sign-flip test take any
+per-example score; McNemar's counts are left empty for such rows). Rows
 of two sides pair on (seed, language, example_id) within a task and variant: the same seed gives
 the same perturbed inputs to every model, so those are the identical-input pairs.
 """
@@ -20,7 +22,8 @@ ROW_KEY = ("seed", "language", "example_id")
 
 
 def validate(frame: pd.DataFrame) -> pd.DataFrame:
-    """Check columns, keys and 0/1 correctness; return the needed columns, `correct` as float."""
+    """Check columns, keys and 0/1 correctness (or a score in [0, 1]); return the needed
+    columns, `correct` as float."""
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
         raise XstiltsError(
@@ -30,8 +33,10 @@ def validate(frame: pd.DataFrame) -> pd.DataFrame:
     if table[list(KEY)].isna().any().any():
         raise XstiltsError(f"correctness table has empty key cells; every row needs all of {KEY}")
     correct = pd.to_numeric(table["correct"], errors="coerce").astype(np.float64)
-    if not correct.isin((0.0, 1.0)).all():
-        raise XstiltsError("column `correct` must hold 0/1 (or booleans) on every row")
+    if correct.isna().any() or not correct.between(0.0, 1.0).all():
+        raise XstiltsError(
+            "column `correct` must hold 0/1 (or booleans), or a score in [0, 1], on every row"
+        )
     table["correct"] = correct
     duplicated = table.duplicated(list(KEY))
     if duplicated.any():

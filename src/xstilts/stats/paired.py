@@ -8,6 +8,7 @@ per example, or differences of robustness drops), and equals McNemar's test on 0
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -123,16 +124,20 @@ def mcnemar(a: np.ndarray, b: np.ndarray) -> McNemarResult:
 
 
 def sign_flip_test(d: np.ndarray, exact_below: int = EXACT_BELOW) -> SignFlipResult:
-    """Two-sided test that integer differences d are symmetric about 0 (each sign equally likely).
+    """Two-sided test that differences d are symmetric about 0 (each sign equally likely).
 
-    The statistic is T = sum(d). Exact (the full sign-flip distribution, by convolution) when fewer
-    than `exact_below` entries are non-zero; otherwise the normal approximation with variance
-    sum(d^2) and continuity correction gcd(|d|), reported as the chi-square value z^2. On 0/1
-    differences this is McNemar's test exactly, exact and chi-square branches alike.
+    The statistic is T = sum(d). For integer differences (sums of 0/1 outcomes): exact (the full
+    sign-flip distribution, by convolution) when fewer than `exact_below` entries are non-zero;
+    otherwise the normal approximation with variance sum(d^2) and continuity correction
+    gcd(|d|), reported as the chi-square value z^2. On 0/1 differences this is McNemar's test
+    exactly, exact and chi-square branches alike. Differences that are not integers (sums of
+    per-example scores such as a QA answer's F1) take `_sign_flip_continuous`.
     """
     values = np.asarray(d, dtype=np.float64).ravel()
-    if not np.all(np.isfinite(values)) or not np.array_equal(values, np.round(values)):
-        raise XstiltsError("sign_flip_test needs integer differences (sums of 0/1 outcomes)")
+    if not np.all(np.isfinite(values)):
+        raise XstiltsError("sign_flip_test needs finite differences")
+    if not np.array_equal(values, np.round(values)):
+        return _sign_flip_continuous(values)
     nonzero = np.abs(values[values != 0]).astype(np.int64)
     total = float(values.sum())
     if nonzero.size == 0:
@@ -142,6 +147,27 @@ def sign_flip_test(d: np.ndarray, exact_below: int = EXACT_BELOW) -> SignFlipRes
     step = float(np.gcd.reduce(nonzero))
     z = max(abs(total) - step, 0.0) / math.sqrt(float(np.sum(nonzero.astype(np.float64) ** 2)))
     return SignFlipResult(z * z, _chi2_one_df_sf(z * z), int(nonzero.size), "chi2")
+
+
+CONTINUOUS_EXACT_UP_TO = 16  # non-zero differences enumerated exactly (2^16 sign patterns)
+
+
+def _sign_flip_continuous(values: np.ndarray) -> SignFlipResult:
+    """The sign-flip test of real-valued differences: exact over every sign pattern of the
+    non-zero ones when there are at most `CONTINUOUS_EXACT_UP_TO`, else the normal
+    approximation T / sqrt(sum d^2) (no continuity correction: the support has no lattice),
+    reported as z^2."""
+    nonzero = np.abs(values[values != 0])
+    total = float(values.sum())
+    if nonzero.size == 0:
+        return SignFlipResult(0.0, 1.0, 0, "none")
+    if nonzero.size <= CONTINUOUS_EXACT_UP_TO:
+        patterns = np.array(list(itertools.product((-1.0, 1.0), repeat=nonzero.size)))
+        sums = np.abs(patterns @ nonzero)
+        p_value = float(np.mean(sums >= abs(total) - 1e-12 * max(1.0, abs(total))))
+        return SignFlipResult(total, min(1.0, p_value), int(nonzero.size), "exact")
+    z2 = total * total / float(np.sum(nonzero**2))
+    return SignFlipResult(z2, _chi2_one_df_sf(z2), int(nonzero.size), "chi2")
 
 
 def _sign_flip_exact(magnitudes: np.ndarray, total: float) -> float:
