@@ -11,10 +11,10 @@ with `make app` or `xstilts app [--models DIR] [--metrics DIR] [--host 127.0.0.1
 (`python app/main.py ...` works too). It binds 127.0.0.1 unless told otherwise (`--host 0.0.0.0`
 inside a container), never makes a share link, sends no analytics and records no run history.
 
-The page's own events are private; the public API is six named endpoints, `/perturb`,
-`/compare`, `/attack`, `/tag`, `/headline` and `/retrieve`, each taking named parameters (those a
-task does not use may be left out) and returning one JSON object with named keys. A rejected
-request is a Gradio error whose message names the field.
+The page's own events are private; the public API is seven named endpoints, `/perturb`,
+`/compare`, `/attack`, `/tag`, `/answer`, `/headline` and `/retrieve`, each taking named
+parameters (those a task does not use may be left out) and returning one JSON object with named
+keys. A rejected request is a Gradio error whose message names the field.
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ from xstilts.demo.guide import (
     tagging_notice,
 )
 from xstilts.demo.inputs import FIELDS, Limits
+from xstilts.demo.qaview import CSS as QA_CSS
+from xstilts.demo.qaview import qa_html
 from xstilts.demo.ready_examples import example_labels, example_rows, tagging_labels, tagging_rows
 from xstilts.demo.render import CSS as VIEW_CSS
 from xstilts.demo.render import diff_html, message_html, page_html, table_html
@@ -76,6 +78,7 @@ LANGUAGES = [
 CSS = (
     VIEW_CSS
     + TAG_CSS
+    + QA_CSS
     + """
 .bidi-auto textarea, .bidi-auto .textfield { unicode-bidi: plaintext; }
 """
@@ -362,6 +365,38 @@ def tag_endpoint(service: DemoService) -> Callable[..., dict]:
     return tag
 
 
+ANSWER_DOC = """Each model's answer to a question about a context, clean and with the question and
+context perturbed by the evaluation's rule for question answering (models: keys as listed by the
+page; none given means all). Returns {message, language, task, family, fields, question,
+perturbed_question, context, perturbed_context, models}: models[k] has `clean` and `perturbed`
+answers ({text, start, end}: character offsets in the context that model read; -1 when no span
+was valid), `changed` and `effective`."""
+
+
+def answer_endpoint(service: DemoService) -> Callable[..., dict]:
+    """/answer: the Question answering tab as data (`QAResult.as_dict`)."""
+
+    def answer(
+        task: str,
+        models: list[str] | None = None,
+        context: str = "",
+        question: str = "",
+        language: str = "auto",
+        family: str = "char_swap",
+        strength: float = 0.2,
+        seed: int = 0,
+    ) -> dict:
+        def call() -> dict:
+            request = service.parse_question(task, context, question, language)
+            keys = _models(service, task, models)
+            return service.answer(request, keys, family, strength, seed).as_dict()
+
+        return _answer(call)
+
+    answer.__doc__ = ANSWER_DOC
+    return answer
+
+
 RETRIEVE_DOC = """Each encoder's nearest English sentences of the run's Tatoeba sets for a query
 in any language, as typed and perturbed (models: encoder names as `<condition> · seed<k>`; none
 given means all; k: candidates, 1-20). Returns {message, query, perturbed, language, effective,
@@ -394,7 +429,7 @@ def retrieve_endpoint(service: DemoService) -> Callable[..., dict]:
 
 
 def add_api(service: DemoService) -> None:
-    """The six public endpoints (inside a Blocks context)."""
+    """The seven public endpoints (inside a Blocks context)."""
 
     def attack(
         task: str,
@@ -455,6 +490,7 @@ def add_api(service: DemoService) -> None:
         compare,
         attack,
         tag_endpoint(service),
+        answer_endpoint(service),
         headline,
         retrieve_endpoint(service),
     ):
@@ -717,6 +753,81 @@ def tagging_tab(service: DemoService, inputs: Inputs) -> gr.Markdown | None:
     return notice
 
 
+NO_QA = (
+    "No question-answering checkpoint is loaded: add `xquad` (or `tydiqa`, `mlqa`) to the "
+    "targets of params.yaml and run `make repro`."
+)
+QA_HELP = (
+    "The context the answer is cut from, and a question about it. With no gold answer to keep, "
+    "the perturbation may edit any part of the context (the evaluation leaves the gold answers "
+    "alone)."
+)
+
+
+def qa_page(
+    service: DemoService,
+    task: object,
+    models: object,
+    context: object,
+    question: object,
+    language: object,
+    family: object,
+    strength: object,
+    seed: object,
+) -> tuple[str, str]:
+    """The Question answering tab's request: (status, view) HTML; a refusal is one escaped
+    line."""
+    try:
+        request = service.parse_question(task, context, question, language)
+        result = service.answer(request, models, family, strength, seed)
+        return message_html(result.message), qa_html(result)
+    except Exception as err:
+        return _failure(err), ""
+
+
+def qa_tab(service: DemoService) -> None:
+    """The Question answering tab: its own task and models (the QA targets' checkpoints)."""
+    tasks = service.qa_tasks()
+    with gr.Tab("Question answering"):
+        if not tasks:
+            gr.Markdown(NO_QA, elem_id="qa-none")
+            return
+        task = gr.Dropdown(tasks, value=tasks[0], label="QA task")
+        choices = service.model_choices(tasks[0])
+        models = gr.CheckboxGroup(
+            choices=choices, value=[key for _, key in choices], label="Models"
+        )
+        context = gr.Textbox(
+            label="Context", info=QA_HELP, lines=4, max_length=service.limits.max_chars,
+            elem_classes="bidi-auto",
+        )  # fmt: skip
+        question = gr.Textbox(
+            label="Question", lines=1, max_length=service.limits.max_chars,
+            elem_classes="bidi-auto",
+        )  # fmt: skip
+        with gr.Row():
+            language = gr.Dropdown(LANGUAGES, value="auto", label="Language")
+            family = gr.Dropdown(
+                service.family_names(), value="char_swap", label="Perturbation family"
+            )
+            strength = gr.Slider(0.0, 1.0, value=0.2, step=0.05, label="Strength (unit share)")
+            seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
+        button = gr.Button("Answer clean & perturbed", variant="primary")
+        status = gr.HTML(elem_id="qa-status")
+        view = gr.HTML(elem_id="qa-view")
+
+    def on_task(name: str):
+        found = service.model_choices(name) if name in tasks else []
+        return gr.CheckboxGroup(choices=found, value=[key for _, key in found])
+
+    def run(name, keys, context, question, language, family, strength, seed):
+        return qa_page(service, name, keys, context, question, language, family, strength, seed)
+
+    task.change(on_task, [task], [models], **PRIVATE)
+    args = [task, models, context, question, language, family, strength, seed]
+    button.click(run, args, [status, view], **PRIVATE)
+
+
 def retrieval_page(
     service: DemoService,
     query: object,
@@ -807,6 +918,7 @@ def build_demo(service: DemoService) -> gr.Blocks:
         perturb_tab(service, inputs)
         attack_tab(service, inputs)
         tag_notice = tagging_tab(service, inputs)
+        qa_tab(service)
         retrieval_tab(service)
         explain_tab(service)
         report_tab(service)

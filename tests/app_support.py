@@ -168,3 +168,31 @@ def build_tagging_root(world: Path, root: Path) -> Path:
         model.save(out, tokenizer, meta)
     _BUILT["tagging"] = root
     return root
+
+
+QA_CONDITIONS = {"none": [], "multi": ["qqp", "mnli", "race"]}
+
+
+def build_qa_root(world: Path, root: Path) -> Path:
+    """Tiny QA target checkpoints (xquad under a baseline and a multi-task condition) and one
+    xnli checkpoint beside them under `root/models/target`, once per test session; heads are the
+    task's own (`HeadInfo.for_task`: kind "span"), the meta as the pipeline writes it."""
+    if "qa" in _BUILT:
+        return _BUILT["qa"]
+    tokenizer = tiny_tokenizer(corpus_lines(world), vocab_size=600)
+    targets = [(c, "xquad") for c in QA_CONDITIONS] + [("none", "xnli")]
+    for index, (condition, task) in enumerate(targets):
+        model = tiny_model(tokenizer, [task], seed=index)
+        out = root / "models" / "target" / condition / task / "seed0"
+        out.mkdir(parents=True)
+        meta = {
+            "stage": "target",
+            "condition": condition,
+            "task": task,
+            "seed": 0,
+            "base": {"source": "pretrain", "languages": ["ar", "en", "hi", "ru", "vi", "zh"]},
+            "intermediate_tasks": QA_CONDITIONS[condition],
+        }
+        model.save(out, tokenizer, meta)
+    _BUILT["qa"] = root
+    return root

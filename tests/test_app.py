@@ -332,9 +332,10 @@ def test_server_is_private_and_bounded(server) -> None:
         urllib.request.urlopen(url + "monitoring", timeout=10)
 
 
-def test_the_api_is_six_named_endpoints_with_named_outputs(client: Client) -> None:
+def test_the_api_is_seven_named_endpoints_with_named_outputs(client: Client) -> None:
     api = client.view_api(return_format="dict", print_info=False)
     assert sorted(api["named_endpoints"]) == [
+        "/answer",
         "/attack",
         "/compare",
         "/headline",

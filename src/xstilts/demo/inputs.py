@@ -18,7 +18,14 @@ import regex
 
 from xstilts.demo.headline import NAME
 from xstilts.errors import XstiltsError
-from xstilts.examples import ChoiceExample, Example, PairExample, TaggedExample, TextExample
+from xstilts.examples import (
+    ChoiceExample,
+    Example,
+    PairExample,
+    SpanExample,
+    TaggedExample,
+    TextExample,
+)
 from xstilts.perturb.segment import char_script
 from xstilts.tasks import get_task
 
@@ -210,6 +217,11 @@ class DemoInput:
 def make_input(task: str, fields: dict[str, object], language: object, limits: Limits) -> DemoInput:
     """Validate the fields of `task`'s kind and build its typed example."""
     spec = get_task(check_task_name(task))
+    if spec.kind == "span":
+        raise InputError(
+            f"{task} is a question-answering task: type its context and question in the "
+            "Question answering tab (API: /answer)"
+        )
     if spec.kind not in FIELDS:
         raise InputError(
             f"{task} is a {spec.kind} task: type its sentence in the Tagging tab (API: /tag)"
@@ -232,6 +244,26 @@ def make_input(task: str, fields: dict[str, object], language: object, limits: L
         example = ChoiceExample("demo", lang, texts["premise"], texts["question"], choices, 0)
     guessed = language in (None, "", "auto")
     return DemoInput(task, example, lang, tuple(notes), guessed)
+
+
+CONTEXT, QUESTION = "Context", "Question"
+
+
+def make_span_input(
+    task: str, context: object, question: object, language: object, limits: Limits
+) -> DemoInput:
+    """Validate a context and a question for a question-answering task. The user gives no
+    gold answer: the example has none, so a perturbation may edit any part of the context."""
+    spec = get_task(check_task_name(task))
+    if spec.kind != "span":
+        raise InputError(f"{task} is a {spec.kind} task, not a question-answering task")
+    texts = [
+        clean_field(CONTEXT, context, limits.max_chars),
+        clean_field(QUESTION, question, limits.max_chars),
+    ]
+    lang = check_language(language, texts)
+    example = SpanExample("demo", lang, texts[0], texts[1], (), ())
+    return DemoInput(task, example, lang, tuple(notes_for(texts)), language in (None, "", "auto"))
 
 
 SENTENCE = "Sentence"

@@ -33,6 +33,7 @@ from xstilts.demo.inputs import (
     check_strength,
     check_task_name,
     make_input,
+    make_span_input,
     make_tagged_input,
     shown,
 )
@@ -44,10 +45,11 @@ from xstilts.demo.perturbview import (
     text_fields,
     visible,
 )
+from xstilts.demo.qaview import QAResult, answer_with
 from xstilts.demo.render import FieldDiff, field_diffs
 from xstilts.demo.retrieval import RetrievalDemo
 from xstilts.demo.tagview import TagResult, perturb_sentence, tag_with
-from xstilts.examples import ChoiceExample, Example, TaggedExample
+from xstilts.examples import ChoiceExample, Example, SpanExample, TaggedExample
 from xstilts.modeling.predict import predict
 from xstilts.perturb import Edit, Perturbation, families, rng_for
 from xstilts.perturb.effective import token_ids
@@ -151,6 +153,10 @@ class DemoService:
     def tagging_tasks(self) -> list[str]:
         """The loaded tasks whose models tag words (the Tagging tab's)."""
         return [t for t in self.tasks() if get_task(t).kind == "tagging"]
+
+    def qa_tasks(self) -> list[str]:
+        """The loaded tasks whose models answer questions (the Question answering tab's)."""
+        return [t for t in self.tasks() if get_task(t).kind == "span"]
 
     def model_choices(self, task: str) -> list[tuple[str, str]]:
         """(label, key) of every model that serves `task`."""
@@ -393,6 +399,39 @@ class DemoService:
         total = len(sentence.perturbed.words)
         message += f"\n\nPerturbed words whose tag changed (of {total}): {changed}."
         return TagResult(request.task, request.language, names, sentence, tagged, message)
+
+    def parse_question(
+        self, task: object, context: object, question: object, language: object
+    ) -> DemoInput:
+        """A context and a question for a question-answering task."""
+        task = self.check_task(task)
+        if task not in self.qa_tasks():
+            loaded = ", ".join(self.qa_tasks()) or "none is loaded"
+            raise InputError(f"task {task} is not a question-answering task; QA tasks: {loaded}")
+        return make_span_input(task, context, question, language, self.limits)
+
+    def answer(
+        self,
+        request: DemoInput,
+        model_keys: object,
+        family: object,
+        strength: object,
+        seed: object,
+    ) -> QAResult:
+        """Each model's answer on the clean and the perturbed question and context (`qaview`)."""
+        if not isinstance(request.example, SpanExample):
+            raise InputError(f"{request.task} is not a QA task: parse a question for one")
+        models = self.check_models(request.task, model_keys)
+        view = self._perturb(request, models, family, strength, seed)
+        answers = []
+        for model in models:
+            with model.lock:
+                effective = self._effective_text(model, view)
+                answers.append(answer_with(model, view, self._length(model), effective))
+        message = self._message(request, view, self._unknown_note(models, request.example))
+        changed = sum(m.changed for m in answers)
+        message += f"\n\nAnswer changed for {changed} of {len(answers)} model(s)."
+        return QAResult(request.task, request.language, view, answers, message.strip())
 
     def headline(self, task: object) -> Result:
         """The run's numbers for `task`, read only from `<metrics>/evaluate/<condition>/<task>/`:
