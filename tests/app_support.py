@@ -149,25 +149,8 @@ def build_tagging_root(world: Path, root: Path) -> Path:
     session: a catalogue mixing both kinds of target, as a run with both has. Heads are the
     tasks' own (`HeadInfo.for_task`: kind "tagging", the tag names as labels), the meta as the
     pipeline writes it."""
-    if "tagging" in _BUILT:
-        return _BUILT["tagging"]
-    tokenizer = tiny_tokenizer(corpus_lines(world), vocab_size=600)
     targets = [(c, t) for c in TAGGING_CONDITIONS for t in TAGGING_TASKS] + [("none", "xnli")]
-    for index, (condition, task) in enumerate(targets):
-        model = tiny_model(tokenizer, [task], seed=index)
-        out = root / "models" / "target" / condition / task / "seed0"
-        out.mkdir(parents=True)
-        meta = {
-            "stage": "target",
-            "condition": condition,
-            "task": task,
-            "seed": 0,
-            "base": {"source": "pretrain", "languages": ["ar", "en", "hi", "ru", "vi", "zh"]},
-            "intermediate_tasks": TAGGING_CONDITIONS[condition],
-        }
-        model.save(out, tokenizer, meta)
-    _BUILT["tagging"] = root
-    return root
+    return _build_targets("tagging", world, root, targets, TAGGING_CONDITIONS)
 
 
 QA_CONDITIONS = {"none": [], "multi": ["qqp", "mnli", "race"]}
@@ -177,10 +160,22 @@ def build_qa_root(world: Path, root: Path) -> Path:
     """Tiny QA target checkpoints (xquad under a baseline and a multi-task condition) and one
     xnli checkpoint beside them under `root/models/target`, once per test session; heads are the
     task's own (`HeadInfo.for_task`: kind "span"), the meta as the pipeline writes it."""
-    if "qa" in _BUILT:
-        return _BUILT["qa"]
-    tokenizer = tiny_tokenizer(corpus_lines(world), vocab_size=600)
     targets = [(c, "xquad") for c in QA_CONDITIONS] + [("none", "xnli")]
+    return _build_targets("qa", world, root, targets, QA_CONDITIONS)
+
+
+def _build_targets(
+    key: str,
+    world: Path,
+    root: Path,
+    targets: list[tuple[str, str]],
+    conditions: dict[str, list[str]],
+) -> Path:
+    """One tiny target checkpoint per (condition, task) under `root/models/target`, built once
+    per test session under `key`."""
+    if key in _BUILT:
+        return _BUILT[key]
+    tokenizer = tiny_tokenizer(corpus_lines(world), vocab_size=600)
     for index, (condition, task) in enumerate(targets):
         model = tiny_model(tokenizer, [task], seed=index)
         out = root / "models" / "target" / condition / task / "seed0"
@@ -191,8 +186,8 @@ def build_qa_root(world: Path, root: Path) -> Path:
             "task": task,
             "seed": 0,
             "base": {"source": "pretrain", "languages": ["ar", "en", "hi", "ru", "vi", "zh"]},
-            "intermediate_tasks": QA_CONDITIONS[condition],
+            "intermediate_tasks": conditions[condition],
         }
         model.save(out, tokenizer, meta)
-    _BUILT["qa"] = root
+    _BUILT[key] = root
     return root

@@ -32,6 +32,11 @@ def ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None
 
 
+def difference(a: float | None, b: float | None) -> float | None:
+    """a - b, None (undefined) when either is."""
+    return None if a is None or b is None else a - b
+
+
 def per_language(
     rows: Rows, summarize: Callable[[Rows], dict[str, Any]], zero_shot_keys: Sequence[str]
 ) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 from xstilts.attack.budget import AttackBudget
 from xstilts.attack.spans import SpanAttacker, SpanAttackResult
 from xstilts.evaluate.language_summary import mean, per_language, ratio
+from xstilts.evaluate.under_attack import attack_applies
 from xstilts.examples import SpanExample
 from xstilts.perturb.rng import rng_for
 
@@ -29,7 +30,7 @@ def run_span_attack(
     seed: int,
 ) -> list[dict[str, Any]]:
     """Attack every question with a clean F1 above 0 (all in lockstep, batched together)."""
-    applies = {lang: _applies(attacker, lang) for lang in {e.lang for e in examples}}
+    applies = {lang: attack_applies(attacker, lang) for lang in {e.lang for e in examples}}
     chosen = [e for e in examples if applies[e.lang] and clean_rows[(e.lang, e.id)]["f1"] > 0]
     jobs = [(e, e.lang, rng_for(seed, e.id, name)) for e in chosen]
     results = dict(
@@ -41,10 +42,6 @@ def run_span_attack(
         row = attack_row(name, seed, e, clean_rows[key], results.get(key))
         rows.append(row if applies[e.lang] else row | {"not_applicable": True})
     return rows
-
-
-def _applies(attacker: SpanAttacker, language: str) -> bool:
-    return any(family.supports(language) for family in attacker.families.values())
 
 
 def attack_row(

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from xstilts.evaluate.language_summary import mean, per_language, ratio
+from xstilts.evaluate.language_summary import difference, mean, per_language, ratio
 from xstilts.evaluate.perturbed_set import PerturbedExample
 from xstilts.examples import SpanExample
 from xstilts.modeling.model import MultiTaskModel
@@ -172,19 +172,15 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "f1": f1,
         "clean_f1": clean,
         "exact_match": mean([r["em"] for r in rows]),
-        "drop": _difference(clean, f1),
+        "drop": difference(clean, f1),
         "effective_rate": ratio(len(effective), len(rows)),
         "f1_effective": f1_eff,
         "clean_f1_effective": clean_eff,
-        "drop_effective": _difference(clean_eff, f1_eff),
+        "drop_effective": difference(clean_eff, f1_eff),
         "perturbed_unit_ratio": ratio(
             sum(r["edited"] for r in rows), sum(r["units"] for r in rows)
         ),
     }
-
-
-def _difference(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None else a - b
 
 
 def scored_answers(predictor: SpanPredictor, examples: Sequence[SpanExample]) -> list:

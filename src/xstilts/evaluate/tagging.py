@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from xstilts.attack.scorer import BatchPredictor
-from xstilts.evaluate.language_summary import mean, per_language, ratio
+from xstilts.evaluate.language_summary import difference, mean, per_language, ratio
 from xstilts.evaluate.under_perturbation import InputsFn, effective_flags
 from xstilts.examples import TaggedExample
 from xstilts.modeling.predict_tags import predict_tag_probs
@@ -158,16 +158,12 @@ def _summary(rows: list[dict[str, Any]], metric: str, names: Sequence[str]) -> d
         "n": len(rows),
         "score": perturbed,
         "clean_score": clean,
-        "drop": _difference(clean, perturbed),
+        "drop": difference(clean, perturbed),
         "effective_rate": ratio(len(effective), len(rows)),
         "score_effective": perturbed_eff,
         "clean_score_effective": clean_eff,
-        "drop_effective": _difference(clean_eff, perturbed_eff),
+        "drop_effective": difference(clean_eff, perturbed_eff),
         "perturbed_unit_ratio": ratio(
             sum(r["edited"] for r in rows), sum(r["units"] for r in rows)
         ),
     }
-
-
-def _difference(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None else a - b

@@ -18,6 +18,7 @@ from typing import Any
 from xstilts.attack.budget import AttackBudget
 from xstilts.attack.tagging import TagAttackResult, TaggingAttacker, sentence_score
 from xstilts.evaluate.language_summary import mean, per_language, ratio
+from xstilts.evaluate.under_attack import attack_applies
 from xstilts.examples import TaggedExample
 from xstilts.perturb.rng import rng_for
 from xstilts.tag_metrics import Counts, tag_counts
@@ -37,7 +38,7 @@ def run_tag_attack(
         (e.lang, e.id): tag_counts(metric, list(e.tags), clean_pred[(e.lang, e.id)], names)
         for e in examples
     }
-    applies = {lang: _applies(attacker, lang) for lang in {e.lang for e in examples}}
+    applies = {lang: attack_applies(attacker, lang) for lang in {e.lang for e in examples}}
     chosen = [e for e in examples if applies[e.lang] and sentence_score(clean[(e.lang, e.id)]) > 0]
     jobs = [(e, e.lang, rng_for(seed, e.id, name)) for e in chosen]
     results = dict(
@@ -49,10 +50,6 @@ def run_tag_attack(
         row = attack_row(name, seed, e, clean[key], clean_pred[key], results.get(key))
         rows.append(row if applies[e.lang] else row | {"not_applicable": True})
     return rows
-
-
-def _applies(attacker: TaggingAttacker, language: str) -> bool:
-    return any(family.supports(language) for family in attacker.families.values())
 
 
 def attack_row(

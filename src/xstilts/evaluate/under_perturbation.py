@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from transformers import PreTrainedTokenizerBase
 
-from xstilts.evaluate.language_summary import mean, per_language, ratio
+from xstilts.evaluate.language_summary import difference, mean, per_language, ratio
 from xstilts.evaluate.perturbed_set import PerturbedExample
 from xstilts.examples import Example
 from xstilts.modeling.encoding import encode
@@ -106,16 +106,12 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "n": len(rows),
         "accuracy": correct,
         "clean_accuracy": clean,
-        "drop": _difference(clean, correct),
+        "drop": difference(clean, correct),
         "effective_rate": ratio(len(effective), len(rows)),
         "accuracy_effective": acc_eff,
         "clean_accuracy_effective": clean_eff,
-        "drop_effective": _difference(clean_eff, acc_eff),
+        "drop_effective": difference(clean_eff, acc_eff),
         "perturbed_unit_ratio": ratio(
             sum(r["edited"] for r in rows), sum(r["units"] for r in rows)
         ),
     }
-
-
-def _difference(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None else a - b

@@ -12,13 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 from transformers import PreTrainedTokenizerBase
 
 from xstilts.config import TrainingConfig
 from xstilts.examples import SpanExample
 from xstilts.modeling.model import MultiTaskModel
-from xstilts.modeling.precision import autocast
+from xstilts.modeling.segmented import forward_inputs
 from xstilts.modeling.span_inputs import NO_OFFSET, EncodedSpans, Windowing, encode_spans
 
 
@@ -45,7 +44,6 @@ class Answer:
 NO_ANSWER = Answer("", -1, -1, float("-inf"))
 
 
-@torch.inference_mode()
 def window_logits(
     model: MultiTaskModel,
     head: str,
@@ -56,28 +54,15 @@ def window_logits(
     windows: Sequence[int] | None = None,
 ) -> dict[int, np.ndarray]:
     """Window -> [length, 2] start/end logits (float32), for `windows` (default: all)."""
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
-    lengths = encoded.lengths()
     wanted = range(len(encoded)) if windows is None else windows
-    order = sorted(wanted, key=lambda w: lengths[w])
+    lengths = encoded.lengths()
     out: dict[int, np.ndarray] = {}
-    for begin in range(0, len(order), batch_size):
-        chunk = order[begin : begin + batch_size]
-        width = max(lengths[w] for w in chunk)
-        ids = torch.full((len(chunk), width), pad_id, dtype=torch.long)
-        mask = torch.zeros((len(chunk), width), dtype=torch.long)
-        for row, w in enumerate(chunk):
-            tokens = encoded.ids[encoded.starts[w] : encoded.starts[w + 1]]
-            ids[row, : len(tokens)] = torch.from_numpy(tokens.astype(np.int64))
-            mask[row, : len(tokens)] = 1
-        with autocast(precision, device):
-            logits = model(head, ids.to(device), mask.to(device))
+    for chunk, logits in forward_inputs(
+        model, head, encoded, wanted, pad_id, batch_size, precision
+    ):
         host = logits.float().cpu().numpy()
         for row, w in enumerate(chunk):
             out[w] = host[row, : lengths[w]]
-    model.train(was_training)
     return out
 
 

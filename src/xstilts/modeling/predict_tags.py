@@ -12,11 +12,10 @@ from transformers import PreTrainedTokenizerBase
 
 from xstilts.examples import TaggedExample
 from xstilts.modeling.model import MultiTaskModel
-from xstilts.modeling.precision import autocast
-from xstilts.modeling.tagged_inputs import EncodedTags, collate_tagged, encode_tagged
+from xstilts.modeling.segmented import forward_inputs
+from xstilts.modeling.tagged_inputs import EncodedTags, encode_tagged
 
 
-@torch.inference_mode()
 def predict_tag_probs(
     model: MultiTaskModel,
     head: str,
@@ -31,29 +30,18 @@ def predict_tag_probs(
     grouped = encoded.grouped
     if examples is not None:
         grouped = [grouped[e] for e in examples]
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
-    lengths = encoded.lengths()
     wanted = sorted({s for segments in grouped for s in segments})
-    order = sorted(wanted, key=lambda i: lengths[i])
-    pending: list[tuple[list[int], list[list[int]], torch.Tensor]] = []
-    for start in range(0, len(order), batch_size):
-        chunk = order[start : start + batch_size]
-        features = [encoded[i] for i in chunk]
-        batch = collate_tagged(features, pad_id)
-        inputs = {
-            k: batch[k].to(device, non_blocking=True) for k in ("input_ids", "attention_mask")
-        }
-        with autocast(precision, device):
-            logits = model(head, **inputs)
-        positions = [f["word_positions"] for f in features]
-        pending.append((chunk, positions, torch.softmax(logits.float(), dim=-1)))
-    model.train(was_training)
+    pending = [
+        (chunk, torch.softmax(logits.float(), dim=-1))
+        for chunk, logits in forward_inputs(
+            model, head, encoded, wanted, pad_id, batch_size, precision
+        )
+    ]  # the host reads them after the last batch is queued: no sync per batch
     per_segment: dict[int, np.ndarray] = {}
-    for chunk, positions, probs in pending:
+    for chunk, probs in pending:
         host = probs.cpu().numpy()
-        for row, (segment, where) in enumerate(zip(chunk, positions, strict=True)):
+        for row, segment in enumerate(chunk):
+            where = encoded.positions[encoded.words[segment] : encoded.words[segment + 1]]
             per_segment[segment] = host[row, where]
     width = model.head_info[head].num_outputs
     return [

@@ -21,10 +21,9 @@ predicted token span is cut out of the original context text: no detokenization 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 import torch
@@ -33,6 +32,7 @@ from transformers import PreTrainedTokenizerBase
 from xstilts.config import TrainingConfig
 from xstilts.errors import XstiltsError
 from xstilts.examples import SpanExample
+from xstilts.modeling.segmented import Segmented
 
 CHUNK_EXAMPLES = 256
 NO_OFFSET = -1  # the offset of a token that is not part of the context
@@ -55,7 +55,7 @@ class Windowing:
 
 
 @dataclass(frozen=True, eq=False)
-class EncodedSpans(Sequence[dict[str, Any]]):
+class EncodedSpans(Segmented, Sequence[dict[str, Any]]):
     """A split of span examples as windows, flat.
 
     Window w is `ids[starts[w]:starts[w + 1]]`; for each of its tokens, `offsets` holds the
@@ -77,29 +77,11 @@ class EncodedSpans(Sequence[dict[str, Any]]):
     languages: tuple[str, ...]
     truncated_questions: int = 0
     unreachable_answers: int = 0  # answers whose characters map to no context token
+    unit = "window"
 
     @property
     def examples(self) -> int:
         return len(self.contexts)
-
-    def __len__(self) -> int:
-        return len(self.example)
-
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
-
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        if isinstance(index, slice):
-            return [self._feature(i) for i in range(*index.indices(len(self)))]
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"window {index} of {len(self)}")
-        return self._feature(index % len(self))
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return (self._feature(i) for i in range(len(self)))
 
     def _feature(self, w: int) -> dict[str, Any]:
         return {
@@ -108,22 +90,11 @@ class EncodedSpans(Sequence[dict[str, Any]]):
             "answer_end": int(self.answer_end[w]),
         }
 
-    def lengths(self) -> list[int]:
-        return np.diff(self.starts).tolist()
-
     def window_offsets(self, w: int) -> np.ndarray:
         return self.offsets[self.starts[w] : self.starts[w + 1]]
 
     def window_max_context(self, w: int) -> np.ndarray:
         return self.max_context[self.starts[w] : self.starts[w + 1]]
-
-    @cached_property
-    def grouped(self) -> list[list[int]]:
-        """Each example's windows, in order."""
-        grouped: list[list[int]] = [[] for _ in range(self.examples)]
-        for window, example in enumerate(self.example.tolist()):
-            grouped[example].append(window)
-        return grouped
 
 
 def encode_spans(

@@ -16,23 +16,23 @@ Two rules keep words and positions from drifting apart, both XTREME's:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 import torch
 from transformers import PreTrainedTokenizerBase
 
 from xstilts.examples import TaggedExample
+from xstilts.modeling.segmented import Segmented
 
 IGNORE = -100  # cross_entropy's ignore_index
 CHUNK_EXAMPLES = 512
 
 
 @dataclass(frozen=True)
-class EncodedTags(Sequence[dict[str, Any]]):
+class EncodedTags(Segmented, Sequence[dict[str, Any]]):
     """A split of tagged examples as model inputs (segments), flat.
 
     Segment s is `ids[starts[s]:starts[s + 1]]` with one token label per id; it holds words
@@ -48,25 +48,7 @@ class EncodedTags(Sequence[dict[str, Any]]):
     example: np.ndarray
     examples: int
     unk_words: int = 0
-
-    def __len__(self) -> int:
-        return len(self.example)
-
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
-
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        if isinstance(index, slice):
-            return [self._feature(i) for i in range(*index.indices(len(self)))]
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"segment {index} of {len(self)}")
-        return self._feature(index % len(self))
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return (self._feature(i) for i in range(len(self)))
+    unit = "segment"
 
     def _feature(self, s: int) -> dict[str, Any]:
         tokens = slice(self.starts[s], self.starts[s + 1])
@@ -76,9 +58,6 @@ class EncodedTags(Sequence[dict[str, Any]]):
             "word_positions": self.positions[self.words[s] : self.words[s + 1]].tolist(),
         }
 
-    def lengths(self) -> list[int]:
-        return np.diff(self.starts).tolist()
-
     def gold(self, example: int) -> list[int]:
         """The gold tags of one example's words, read off its segments."""
         return [
@@ -86,14 +65,6 @@ class EncodedTags(Sequence[dict[str, Any]]):
             for s in self.grouped[example]
             for p in self.positions[self.words[s] : self.words[s + 1]]
         ]
-
-    @cached_property
-    def grouped(self) -> list[list[int]]:
-        """Each example's segments, in order."""
-        grouped: list[list[int]] = [[] for _ in range(self.examples)]
-        for segment, example in enumerate(self.example.tolist()):
-            grouped[example].append(segment)
-        return grouped
 
 
 def encode_tagged(
