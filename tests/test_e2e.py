@@ -37,6 +37,11 @@ pytestmark = pytest.mark.e2e
 # models `make repro` trains (the accuracies checked below are the full run's). A single-task
 # condition's stages run in tests/test_stages.py and in the rehearsal (tests/test_rehearsal.py).
 TEST_CONDITIONS = ("none", "multi")
+# Every target of the profile but the QA one: its two chains would cost this test a minute and a
+# half on two cores (the suite's time limit). Its stages run through the same CLI in
+# tests/test_stages.py (tiny sizes), in the rehearsal (tests/test_rehearsal.py) and in
+# `make repro`; its learning in tests/test_span_core.py.
+LEFT_OUT_TARGETS = ("xquad",)
 # Sizes merged into the sample profile: smaller robustness sets (perturbed and attacked test
 # examples per language, bootstrap resamples) and one RS-DA run. Data, models and training are
 # the profile's.
@@ -59,6 +64,7 @@ def at_test_sizes(repo: Path) -> None:
         yaml.safe_load((repo / "params.yaml").read_text(encoding="utf-8")), TEST_SIZES
     )
     raw["conditions"] = {name: raw["conditions"][name] for name in TEST_CONDITIONS}
+    raw["targets"] = [t for t in raw["targets"] if t not in LEFT_OUT_TARGETS]
     parse_params(raw)
     (repo / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     git(repo, "commit", "-qam", "test sizes")
@@ -224,8 +230,7 @@ def zero_shot_above_chance(metrics: dict, margin: float = 0.05) -> list[str]:
 
 
 def test_models_learn_in_english_and_transfer_zero_shot(pipeline) -> None:
-    """English is learnt for every target (QA: answer F1 above 10 points). Zero-shot transfer
-    from the sample encoder
+    """English is learnt for every target. Zero-shot transfer from the sample encoder
     (pretrained/): the XNLI-shaped target transfers for every condition in some language; the
     XCOPA-shaped one in at least two languages for every condition; the PAWS-X-shaped one in at
     least three languages for some condition (on the machine that made dvc.lock: four for
@@ -250,9 +255,6 @@ def test_models_learn_in_english_and_transfer_zero_shot(pipeline) -> None:
             assert set(metrics["unk_words"]) == set(params.sample_world.languages)
     pawsx = [zero_shot_above_chance(runs["pawsx", c]) for c in params.condition_names]
     assert max(map(len, pawsx)) >= 3, pawsx
-    # QA: answers are found zero-shot (F1 above 5 points) in some language for every condition
-    for condition in params.condition_names:
-        assert zero_shot_above_chance(runs["xquad", condition]), runs["xquad", condition]
 
 
 def test_dvc_is_clean_after_the_run_and_nothing_reruns(pipeline) -> None:

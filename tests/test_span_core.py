@@ -170,9 +170,9 @@ def trained(tokenizer, tmp_path_factory):
     model = tiny_model(tokenizer, ("squad",), 0, hidden_size=32, num_hidden_layers=2)
     objective = toy_objective(tokenizer, 400, 0)
     settings = TrainingRun(
-        LoopConfig(lr=3e-3, batch_size=16, eval_every=50, checkpoint_every=1000),
+        LoopConfig(lr=3e-3, batch_size=16, eval_every=40, checkpoint_every=1000),
         SamplerConfig(),
-        200,
+        120,
         ExecutionConfig(),
     )
     state = tmp_path_factory.mktemp("span-state")
