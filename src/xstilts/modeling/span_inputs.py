@@ -103,8 +103,10 @@ def encode_spans(
     """Tokenize span examples a chunk at a time (examples may be a stream)."""
     if not tokenizer.is_fast:
         raise XstiltsError("span QA needs a fast tokenizer (character offsets of its tokens)")
-    parts: dict[str, list] = {k: [] for k in ("ids", "offsets", "max_ctx", "a0", "a1", "owner")}
-    lengths: list[int] = []
+    # per-token arrays are made a chunk at a time (int32 ids and offsets, bool flags), so
+    # encoding holds one chunk's Python lists, not a split's (SQuAD: ~16M tokens)
+    arrays: dict[str, list[np.ndarray]] = {k: [] for k in ("ids", "offsets", "max_ctx")}
+    per_window: dict[str, list[int]] = {k: [] for k in ("a0", "a1", "owner", "lengths")}
     contexts, answers, languages = [], [], []
     truncated = unreachable = 0
     items = iter(examples)
@@ -113,6 +115,7 @@ def encode_spans(
         docs = tokenizer(
             [e.context for e in chunk], add_special_tokens=False, return_offsets_mapping=True
         )
+        tokens: dict[str, list] = {k: [] for k in arrays}
         for row, example in enumerate(chunk):
             query = questions[row]
             if len(query) > windowing.max_query_length:
@@ -125,30 +128,44 @@ def encode_spans(
             for window in _windows(
                 query, docs["input_ids"][row], doc_offsets, target, tokenizer, windowing
             ):
-                parts["ids"] += window.ids
-                parts["offsets"] += window.offsets
-                parts["max_ctx"] += window.max_context
-                parts["a0"].append(window.answer[0])
-                parts["a1"].append(window.answer[1])
-                parts["owner"].append(len(contexts))
-                lengths.append(len(window.ids))
+                tokens["ids"] += window.ids
+                tokens["offsets"] += window.offsets
+                tokens["max_ctx"] += window.max_context
+                per_window["a0"].append(window.answer[0])
+                per_window["a1"].append(window.answer[1])
+                per_window["owner"].append(len(contexts))
+                per_window["lengths"].append(len(window.ids))
             contexts.append(example.context)
             answers.append(example.answers)
             languages.append(example.lang)
+        arrays["ids"].append(np.asarray(tokens["ids"], dtype=np.int32))
+        arrays["offsets"].append(np.asarray(tokens["offsets"], dtype=np.int32).reshape(-1, 2))
+        arrays["max_ctx"].append(np.asarray(tokens["max_ctx"], dtype=bool))
+    joined = {
+        "ids": _joined(arrays["ids"], np.int32, (0,)),
+        "offsets": _joined(arrays["offsets"], np.int32, (0, 2)),
+        "max_ctx": _joined(arrays["max_ctx"], bool, (0,)),
+    }
     return EncodedSpans(
-        ids=np.asarray(parts["ids"], dtype=np.int32),
-        starts=np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]).astype(np.int64),
-        offsets=np.asarray(parts["offsets"], dtype=np.int32).reshape(-1, 2),
-        max_context=np.asarray(parts["max_ctx"], dtype=bool),
-        answer_start=np.asarray(parts["a0"], dtype=np.int64),
-        answer_end=np.asarray(parts["a1"], dtype=np.int64),
-        example=np.asarray(parts["owner"], dtype=np.int64),
+        ids=joined["ids"],
+        starts=np.concatenate([[0], np.cumsum(per_window["lengths"], dtype=np.int64)]).astype(
+            np.int64
+        ),
+        offsets=joined["offsets"],
+        max_context=joined["max_ctx"],
+        answer_start=np.asarray(per_window["a0"], dtype=np.int64),
+        answer_end=np.asarray(per_window["a1"], dtype=np.int64),
+        example=np.asarray(per_window["owner"], dtype=np.int64),
         contexts=tuple(contexts),
         answers=tuple(answers),
         languages=tuple(languages),
         truncated_questions=truncated,
         unreachable_answers=unreachable,
     )
+
+
+def _joined(parts: list[np.ndarray], dtype: type, empty: tuple[int, ...]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(empty, dtype=dtype)
 
 
 @dataclass(frozen=True)
