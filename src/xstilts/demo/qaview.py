@@ -19,6 +19,7 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
+from xstilts.config import SpanConfig
 from xstilts.demo.catalogue import LoadedModel
 from xstilts.demo.perturbview import PerturbedExample
 from xstilts.demo.render import field_diffs
@@ -105,14 +106,16 @@ def answer_with(
     """One model's answers on the clean and the perturbed input (the caller holds its lock):
     windows of the checkpoint's length, XTREME's doc stride and question length (the question
     cut to half a window on a short model)."""
-    windowing = Windowing(max_length, 128, min(64, max(max_length // 2, 1)))
+    spans = SpanConfig()  # the recipe's defaults: XTREME's
+    query = min(spans.max_query_length, max(max_length // 2, 1))
+    windowing = Windowing(max_length, spans.doc_stride, query)
     answers = predict_spans(
         model.model,
         model.tokenizer,
         model.head,
         [view.clean, view.perturbed],  # type: ignore[list-item]
         windowing,
-        SpanChoice(),
+        SpanChoice(spans.n_best, spans.max_answer_length),
         batch_size=8,
     )
     return ModelAnswers(model.label, answers[0], answers[1], effective)
