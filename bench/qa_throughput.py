@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from transformers import AutoTokenizer, XLMRobertaConfig, XLMRobertaModel
 
+from xstilts.config import SpanConfig
 from xstilts.examples import SpanExample
 from xstilts.modeling.device import to_model_device
 from xstilts.modeling.model import HeadInfo, MultiTaskModel
@@ -94,7 +95,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=600)
     parser.add_argument("--context-words", type=int, default=300)
     parser.add_argument("--max-length", type=int, default=384)
-    parser.add_argument("--doc-stride", type=int, default=128)
+    parser.add_argument("--doc-stride", type=int, default=SpanConfig().doc_stride)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--tokenizer", default="pretrained")
     args = parser.parse_args()
@@ -110,9 +111,9 @@ def main() -> None:
     encoder = XLMRobertaModel(config, add_pooling_layer=False)
     model = to_model_device(MultiTaskModel(encoder, [HeadInfo.for_task("squad")])).eval()
     device = next(model.parameters()).device
-    windowing = Windowing(args.max_length, args.doc_stride)
+    windowing = Windowing(args.max_length, args.doc_stride, SpanConfig().max_query_length)
     encoded = encode_spans(questions(args.questions, args.context_words), tokenizer, windowing)
-    choice = SpanChoice()
+    choice = SpanChoice.of()
     pad = tokenizer.pad_token_id
     ours_fn = lambda: predict_answers(model, "squad", encoded, pad, choice, args.batch_size)  # noqa: E731
     base_fn = lambda: baseline(model, encoded, pad, args.max_length, choice)  # noqa: E731

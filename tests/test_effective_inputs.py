@@ -8,7 +8,7 @@ import pytest
 from transformers import AutoTokenizer
 
 from xstilts.evaluate.perturbed_set import PerturbedExample
-from xstilts.evaluate.under_perturbation import effective_flags, model_inputs
+from xstilts.evaluate.under_perturbation import EffectiveCheck, model_inputs
 from xstilts.examples import ChoiceExample, Example, PairExample
 
 from .conftest import REPO
@@ -23,6 +23,10 @@ def tokenizer():
 
 def item(clean: Example, perturbed: Example) -> PerturbedExample:
     return PerturbedExample("char_swap@0.1", clean, perturbed, units=10, edited=1)
+
+
+def effective_flags(inputs, items) -> list[bool]:
+    return EffectiveCheck(inputs)(items)
 
 
 def test_an_edit_past_the_max_length_is_not_effective(tokenizer) -> None:
@@ -55,3 +59,19 @@ def test_an_edit_the_tokenizer_erases_is_not_effective(tokenizer) -> None:
     clean = PairExample("1", "en", PREMISE, "Arjun takes keys.", 0)
     nbsp = PairExample("1", "en", PREMISE.replace(" ", "\u00a0", 1), "Arjun takes keys.", 0)
     assert effective_flags(model_inputs(tokenizer, 128), [item(clean, nbsp)]) == [False]
+
+
+def test_clean_inputs_are_encoded_once_for_every_variant(tokenizer) -> None:
+    encoded: list[str] = []
+    inputs = model_inputs(tokenizer, 128)
+
+    def counting(examples):
+        encoded.extend(e.text_a for e in examples)
+        return inputs(examples)
+
+    check = EffectiveCheck(counting)
+    clean = PairExample("1", "en", PREMISE, "Arjun takes keys.", 0)
+    swapped = PairExample("1", "en", PREMISE.replace("park", "prak"), "Arjun takes keys.", 0)
+    assert check([item(clean, swapped)]) == [True]
+    assert check([item(clean, clean)]) == [False]  # a second variant: only its input is new
+    assert encoded == [PREMISE, swapped.text_a, PREMISE]

@@ -1,7 +1,7 @@
 """Extractive QA: windows over long contexts with offsets back to characters, the answer chosen
 over windows, SQuAD-format rows (answers moved to their text, counted), a tiny model that learns
 to extract spans through the real objective and prediction path, perturbations and an attack
-that never touch the gold answers."""
+that carry the gold answers through their edits."""
 
 from __future__ import annotations
 
@@ -21,8 +21,10 @@ from xstilts.modeling.model import load_checkpoint
 from xstilts.modeling.predict_spans import NO_ANSWER, SpanChoice, best_answer, predict_spans
 from xstilts.modeling.span_inputs import NO_OFFSET, Windowing, encode_spans
 from xstilts.perturb import build_families
+from xstilts.perturb.base import Edit, apply_edits
 from xstilts.perturb.examples import perturb_example, with_fields
 from xstilts.perturb.resources import Resources
+from xstilts.perturb.spans import carry_answers, cuts_edge
 from xstilts.qa_metrics import score
 from xstilts.tasks import get_task
 from xstilts.tasks.spec import REPAIRED, EmptyText, MisplacedAnswer, RowError
@@ -83,13 +85,13 @@ def test_long_contexts_become_windows_every_doc_stride_tokens(tokenizer) -> None
     for w in holding:
         logits[w][encoded.answer_start[w], 0] = 9.0
         logits[w][encoded.answer_end[w], 1] = 9.0
-    answer = best_answer(encoded, 0, logits, SpanChoice())
+    answer = best_answer(encoded, 0, logits, SpanChoice.of())
     assert answer.text == "ana" and context[answer.start : answer.end].strip() == "ana"
 
 
 def test_answers_respect_the_length_limit_and_the_context(tokenizer) -> None:
     example = SpanExample("0", "en", "the sky is blue code ana", "what is the code ?", (), ())
-    encoded = encode_spans([example], tokenizer, Windowing(64))
+    encoded = encode_spans([example], tokenizer, Windowing.at(64))
     length = encoded.lengths()[0]
     logits = {0: np.zeros((length, 2), dtype=np.float32)}
     logits[0][1, :] = 50.0  # a question token: never an answer
@@ -97,19 +99,19 @@ def test_answers_respect_the_length_limit_and_the_context(tokenizer) -> None:
     first = next(i for i, o in enumerate(offsets) if o[0] != NO_OFFSET)
     last = max(i for i, o in enumerate(offsets) if o[0] != NO_OFFSET)
     logits[0][first, 0], logits[0][last, 1] = 5.0, 5.0
-    whole = best_answer(encoded, 0, logits, SpanChoice(max_answer_length=64))
+    whole = best_answer(encoded, 0, logits, SpanChoice(20, max_answer_length=64))
     assert whole.text == "the sky is blue code ana"
-    short = best_answer(encoded, 0, logits, SpanChoice(max_answer_length=2))
+    short = best_answer(encoded, 0, logits, SpanChoice(20, max_answer_length=2))
     assert len(short.text) < len(whole.text)
-    assert best_answer(encoded, 0, {0: np.full((length, 2), np.nan)}, SpanChoice()) == NO_ANSWER
+    assert best_answer(encoded, 0, {0: np.full((length, 2), np.nan)}, SpanChoice.of()) == NO_ANSWER
 
 
 def test_long_questions_are_cut_and_counted(tokenizer) -> None:
     example = SpanExample("0", "en", "code ana .", " ".join(["what"] * 80), ("ana",), (5,))
-    encoded = encode_spans([example], tokenizer, Windowing(64, max_query_length=8))
+    encoded = encode_spans([example], tokenizer, Windowing(64, 128, 8))
     assert encoded.truncated_questions == 1 and encoded.answer_start[0] != 0
     with pytest.raises(Exception, match="no room for a context"):
-        encode_spans([example], tokenizer, Windowing(12, max_query_length=8))
+        encode_spans([example], tokenizer, Windowing(12, 128, 8))
 
 
 def test_span_examples_round_trip_and_check_their_offsets() -> None:
@@ -205,7 +207,7 @@ def test_a_tiny_model_learns_to_extract_spans_and_predicts_what_dev_scored(
 
 def test_encode_and_collate_dispatch_span_windows(tokenizer) -> None:
     examples = [toy_example(random.Random(i), i) for i in range(3)]
-    encoded = encode_spans(examples, tokenizer, Windowing(64))
+    encoded = encode_spans(examples, tokenizer, Windowing.at(64))
     batch = collate(encoded[:3], tokenizer.pad_token_id)
     assert set(batch) == {"input_ids", "attention_mask", "start_positions", "end_positions"}
     assert sequence_lengths(encoded) == encoded.lengths()
@@ -213,24 +215,90 @@ def test_encode_and_collate_dispatch_span_windows(tokenizer) -> None:
 
 @pytest.fixture(scope="module")
 def families():
-    names = ["keyboard", "char_swap", "word_delete", "word_swap", "word_repeat", "spacing"]
+    names = [
+        "keyboard",
+        "char_swap",
+        "char_delete",
+        "word_delete",
+        "word_swap",
+        "word_repeat",
+        "spacing",
+        "invisible",
+    ]
     return build_families(names, Resources())
 
 
+def _clean_answer_edits(example: SpanExample, edits) -> str:
+    """The first answer with the context's edits inside it applied (the rule's prediction)."""
+    lo, hi = example.starts[0], example.starts[0] + len(example.answers[0])
+    inside = [
+        Edit(e.start - lo, e.end - lo, e.replacement)
+        for e in edits
+        if lo <= e.start and e.end <= hi
+    ]
+    return apply_edits(example.answers[0], inside).strip()
+
+
 @pytest.mark.parametrize("seed", range(5))
-def test_perturbations_never_touch_the_gold_answers(families, seed) -> None:
-    context = "Tom has a cat . The cat is black and sleeps all day long in the warm sun ."
-    start = context.index("black")
+def test_perturbed_answers_are_the_answer_text_the_context_edits_left(families, seed) -> None:
+    context = "Tom has a cat . The cat is black and white and sleeps all day in the sun ."
+    start = context.index("black and white")
     question = "What colour is the cat ?"
-    example = SpanExample(str(seed), "en", context, question, ("black",), (start,))
+    example = SpanExample(str(seed), "en", context, question, ("black and white",), (start,))
     for family in families.values():
         for strength in (0.1, 0.5, 1.0):
             perturbed, results = perturb_example(example, family, strength, seed)
-            assert perturbed.context[perturbed.starts[0] :].startswith("black")
-            assert set(results) == {"question", "context"}
+            edits = results["context"].edits
+            assert not any(cuts_edge(e, start, start + 15) for e in edits)
+            assert perturbed.answers[0] == _clean_answer_edits(example, edits)
+            assert results["context"].text == apply_edits(context, edits)
+            # SpanExample checks each answer is at its offset; the manifest fields rebuild it
             fields = {"question": perturbed.question, "context": perturbed.context}
-            rebuilt = with_fields(example, fields | {"starts": list(perturbed.starts)})
-            assert rebuilt == perturbed
+            fields |= {"answers": list(perturbed.answers), "starts": list(perturbed.starts)}
+            assert with_fields(example, fields) == perturbed
+
+
+def test_answers_are_carried_through_edits_by_the_written_rules() -> None:
+    context = "in New York City today"
+    lo = context.index("New")
+    carry = lambda *edits: carry_answers(context, ["New York City"], [lo], edits)  # noqa: E731
+    before = carry(Edit(0, 2, "into"))  # shifts the answer
+    assert (before.answers, before.starts) == (("New York City",), (lo + 2,))
+    inside = carry(Edit(lo + 4, lo + 9, ""))  # a word deleted inside the answer
+    assert inside.answers == ("New City",) and not inside.dropped
+    edge = carry(Edit(lo, lo, "x"), Edit(lo + 13, lo + 13, "y"))  # insertions at both edges
+    assert edge.answers == ("xNew York Cityy",) and edge.starts == (lo,)
+    spaced = carry(Edit(lo + 13, lo + 13, " "))  # whitespace at an edge is trimmed
+    assert spaced.answers == ("New York City",)
+    swap = Edit(lo + 9, lo + 19, "today City")  # swaps the answer's last word with the next
+    cut = carry(swap, Edit(0, 2, "at"))
+    assert cut.dropped == (swap,) and cut.edits == (Edit(0, 2, "at"),)
+    assert cut.answers == ("New York City",)
+    emptied = carry(Edit(lo, lo + 4, ""), Edit(lo + 4, lo + 9, ""), Edit(lo + 9, lo + 13, ""))
+    # the last edit inside goes first, until something is left
+    assert emptied.answers == ("City",) and emptied.starts == (lo,)
+    assert emptied.dropped == (Edit(lo + 9, lo + 13, ""),)
+    nothing = carry()
+    assert nothing.answers == ("New York City",) and nothing.starts == (lo,)
+
+
+def test_answers_are_edited_as_often_as_the_context_around_them() -> None:
+    """The perturbation says nothing about where the answer is: over many questions, answer
+    letters are changed at about the rate of all the context's letters."""
+    family = build_families(["keyboard"], Resources())["keyboard"]
+    rng = random.Random(3)
+    in_answers = answer_letters = changed = letters = 0
+    for i in range(300):
+        example = toy_example(rng, i)
+        _, results = perturb_example(example, family, 0.1, seed=0)
+        lo, hi = example.starts[0], example.starts[0] + len(example.answers[0])
+        edits = results["context"].edits
+        in_answers += sum(1 for e in edits if lo <= e.start and e.end <= hi)
+        answer_letters += hi - lo
+        changed += len(edits)
+        letters += sum(c.isalpha() for c in example.context)
+    answer_rate, context_rate = in_answers / answer_letters, changed / letters
+    assert 0.5 * context_rate < answer_rate < 2 * context_rate, (answer_rate, context_rate)
 
 
 def test_a_new_context_without_new_offsets_is_refused() -> None:
@@ -239,9 +307,9 @@ def test_a_new_context_without_new_offsets_is_refused() -> None:
         with_fields(example, {"context": "Tom had a cat ."})
 
 
-def test_the_attack_lowers_f1_and_keeps_the_answers_in_place(tokenizer, trained) -> None:
+def test_the_attack_lowers_f1_and_carries_the_answers_along(tokenizer, trained) -> None:
     model, _ = trained
-    predictor = SpanPredictor(model, tokenizer, "squad", Windowing(64, 32, 16), SpanChoice())
+    predictor = SpanPredictor(model, tokenizer, "squad", Windowing(64, 32, 16), SpanChoice.of())
     rng = random.Random(1)
     examples = [toy_example(rng, i) for i in range(12)]
     clean = {(r["lang"], r["id"]): r for r in clean_records(examples, predictor(examples), "squad")}
@@ -254,7 +322,7 @@ def test_the_attack_lowers_f1_and_keeps_the_answers_in_place(tokenizer, trained)
     assert any(r["flipped"] for r in attacked), "no question's F1 fell"
     for row in attacked:
         start = row["starts"][0]
-        assert row["context"][start:].startswith(row["gold"][0])
+        assert row["context"][start:].startswith(row["answers"][0])
         assert row["queries"] <= 80
     summary = summarize_span_attack(rows, (0.1, 0.5))
     en = summary["languages"]["en"]

@@ -3,8 +3,7 @@ and perturbed, highlighted in the context it was read from.
 
 The user types a context and a question, with no gold answer: the perturbation is the
 evaluation's own for span QA (`perturbview.perturb_example`, which takes `xstilts.perturb.spans`'
-rule: the question and the context around the gold answers); with none to keep, it may edit any
-part of the context. Each model
+rule: the question and the whole context, with no gold answers to carry). Each model
 reads its windows of the context as evaluation does (`Windowing` at the checkpoint's length, the
 recipe's doc stride and question length) and picks its answer as evaluation does (`SpanChoice`).
 An answer *changed* when its normalised text (SQuAD's normalisation, `xstilts.qa_metrics`)
@@ -115,7 +114,7 @@ def answer_with(
         model.head,
         [view.clean, view.perturbed],  # type: ignore[list-item]
         windowing,
-        SpanChoice(spans.n_best, spans.max_answer_length),
+        SpanChoice.of(spans),
         batch_size=8,
     )
     return ModelAnswers(model.label, answers[0], answers[1], effective)

@@ -69,7 +69,7 @@ class Evaluation:
                 self.tokenizer,
                 self.head,
                 Windowing.of(training, task),
-                SpanChoice.of(training),
+                SpanChoice.of(training.spans),
                 evaluate.batch_size,
                 evaluate.precision,
             )

@@ -6,8 +6,8 @@ strength, seed, the perturbed field texts, the edits as code-point offsets into 
 fields, and the units counted and edited (for the perturbed-unit ratio). A tagged sentence's
 fields are its perturbed `words` and `tags` (the words carry the tags, see
 `xstilts.perturb.tagged`), its edits offsets into the clean words joined by single spaces. A
-span-QA example's fields are its perturbed `question` and `context` and the gold answers'
-`starts` in that context (`xstilts.perturb.spans`).
+span-QA example's fields are its perturbed `question` and `context` and the gold `answers` and
+their `starts` as the context's edits left them (`xstilts.perturb.spans`).
 
 A family that does not apply to an example's language (code-switching without a lexicon for it,
 a keyboard typo without a layout) leaves the example unchanged; its record is kept, flagged
@@ -101,8 +101,11 @@ def _record_fields(perturbed: Example, results: dict[str, Perturbed]) -> dict[st
     rebuilds it from: its text alone would not say which word has which tag)."""
     if isinstance(perturbed, TaggedExample):
         return {"words": list(perturbed.words), "tags": list(perturbed.tags)}
-    if isinstance(perturbed, SpanExample):  # the answers' offsets in the perturbed context
-        return {f: p.text for f, p in results.items()} | {"starts": list(perturbed.starts)}
+    if isinstance(perturbed, SpanExample):  # the answers as the context's edits left them
+        return {f: p.text for f, p in results.items()} | {
+            "answers": list(perturbed.answers),
+            "starts": list(perturbed.starts),
+        }
     return {f: p.text for f, p in results.items()}
 
 

@@ -82,6 +82,7 @@ def attack_row(
         },
         "question": result.adversarial.question,
         "context": result.adversarial.context,
+        "answers": list(result.adversarial.answers),
         "starts": list(result.adversarial.starts),
         "pred": result.answer.text,
     }

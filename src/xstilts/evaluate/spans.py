@@ -19,6 +19,7 @@ from typing import Any
 
 from xstilts.evaluate.language_summary import difference, mean, per_language, ratio
 from xstilts.evaluate.perturbed_set import PerturbedExample
+from xstilts.evaluate.under_perturbation import EffectiveCheck
 from xstilts.examples import SpanExample
 from xstilts.modeling.model import MultiTaskModel
 from xstilts.modeling.predict_spans import (
@@ -113,10 +114,11 @@ def evaluate_span_perturbations(
     from the clean F1 of the same questions, on all and on effective ones)."""
     rows: list[dict[str, Any]] = []
     metrics: dict[str, Any] = {}
+    effective = EffectiveCheck(predictor.window_ids)
     for variant, items in variants.items():
         perturbed = [i.perturbed for i in items]
         answers = predictor(perturbed)
-        flags = effective_flags(predictor, items)
+        flags = effective(items)
         variant_rows = []
         for item, answer, flag in zip(items, answers, flags, strict=True):
             em, f1 = answer_scores(answer, item.perturbed, normalization)
@@ -127,12 +129,6 @@ def evaluate_span_perturbations(
             variant_rows, _summary, ("f1", "drop", "drop_effective", "effective_rate")
         )
     return rows, metrics
-
-
-def effective_flags(predictor: SpanPredictor, items: Sequence[PerturbedExample]) -> list[bool]:
-    clean = predictor.window_ids([i.clean for i in items])
-    perturbed = predictor.window_ids([i.perturbed for i in items])
-    return [a != b for a, b in zip(clean, perturbed, strict=True)]
 
 
 def _row(
@@ -148,6 +144,7 @@ def _row(
         "id": item.clean.id,
         "lang": item.clean.lang,
         "variant": variant,
+        "gold": list(item.perturbed.answers),
         "pred": answer.text,
         "em": em,
         "f1": round(f1, 6),

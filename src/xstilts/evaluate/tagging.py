@@ -24,7 +24,7 @@ import numpy as np
 
 from xstilts.attack.scorer import BatchPredictor
 from xstilts.evaluate.language_summary import difference, mean, per_language, ratio
-from xstilts.evaluate.under_perturbation import InputsFn, effective_flags
+from xstilts.evaluate.under_perturbation import EffectiveCheck, InputsFn
 from xstilts.examples import TaggedExample
 from xstilts.modeling.predict_tags import predict_tag_probs
 from xstilts.modeling.tagged_inputs import EncodedTags, encode_tagged
@@ -109,9 +109,10 @@ def evaluate_tag_perturbations(
     are `PerturbedExample`s whose `perturbed` example carries its own gold tags."""
     rows: list[dict[str, Any]] = []
     metrics: dict[str, Any] = {}
+    effective = EffectiveCheck(inputs)
     for variant, items in variants.items():
         preds = predictor.tags([i.perturbed for i in items])
-        flags = effective_flags(inputs, items)
+        flags = effective(items)
         variant_rows = [
             _row(variant, item, pred, clean_pred[(item.clean.lang, item.clean.id)], flag)
             for item, pred, flag in zip(items, preds, flags, strict=True)

@@ -39,11 +39,25 @@ def model_inputs(tokenizer: PreTrainedTokenizerBase, max_length: int) -> InputsF
     return inputs
 
 
-def effective_flags(inputs: InputsFn, items: Sequence[PerturbedExample]) -> list[bool]:
-    """Whether the model's input ids of each perturbed example differ from the clean ones."""
-    clean = inputs([i.clean for i in items])
-    perturbed = inputs([i.perturbed for i in items])
-    return [a != b for a, b in zip(clean, perturbed, strict=True)]
+class EffectiveCheck:
+    """Whether the model's inputs of each perturbed example differ from its clean example's.
+
+    Every variant perturbs the same clean examples, so their inputs are encoded once, the first
+    time an example is asked about, and kept for the next variants."""
+
+    def __init__(self, inputs: InputsFn) -> None:
+        self.inputs = inputs
+        self._clean: dict[tuple[str, str], Any] = {}
+
+    def __call__(self, items: Sequence[PerturbedExample]) -> list[bool]:
+        new = {(i.clean.lang, i.clean.id): i.clean for i in items}
+        new = {key: e for key, e in new.items() if key not in self._clean}
+        self._clean.update(zip(new, self.inputs(list(new.values())), strict=True))
+        perturbed = self.inputs([i.perturbed for i in items])
+        return [
+            self._clean[(i.clean.lang, i.clean.id)] != p
+            for i, p in zip(items, perturbed, strict=True)
+        ]
 
 
 def evaluate_perturbations(
@@ -55,9 +69,10 @@ def evaluate_perturbations(
     """Per-example rows and per-variant, per-language metrics."""
     rows: list[dict[str, Any]] = []
     metrics: dict[str, Any] = {}
+    effective = EffectiveCheck(inputs)
     for variant, items in variants.items():
         preds = predict_fn([i.perturbed for i in items]).argmax(axis=-1)
-        flags = effective_flags(inputs, items)
+        flags = effective(items)
         variant_rows = [
             perturbation_row(variant, i, int(p), clean_pred[(i.clean.lang, i.clean.id)], bool(f))
             for i, p, f in zip(items, preds, flags, strict=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from transformers import PreTrainedTokenizerBase
 
-from xstilts.config import TrainingConfig
+from xstilts.config import SpanConfig
 from xstilts.examples import SpanExample
 from xstilts.modeling.model import MultiTaskModel
 from xstilts.modeling.segmented import forward_inputs
@@ -23,14 +23,17 @@ from xstilts.modeling.span_inputs import NO_OFFSET, EncodedSpans, Windowing, enc
 
 @dataclass(frozen=True)
 class SpanChoice:
-    """Defaults of XTREME's `run_squad.py`: n_best_size 20, max_answer_length 30."""
+    """How an answer is chosen over windows: the best of the `n_best` start and end scores,
+    answers of at most `max_answer_length` tokens (the values are `SpanConfig`'s)."""
 
-    n_best: int = 20
-    max_answer_length: int = 30
+    n_best: int
+    max_answer_length: int
 
     @classmethod
-    def of(cls, config: TrainingConfig) -> SpanChoice:
-        return cls(config.spans.n_best, config.spans.max_answer_length)
+    def of(cls, spans: SpanConfig | None = None) -> SpanChoice:
+        """A recipe's answer choice (by default the recipe defaults: XTREME's)."""
+        spans = spans or SpanConfig()
+        return cls(spans.n_best, spans.max_answer_length)
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,13 @@ def predict_spans(
     """Answers for typed examples (their gold answers are ignored)."""
     encoded = encode_spans(examples, tokenizer, windowing)
     return predict_answers(
-        model, head, encoded, tokenizer.pad_token_id, choice or SpanChoice(), batch_size, precision
+        model,
+        head,
+        encoded,
+        tokenizer.pad_token_id,
+        choice or SpanChoice.of(),
+        batch_size,
+        precision,
     )
 
 

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from transformers import PreTrainedTokenizerBase
 
-from xstilts.config import TrainingConfig
+from xstilts.config import SpanConfig, TrainingConfig
 from xstilts.errors import XstiltsError
 from xstilts.examples import SpanExample
 from xstilts.modeling.segmented import Segmented
@@ -40,18 +40,24 @@ NO_OFFSET = -1  # the offset of a token that is not part of the context
 
 @dataclass(frozen=True)
 class Windowing:
-    """How examples are cut into windows; XTREME's values are 384 / 128 / 64."""
+    """How examples are cut into windows: `max_length` tokens each, starting every `doc_stride`
+    tokens, the question cut to `max_query_length` (the values are a recipe's: `SpanConfig`)."""
 
     max_length: int
-    doc_stride: int = 128
-    max_query_length: int = 64
+    doc_stride: int
+    max_query_length: int
 
     @classmethod
     def of(cls, config: TrainingConfig, task: str) -> Windowing:
         """The windows of `task` in a training recipe (its max length, `spans` settings)."""
-        return cls(
-            config.max_length_for(task), config.spans.doc_stride, config.spans.max_query_length
-        )
+        return cls.at(config.max_length_for(task), config.spans)
+
+    @classmethod
+    def at(cls, max_length: int, spans: SpanConfig | None = None) -> Windowing:
+        """Windows of `max_length` tokens with a recipe's stride and question length (by
+        default the recipe defaults: XTREME's 128 and 64)."""
+        spans = spans or SpanConfig()
+        return cls(max_length, spans.doc_stride, spans.max_query_length)
 
 
 @dataclass(frozen=True, eq=False)

@@ -88,6 +88,12 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     return "".join(pieces)
 
 
+def units_changed(units: Sequence[Span], edit: Edit) -> int:
+    """The units an edit changes, as a family counts them for its budget (at least one: an
+    insertion between units costs one)."""
+    return max(1, sum(1 for u in units if u.start < edit.end and edit.start < u.end))
+
+
 def check_text(text: object) -> str:
     if not isinstance(text, str):
         raise BadInputError(f"perturbations take text as str, got {type(text).__name__}")

@@ -10,9 +10,8 @@ choice. A multiple-choice *question* is left alone: in COPA/XCOPA it is the rela
 sentence is one field, `text` (its words joined by single spaces), perturbed over its own words
 with the tags carried along (`xstilts.perturb.tagged`); it is rebuilt from `words` and `tags`,
 never from a text, which would not say where the words and their tags are. A span-QA example's
-fields are its question and its context, the context edited around the gold answers only, and
-the answers' offsets carried along (`xstilts.perturb.spans`); it is rebuilt from `question`,
-`context` and `starts`.
+fields are its question and its context, the gold answers carried through the context's edits
+(`xstilts.perturb.spans`); it is rebuilt from `question`, `context`, `answers` and `starts`.
 """
 
 from __future__ import annotations
@@ -85,12 +84,13 @@ def _with_words(example: TaggedExample, fields: Mapping[str, Any]) -> TaggedExam
     return dataclasses.replace(example, words=words, tags=tags)
 
 
-SPAN_FIELDS = ("question", "context", "starts")
+SPAN_FIELDS = ("question", "context", "answers", "starts")
 
 
 def _with_span_fields(example: SpanExample, fields: Mapping[str, Any]) -> SpanExample:
     """A span example with a new question and/or context; a new context needs the answers' new
-    `starts` (the example checks each answer is at its offset)."""
+    `starts` (and their new texts where the edits changed them; the example checks each answer
+    is at its offset)."""
     unknown = set(fields) - set(SPAN_FIELDS)
     if unknown:
         raise KeyError(f"unknown fields {sorted(unknown)} for SpanExample ({SPAN_FIELDS})")
@@ -100,6 +100,7 @@ def _with_span_fields(example: SpanExample, fields: Mapping[str, Any]) -> SpanEx
         example,
         question=fields.get("question", example.question),
         context=fields.get("context", example.context),
+        answers=tuple(fields.get("answers", example.answers)),
         starts=tuple(fields.get("starts", example.starts)),
     )
 

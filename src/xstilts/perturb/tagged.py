@@ -61,7 +61,7 @@ from dataclasses import dataclass
 import regex
 
 from xstilts.examples import TaggedExample
-from xstilts.perturb.base import Edit, Perturbation, Perturbed
+from xstilts.perturb.base import Edit, Perturbation, Perturbed, units_changed
 from xstilts.perturb.rng import rng_for
 from xstilts.perturb.segment import Span, grapheme_spans, is_letter
 
@@ -164,7 +164,7 @@ def perturb_tagged(
         character_level=family.unit == "grapheme",
         phrases=family.name in PHRASE_FAMILIES,
     )
-    edited = result.n_edited - sum(_cost(units, edit) for edit in carried.dropped)
+    edited = result.n_edited - sum(units_changed(units, edit) for edit in carried.dropped)
     perturbed = dataclasses.replace(example, words=carried.words, tags=carried.tags)
     return perturbed, Perturbed(perturbed.text, carried.edits, family.name, result.n_units, edited)
 
@@ -479,11 +479,6 @@ def _same_place(previous: Word | None, word: Word) -> bool:
     if previous is None:
         return word.source == 0
     return previous.source == word.source - 1
-
-
-def _cost(units: Sequence[Span], edit: Edit) -> int:
-    """The units a dropped edit had changed, as the family counted them (at least one)."""
-    return max(1, sum(1 for u in units if u.start < edit.end and edit.start < u.end))
 
 
 def _check_tags(example: TaggedExample, scheme: TagScheme) -> None:

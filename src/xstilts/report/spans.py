@@ -42,13 +42,10 @@ def span_lines(runs: Runs) -> list[str]:
         "0, with no p-value: F1 is not a share of independent trials. That is lenient: an answer "
         'of the right kind from the wrong sentence often shares words with the gold one ("in '
         'the market" for "in the garden" scores 0.5 after SQuAD\'s normalisation drops "the"). '
-        "Perturbations and attacks edit the question and the context around the gold answers, "
-        "never the answers themselves (REPRODUCE.md). That rule leaks where the answer is: the "
-        "gold answer is the one stretch of the context no character family touches, and a model "
-        "that is unsure where to look picks it more often when the text around it is noisy. In "
-        "the sample run, character families *raise* the zero-shot F1 of every condition while "
-        "they lower English's: read QA drops under perturbation as biased towards robustness "
-        "(a negative drop is this artefact, not a model helped by noise). Their paired "
+        "Perturbations and attacks edit the question and the whole context, answers included; "
+        "each gold answer becomes the text its characters were edited into (REPRODUCE.md), so a "
+        "perturbation does not point at the answer by leaving it as the one clean stretch of a "
+        "noisy context. Their paired "
         "statistics compare the "
         "per-question F1 (bootstrap of the mean difference, sign-flip test on per-question "
         "differences), per task in a table of their own with its own Holm correction, not pooled "

@@ -103,7 +103,7 @@ def span_objective(
         dev=encoded["dev"],
         pad_id=tokenizer.pad_token_id,
         eval_batch_size=config.eval_batch_size,
-        choice=SpanChoice.of(config),
+        choice=SpanChoice.of(config.spans),
         normalization=spec.normalization,
     )
 

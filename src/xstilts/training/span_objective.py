@@ -23,7 +23,7 @@ from xstilts.training.objectives import TaskObjective
 class SpanObjective(TaskObjective):
     """A `TaskObjective` whose rows are windows and whose dev score is answer F1."""
 
-    choice: SpanChoice = field(default_factory=SpanChoice)
+    choice: SpanChoice = field(default_factory=SpanChoice.of)
     normalization: str = "squad"
 
     def batch(self, indices: list[int]) -> dict[str, torch.Tensor]:
