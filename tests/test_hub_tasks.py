@@ -10,6 +10,7 @@ import dataclasses
 import time
 
 import pytest
+import regex
 import yaml
 
 from xstilts.cli import main
@@ -21,7 +22,12 @@ from xstilts.data.sources import load_examples, load_split
 from xstilts.errors import XstiltsError
 from xstilts.examples import TaggedExample, example_to_dict
 from xstilts.io import read_json, read_jsonl
-from xstilts.rehearsal.repos import card_label_fields, source_language, with_class_labels
+from xstilts.rehearsal.repos import (
+    card_label_fields,
+    source_language,
+    source_languages,
+    with_class_labels,
+)
 from xstilts.rehearsal.rows import (
     CARD_LABEL_NAMES,
     HUB_ROWS,
@@ -143,9 +149,25 @@ def test_full_profile_prepare_reads_every_task_through_the_hub_loader(tmp_path, 
         "O", "B-ORG", "I-ORG", "O", "O", "B-LOC", "I-LOC"
     ]  # fmt: skip
     assert summary["panx/test.zh.jsonl"]["source"].startswith("unimelb-nlp/wikiann (zh)")
-    # google/xtreme is read for MLQA only (its UD-POS configs have no pin)
+    # google/xtreme is read for MLQA only (its UD-POS configs have no pin): the same-language
+    # test sets, and, with `evaluate.cross_language` (on in the full profile), G-XLT's
+    # `MLQA.<context>.<question>` for every other pair, read in the context's language
     xtreme = {name for path, name, *_ in calls if path == "google/xtreme"}
-    assert xtreme == {f"MLQA.{lang}.{lang}" for lang in ("en", "de", "zh")}
+    mlqa_languages = ("en", "de", "zh")
+    assert xtreme == {f"MLQA.{c}.{q}" for c in mlqa_languages for q in mlqa_languages}
+    cross = {k for k in summary if k.startswith("mlqa/test-question-")}
+    assert cross == {
+        f"mlqa/test-question-{q}.{c}.jsonl"
+        for c in mlqa_languages
+        for q in mlqa_languages
+        if c != q
+    }
+    assert summary["mlqa/test-question-en.de.jsonl"]["source"].startswith(
+        "google/xtreme (MLQA.de.en) split 'test'"
+    )
+    assert {
+        r["lang"] for r in read_jsonl(tmp_path / "prepared/mlqa/test-question-en.de.jsonl")
+    } == {"de"}
     # span QA: SQuAD trains XQuAD and MLQA; TyDiQA trains on its English rows, tests each
     # language's rows of the one validation table (ids name the language)
     squad = read_jsonl(tmp_path / "prepared/squad/train.en.jsonl")
@@ -392,6 +414,25 @@ def test_full_profile_params_refuse_udpos_in_one_line(tmp_path) -> None:
     assert "\n" not in message, message
     assert "udpos" in message and "google/xtreme" in message
     assert "src/xstilts/tasks/revisions.py" in message
+
+
+def test_served_cross_language_qa_rows_ask_in_one_language_about_another() -> None:
+    """The stand-in's `MLQA.<context>.<question>` rows: context and answers in the context's
+    language, at their offsets, the question in the question's."""
+    source = get_task("mlqa").cross_source("hi").hub_parts[0].for_lang("ar")
+    assert source.config == "MLQA.ar.hi" and source_languages(source) == ("ar", "hi")
+    assert source_languages(get_task("mlqa").splits["test"].hub_parts[0].for_lang("de")) == (
+        "de",
+        None,
+    )
+    for row in served_rows("google/xtreme:MLQA", 3, "ar", "hi"):
+        assert regex.search(r"\p{Arabic}", row["context"]) and not regex.search(
+            r"\p{Devanagari}", row["context"]
+        )
+        assert regex.search(r"\p{Devanagari}", row["question"])
+        assert not regex.search(r"\p{Arabic}", row["question"])
+        for text, start in zip(row["answers"]["text"], row["answers"]["answer_start"], strict=True):
+            assert row["context"][start:].startswith(text)
 
 
 def test_served_tagging_rows_cover_every_tag_and_are_in_the_test_language() -> None:

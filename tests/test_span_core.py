@@ -5,6 +5,7 @@ that carry the gold answers through their edits."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import numpy as np
@@ -13,9 +14,11 @@ import pytest
 from xstilts.attack.budget import AttackBudget
 from xstilts.attack.spans import SpanAttacker
 from xstilts.config import ExecutionConfig, LoopConfig, SamplerConfig
+from xstilts.evaluate.cross_language import evaluate_cross_language
 from xstilts.evaluate.span_attack import run_span_attack, summarize_span_attack
 from xstilts.evaluate.spans import SpanPredictor, clean_records, scored_answers
 from xstilts.examples import SpanExample, example_from_dict, example_to_dict
+from xstilts.io import write_jsonl
 from xstilts.modeling.encoding import collate, sequence_lengths
 from xstilts.modeling.model import load_checkpoint
 from xstilts.modeling.predict_spans import NO_ANSWER, SpanChoice, best_answer, predict_spans
@@ -26,6 +29,7 @@ from xstilts.perturb.examples import perturb_example, with_fields
 from xstilts.perturb.resources import Resources
 from xstilts.perturb.spans import carry_answers, cuts_edge
 from xstilts.qa_metrics import score
+from xstilts.report.spans import cross_language_lines
 from xstilts.tasks import get_task
 from xstilts.tasks.spec import REPAIRED, EmptyText, MisplacedAnswer, RowError
 from xstilts.training.loop import Trainer, TrainingRun
@@ -327,3 +331,52 @@ def test_the_attack_lowers_f1_and_carries_the_answers_along(tokenizer, trained) 
     summary = summarize_span_attack(rows, (0.1, 0.5))
     en = summary["languages"]["en"]
     assert en["drop"] > 0 and en["f1_at_budget"]["0.5"] == pytest.approx(en["f1"])
+
+
+def test_cross_language_pairs_are_scored_from_their_own_test_sets(
+    tokenizer, trained, tmp_path
+) -> None:
+    """MLQA's G-XLT: each (context, question) pair's prepared test set answered and scored on
+    its own, the means by question and context language, and the report's table from them."""
+    model, _ = trained
+    predictor = SpanPredictor(model, tokenizer, "squad", Windowing(64, 32, 16), SpanChoice.of())
+    rng = random.Random(5)
+    pairs = [("de", "en"), ("en", "de"), ("zh", "en")]
+    expected = {}
+    for context, question in pairs:
+        examples = [toy_example(rng, i, lang=context) for i in range(6 + len(expected))]
+        # the first few questions of each pair get the context's first word as their gold
+        # answer (never the model's), so the pairs' F1 differ
+        for i in range(len(expected) + 1):
+            first = examples[i].context.split()[0]
+            examples[i] = dataclasses.replace(examples[i], answers=(first,), starts=(0,))
+        path = tmp_path / "mlqa" / f"test-question-{question}.{context}.jsonl"
+        write_jsonl(path, (example_to_dict(e) for e in examples))
+        answers = predictor(examples)
+        f1 = [score(a.text, e.answers)[1] for a, e in zip(answers, examples, strict=True)]
+        expected[f"{context}-{question}"] = (float(np.mean(f1)), len(examples))
+    result = evaluate_cross_language(
+        predictor, tmp_path, "mlqa", pairs, "squad", {"en": 0.9, "de": 0.5}
+    )
+    assert {k: v["n"] for k, v in result["pairs"].items()} == {"de-en": 6, "en-de": 7, "zh-en": 8}
+    f1 = {k: v[0] for k, v in expected.items()}
+    assert {k: v["f1"] for k, v in result["pairs"].items()} == pytest.approx(f1)
+    assert len(set(f1.values())) == 3 and max(f1.values()) < 1
+    assert result["mean_f1"] == pytest.approx(np.mean(list(f1.values())))
+    assert result["by_question"] == pytest.approx(
+        {"de": f1["en-de"], "en": (f1["de-en"] + f1["zh-en"]) / 2}
+    )
+    assert result["by_context"] == pytest.approx(
+        {"de": f1["de-en"], "en": f1["en-de"], "zh": f1["zh-en"]}
+    )
+    assert result["same_language_mean_f1"] == pytest.approx(0.7)
+    lines = cross_language_lines("mlqa", {"none": [{"cross_language": result}], "multi": [{}]})
+    header = next(line for line in lines if line.startswith("| condition"))
+    assert header.endswith("| questions in de | questions in en |")
+    rows = [line for line in lines if line.startswith("| none")]
+    assert rows == [
+        f"| none | 70.0 | {100 * result['mean_f1']:.1f} | {100 * f1['en-de']:.1f} | "
+        f"{100 * result['by_question']['en']:.1f} |"
+    ]
+    assert not any(line.startswith("| multi") for line in lines)
+    assert cross_language_lines("mlqa", {"none": [{}]}) == []

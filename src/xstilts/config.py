@@ -239,6 +239,9 @@ class EvaluateConfig(Section):
 
     batch_size: PositiveInt = 128
     precision: Precision = "auto"  # bf16 autocast on CUDA GPUs that support it, else fp32
+    # span QA targets with cross-language test sets (MLQA's G-XLT): also score every question
+    # language against every context language, clean (`xstilts.evaluate.cross_language`)
+    cross_language: bool = False
 
 
 class AttackConfig(Section):

@@ -26,7 +26,7 @@ from typing import Any
 
 from xstilts.config import MLM_TASK, Params, TrainingConfig, parse_params
 from xstilts.data.mlm_corpus import WIKIPEDIA_LINE_TOKENS, corpus_languages, sample_lines
-from xstilts.data.prepared import target_languages
+from xstilts.data.prepared import cross_language_pairs, target_languages
 from xstilts.errors import XstiltsError
 from xstilts.evaluate import generalized
 from xstilts.examples import ChoiceExample, Example, example_texts
@@ -293,8 +293,10 @@ def _base_run(params: Params) -> Run:
 def _eval_hours(params: Params, sizes: Sizes, task: str) -> tuple[int, float]:
     """Forward passes of one evaluate run: the clean test sets, every perturbation variant of
     the robustness subsample and, for a parallel pair target, its generalized pairs (one per
-    other language), and the attacks at their full query budgets (an upper bound: most attacks
-    stop at the first flip; a tagging target is not attacked)."""
+    other language), a span target's cross-language test sets (`evaluate.cross_language`; each
+    pair's size taken as its context language's test set, an upper bound), and the attacks at
+    their full query budgets (an upper bound: most attacks stop at the first flip; a tagging
+    target is not attacked)."""
     robustness = params.robustness
     max_length = params.target.training_for(task).max_length_for(task)
     tests = [sizes.get(task, "test", max_length, lang) for lang in target_languages(params, task)]
@@ -304,10 +306,12 @@ def _eval_hours(params: Params, sizes: Sizes, task: str) -> tuple[int, float]:
     attacked_kind = get_task(task).kind != "tagging"
     queries = sum(a.max_queries for a in robustness.attacks.values()) if attacked_kind else 0
     tokens = 0
+    cross = len(cross_language_pairs(params, task)) // max(len(tests), 1)  # per context
     for size in tests:
         perturbed = _capped(size.rows, robustness.max_examples)
         attacked = _capped(perturbed, robustness.attack_examples)
-        tokens += size.example_tokens * (size.rows + perturbed * variants + attacked * queries)
+        passes = size.rows * (1 + cross) + perturbed * variants + attacked * queries
+        tokens += size.example_tokens * passes
     hours = tokens * params.plan.forward_cost / params.plan.tokens_per_second / 3600
     return sum(s.rows for s in tests), hours
 

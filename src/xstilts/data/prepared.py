@@ -2,7 +2,9 @@
 write it as typed-example JSONL that all later stages read (so no stage talks to the hub twice).
 
 Layout: `<prepared>/<task>/<split>.<lang>.jsonl` plus `<prepared>/summary.json`; and, when a
-condition lists `mlm`, its multilingual corpus in `<prepared>/mlm/` (`mlm_corpus`).
+condition lists `mlm`, its multilingual corpus in `<prepared>/mlm/` (`mlm_corpus`). A span
+target's cross-language test sets (`evaluate.cross_language`) are the splits
+`test-question-<question language>`, one file per context language.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from xstilts.examples import (
 )
 from xstilts.io import atomic_dir, dumps, iter_jsonl, write_jsonl
 from xstilts.tasks import get_task
+from xstilts.tasks.spec import cross_split
 
 
 @dataclass(frozen=True)
@@ -65,10 +68,23 @@ def training_tasks(params: Params) -> tuple[str, ...]:
     return tuple(names)
 
 
+def cross_language_pairs(params: Params, task: str) -> list[tuple[str, str]]:
+    """(context language, question language) of every cross-language test set the run
+    evaluates `task` on: each ordered pair of its test languages, when `evaluate.cross_language`
+    is on and the task has such sets (MLQA's G-XLT); none otherwise."""
+    if not params.evaluate.cross_language or get_task(task).cross_language_test is None:
+        return []
+    languages = target_languages(params, task)
+    return [(c, q) for c in languages for q in languages if c != q]
+
+
 def planned_splits(params: Params) -> list[SplitKey]:
     keys = [SplitKey(t, split, "en") for t in training_tasks(params) for split in ("train", "dev")]
     for target in params.targets:
         keys += [SplitKey(target, "test", lang) for lang in target_languages(params, target)]
+        keys += [
+            SplitKey(target, cross_split(q), c) for c, q in cross_language_pairs(params, target)
+        ]
     return keys
 
 

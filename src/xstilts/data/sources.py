@@ -23,6 +23,7 @@ from xstilts.tasks.spec import (
     SkipRow,
     SplitSource,
     TaskSpec,
+    cross_question,
 )
 
 log = logging.getLogger(__name__)
@@ -41,9 +42,13 @@ def sample_rows(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _split_source(spec: TaskSpec, split: str, profile: str) -> SplitSource:
-    if split not in spec.splits:
+    question = cross_question(split)
+    if question is not None:
+        source = spec.cross_source(question)
+    elif split not in spec.splits:
         raise XstiltsError(f"task {spec.name} has no '{split}' split")
-    source = spec.splits[split]
+    else:
+        source = spec.splits[split]
     if profile == "sample" and source.sample is None:
         raise XstiltsError(
             f"task {spec.name} has no sample-world data; use it in the full profile only"

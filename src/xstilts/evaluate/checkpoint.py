@@ -5,7 +5,8 @@
    `robustness.max_examples` per language), with the effective-perturbation check.
 3. Accuracy under every attack of the profile (the first `robustness.attack_examples`).
 4. A parallel pair task's generalized pairs (`xstilts.evaluate.generalized`), from the same
-   perturbed set, with metrics of their own.
+   perturbed set, with metrics of their own; a span target's cross-language test sets when
+   `evaluate.cross_language` is on (`xstilts.evaluate.cross_language`), clean.
 
 Returns the metrics and the per-example rows for the paired statistics: clean predictions
 (id, lang, gold, pred, probs), perturbed predictions (id, lang, variant, pred, effective...) and
@@ -24,7 +25,8 @@ from xstilts.attack import AttackBudget, Attacker, BatchPredictor
 from xstilts.attack.spans import SpanAttacker
 from xstilts.attack.tagging import TaggingAttacker
 from xstilts.config import AttackConfig, Params
-from xstilts.data.prepared import read_split, target_languages
+from xstilts.data.prepared import cross_language_pairs, read_split, target_languages
+from xstilts.evaluate.cross_language import evaluate_cross_language
 from xstilts.evaluate.generalized import is_generalized
 from xstilts.evaluate.perturbed_set import family_resources, read_perturbed_set
 from xstilts.evaluate.span_attack import run_span_attack, summarize_span_attack
@@ -306,6 +308,11 @@ def evaluate_clean_spans(
         "normalization": ev.spec.normalization,
         "eval_splits": splits,
     }
+    pairs = cross_language_pairs(ev.params, ev.task)
+    if pairs:  # MLQA's G-XLT (`evaluate.cross_language`)
+        metrics["cross_language"] = evaluate_cross_language(
+            ev.predict, prepared, ev.task, pairs, ev.spec.normalization, f1
+        )
     return clean, records, metrics
 
 

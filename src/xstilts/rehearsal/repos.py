@@ -83,6 +83,14 @@ def hub_sources() -> list[HubSource]:
             for part in split.hub_parts:
                 if part.revision is not None:
                     sources.update(part.for_lang(lang) for lang in spec.languages)
+        cross = spec.cross_language_test
+        if cross is not None and cross.revision is not None:  # MLQA's G-XLT pairs
+            sources.update(
+                spec.cross_source(q).hub_parts[0].for_lang(c)
+                for c in spec.languages
+                for q in spec.languages
+                if c != q
+            )
         if spec.role == "target":  # the masked-LM corpus of a condition that lists `mlm`
             sources.update(WIKIPEDIA.for_lang(lang) for lang in spec.languages)
     sources.add(TATOEBA_SOURCE)  # the retrieval sets' (`xstilts.retrieval.sets`)
@@ -114,6 +122,15 @@ def with_class_labels(dataset: Any, column: str, names: list[str]) -> Any:
     if isinstance(dataset.features[column], datasets.List):
         return dataset.cast_column(column, datasets.List(label))
     return dataset.cast_column(column, label)
+
+
+def source_languages(source: HubSource) -> tuple[str, str | None]:
+    """(language of the rows, language of their questions where it differs): a cross-language
+    QA config (`MLQA.<context>.<question>`) has both; any other source one."""
+    parts = (source.config or "").split(".")
+    if len(parts) == 3 and parts[1] != parts[2]:
+        return parts[1], parts[2]
+    return source_language(source), None
 
 
 def source_language(source: HubSource) -> str:
@@ -150,8 +167,8 @@ def write_parquet(sources: list[HubSource], count: int, target: Path) -> list[di
     else:
         rows = []
         for part in sources:
-            language = source_language(part) if key in LOCALIZED_FIELDS else "en"
-            served = served_rows(key, count, language)
+            language, question = source_languages(part) if key in LOCALIZED_FIELDS else ("en", None)
+            served = served_rows(key, count, language, question)
             for row in served if part.id_prefix else ():
                 row["id"] = f"{part.id_prefix}{row['id']}"
             rows += served

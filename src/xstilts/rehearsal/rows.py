@@ -357,7 +357,9 @@ def entity_spans(tokens: list[str], tags: list[int], names: list[str]) -> list[s
     return [f"{kind}: {' '.join(words)}" for kind, words in spans]
 
 
-def served_rows(key: str, count: int, language: str = "en") -> list[dict[str, Any]]:
+def served_rows(
+    key: str, count: int, language: str = "en", question_language: str | None = None
+) -> list[dict[str, Any]]:
     """`count` rows of dataset `key`: its templates in turn, ids numbered, labels cycling
     through every value the dataset uses (so every class is present in a split), and a target
     task's texts in `language`'s script.
@@ -382,11 +384,14 @@ def served_rows(key: str, count: int, language: str = "en") -> list[dict[str, An
         for name in ID_FIELDS:
             if name in row:
                 row[name] = index if isinstance(row[name], int) else f"{name}{index}"
-        if language != "en":
-            for name in LOCALIZED_FIELDS.get(key, ()):
-                row[name] = localize_field(row[name], language)
-            if "answers" in row and "context" in LOCALIZED_FIELDS.get(key, ()):
-                row["answers"] = localized_answers(row["answers"], row["context"], language)
+        for name in LOCALIZED_FIELDS.get(key, ()):
+            in_language = (
+                question_language if name == "question" and question_language else language
+            )
+            if in_language != "en":
+                row[name] = localize_field(row[name], in_language)
+        if language != "en" and "answers" in row and "context" in LOCALIZED_FIELDS.get(key, ()):
+            row["answers"] = localized_answers(row["answers"], row["context"], language)
         if key in LANGUAGE_LISTS:
             row[LANGUAGE_LISTS[key]] = [language] * len(row["tokens"])
         if key in ENTITY_SPANS:

@@ -12,7 +12,9 @@ reported per task in a table of their own, Holm-corrected within it.
 
 from __future__ import annotations
 
-from xstilts.report.robustness import Runs
+import statistics
+
+from xstilts.report.robustness import Runs, pct
 from xstilts.report.scores import is_span
 
 
@@ -51,4 +53,49 @@ def span_lines(runs: Runs) -> list[str]:
         "differences), per task in a table of their own with its own Holm correction, not pooled "
         "with the classification targets or counted in the answer.",
         "",
+        *[line for task in tasks for line in cross_language_lines(task, runs[task])],
     ]
+
+
+def cross_language_lines(task: str, by_condition: dict[str, list[dict]]) -> list[str]:
+    """A QA target's generalized cross-lingual table (MLQA's G-XLT, `evaluate.cross_language`):
+    per condition, the mean F1 of the same-language test sets, of the cross-language pairs, and
+    of the pairs by question language (means over seeds); nothing when it was not evaluated."""
+    runs = {
+        condition: [s["cross_language"] for s in seeds if "cross_language" in s]
+        for condition, seeds in by_condition.items()
+    }
+    runs = {condition: seeds for condition, seeds in runs.items() if seeds}
+    if not runs:
+        return []
+    questions = sorted({q for seeds in runs.values() for s in seeds for q in s["by_question"]})
+    header = [
+        "condition",
+        "same language",
+        "cross-language",
+        *(f"questions in {q}" for q in questions),
+    ]
+    lines = [
+        f"### {task}: questions and contexts in different languages (answer F1 %)",
+        "",
+        "Every (context language, question language) pair of the test languages, clean, with "
+        "the checkpoint's own windows and answer choice; `same language` is the mean over the "
+        "target's own test sets, `cross-language` over the pairs, and each `questions in xx` "
+        "column over the pairs whose questions are in xx.",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    for condition, seeds in runs.items():
+        cells = [
+            pct(_mean([s["same_language_mean_f1"] for s in seeds])),
+            pct(_mean([s["mean_f1"] for s in seeds])),
+            *(pct(_mean([s["by_question"].get(q) for s in seeds])) for q in questions),
+        ]
+        lines.append(f"| {condition} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def _mean(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return statistics.fmean(present) if present else None

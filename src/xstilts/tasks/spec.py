@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from xstilts.errors import XstiltsError
 from xstilts.examples import EXAMPLE_TYPES, ChoiceExample, Example, SpanExample, TaggedExample
 
 Kind = Literal["pair", "single", "choice", "tagging", "span"]
@@ -102,6 +103,19 @@ class HubSource:
         return f"{self.path}{config} split '{self.split}'{rows} {pin}"
 
 
+CROSS_SPLIT = "test-question-"  # + the question language: a cross-language test split
+
+
+def cross_split(question: str) -> str:
+    """The name of the test split whose questions are in `question` (contexts in its `lang`)."""
+    return f"{CROSS_SPLIT}{question}"
+
+
+def cross_question(split: str) -> str | None:
+    """The question language of a cross-language test split; None for any other split."""
+    return split.removeprefix(CROSS_SPLIT) if split.startswith(CROSS_SPLIT) else None
+
+
 @dataclass(frozen=True)
 class SplitSource:
     """Where one canonical split (train, dev or test) comes from in each profile.
@@ -161,10 +175,22 @@ class TaskSpec:
     size: SizeFacts | None = None  # stated sizes for `plan` (full profile)
     # span QA: the answer normalisation of the benchmark's official script (`qa_metrics`)
     normalization: str = "squad"
+    # span QA's generalized cross-lingual transfer (MLQA's G-XLT): test sets whose questions
+    # are in another language than their contexts and answers; `config` holds `{context}` and
+    # `{question}` (google/xtreme's `MLQA.<context>.<question>`). Read as the test splits named
+    # `cross_split(question)`, in the context's language (`evaluate.cross_language`).
+    cross_language_test: HubSource | None = None
 
     @property
     def head_name(self) -> str:
         return self.head or self.name
+
+    def cross_source(self, question: str) -> SplitSource:
+        """The split of contexts in any language (`{lang}`) with questions in `question`."""
+        if self.cross_language_test is None or self.cross_language_test.config is None:
+            raise XstiltsError(f"task {self.name} has no cross-language test sets")
+        config = self.cross_language_test.config.format(context="{lang}", question=question)
+        return SplitSource(None, replace(self.cross_language_test, config=config))
 
     @property
     def num_labels(self) -> int:
