@@ -40,7 +40,12 @@ COMMANDS = textwrap.dedent(
         if what == "sleep":
             try:
                 print("sleeping", flush=True)
-                time.sleep(60)
+                # short sleeps: a signal that lands between two bytecodes just before a long
+                # sleep is only handled once that sleep ends (CPython checks for signals when
+                # a system call is interrupted, or between bytecodes)
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    time.sleep(0.05)
             except KeyboardInterrupt:
                 print("interrupted", flush=True)
                 return 130
