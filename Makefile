@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install data repro rehearse test test-grid lint format clean-outputs app pretrained check-pretrained
+.PHONY: install data repro rehearse test test-compile test-grid lint format clean-outputs app pretrained check-pretrained
 
 install: $(VENV)/.installed
 
@@ -44,6 +44,11 @@ app: install  ## the Gradio demo on http://127.0.0.1:7860 (after `make repro`); 
 # end-to-end pipeline, are built once): the pipeline runs while the other files' tests run.
 test: data  ## the test suite (CI runs exactly this)
 	pytest -n auto --dist loadfile
+
+# torch.compile on CPU: inductor builds C++ kernels for every graph, minutes on 2 cores for what
+# the other tests check in seconds (needs g++; CI runs it after `make test`).
+test-compile: data  ## compiled training against eager training, alone and inside DDP
+	pytest -m compile
 
 # The sample profile's graph and the full profile's rehearsal as jobs on a one-node Slurm that
 # the tests start on localhost (needs Debian's slurm-wlm and munge, and root; CI runs it after

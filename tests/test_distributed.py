@@ -110,6 +110,7 @@ def test_two_processes_train_what_one_process_trains(small_world, tmp_path, laun
     assert not (tmp_path / "two.state").exists(), "resume state must be cleared at the end"
 
 
+@pytest.mark.compile
 @needs_cpu_compiler
 def test_compiled_model_inside_ddp_trains_what_one_eager_process_trains(
     small_world, tmp_path, launched

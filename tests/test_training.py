@@ -143,6 +143,7 @@ def test_fsdp_on_one_process_is_the_plain_run(small_world, tokenizer, tmp_path, 
         assert torch.equal(a, b), name
 
 
+@pytest.mark.compile
 @needs_cpu_compiler
 def test_compiled_training_is_the_eager_run(small_world, tokenizer, tmp_path) -> None:
     """`compile: true` trains what eager training trains, within float tolerance (dropout off:
