@@ -12,9 +12,7 @@ reported per task in a table of their own, Holm-corrected within it.
 
 from __future__ import annotations
 
-import statistics
-
-from xstilts.report.robustness import Runs, pct
+from xstilts.report.robustness import Runs, pct, seed_mean
 from xstilts.report.scores import is_span
 
 
@@ -88,14 +86,9 @@ def cross_language_lines(task: str, by_condition: dict[str, list[dict]]) -> list
     ]
     for condition, seeds in runs.items():
         cells = [
-            pct(_mean([s["same_language_mean_f1"] for s in seeds])),
-            pct(_mean([s["mean_f1"] for s in seeds])),
-            *(pct(_mean([s["by_question"].get(q) for s in seeds])) for q in questions),
+            pct(seed_mean(seeds, lambda s: s["same_language_mean_f1"])),
+            pct(seed_mean(seeds, lambda s: s["mean_f1"])),
+            *(pct(seed_mean(seeds, lambda s, q=q: s["by_question"].get(q))) for q in questions),
         ]
         lines.append(f"| {condition} | " + " | ".join(cells) + " |")
     return [*lines, ""]
-
-
-def _mean(values: list[float | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return statistics.fmean(present) if present else None
